@@ -1,0 +1,1 @@
+"""Organisation, assemblies, motions, amendments, petitions, nominations and sortition pools."""

@@ -1,0 +1,1 @@
+"""Public contracts: msgspec Structs for the API and every exported document."""

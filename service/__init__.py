@@ -1,0 +1,1 @@
+"""Wiring: the Litestar app, settings, database, auth, CLI, migrations and web pages."""

@@ -1,0 +1,1 @@
+"""Contests: lifecycle, electorate, casting, receipts, counting, certification, bundles."""
