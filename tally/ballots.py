@@ -1,0 +1,147 @@
+"""The election as data: candidates, seats, withdrawn candidates and grouped ballots.
+
+This is the shared model every rule counts (Scottish STV, IRV, Meek, constraints):
+
+- candidates are numbered ``0 .. n-1`` in file order; ``Election.candidates`` holds their names
+  exactly as written in the file;
+- a ballot is a :class:`Ballot`: a ``ranking`` that is a tuple of preference *groups* (each a
+  tuple of candidate numbers, in file order) and an integer ``weight`` (how many identical
+  papers it stands for). A group of one candidate is an ordinary preference; a group of several
+  is an equal ranking ``a=b``, which Meek STV defines and Scottish STV and IRV reject
+  (:func:`strict_rankings`). Groups of one are interned (:func:`single`), so a million ballots do
+  not hold twenty million tuples;
+- a ranking already stops where the paper stops: readers cut it at a skipped or repeated
+  preference and at an overvote, so a rule never sees those;
+- optional per-candidate ``attributes`` (sets of labels) are for representation constraints.
+
+Cost: a ballot is one small tuple plus the shared groups; :func:`group_ballots` merges identical
+rankings in one pass over the papers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from tally.errors import CountError
+
+__all__ = [
+    "Ballot",
+    "Election",
+    "Ranking",
+    "candidate_numbers",
+    "group_ballots",
+    "single",
+    "strict_rankings",
+]
+
+Ranking = tuple[tuple[int, ...], ...]
+"""Preference groups, most preferred first; each group holds one candidate unless ranked equal."""
+
+_SINGLES: list[tuple[int]] = [(i,) for i in range(256)]
+
+
+def single(candidate: int) -> tuple[int]:
+    """The shared one-candidate group for ``candidate`` (interned, so rankings share it)."""
+    if 0 <= candidate < len(_SINGLES):
+        return _SINGLES[candidate]
+    return (candidate,)
+
+
+class Ballot(NamedTuple):
+    """``weight`` identical ballot papers with this ``ranking`` (a tuple of preference groups)."""
+
+    ranking: Ranking
+    weight: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Election:
+    """One contest to count: what a BLT file holds.
+
+    ``withdrawn`` candidates stay in ``candidates`` (so numbering and names stay as in the
+    file) but take no part in the count: preferences for them are skipped. ``tie_order``, when a
+    file gives one (BLT ``[tie …]``), is a lot drawn in advance: the candidate earlier in it wins
+    a tie that would otherwise be broken by lot. ``attributes[i]`` is the set of labels of
+    candidate ``i`` (empty when the contest has no constraints).
+    """
+
+    candidates: tuple[str, ...]
+    seats: int
+    ballots: tuple[Ballot, ...]
+    title: str = ""
+    withdrawn: frozenset[int] = frozenset()
+    tie_order: tuple[int, ...] | None = None
+    nicknames: tuple[str, ...] | None = None
+    attributes: tuple[frozenset[str], ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        n = len(self.candidates)
+        if self.seats < 1:
+            raise CountError(f"an election needs at least one seat, not {self.seats}")
+        bad = [c for c in self.withdrawn if not 0 <= c < n]
+        if bad:
+            raise CountError(f"withdrawn candidate number {bad[0] + 1} is not a candidate")
+        if self.attributes and len(self.attributes) != n:
+            raise CountError("attributes must be given for every candidate or for none")
+
+    @property
+    def valid_papers(self) -> int:
+        """The number of valid ballot papers (sum of weights), rule 45(3). Cost: one pass."""
+        return sum(b.weight for b in self.ballots)
+
+    @property
+    def continuing(self) -> tuple[int, ...]:
+        """Candidates standing in the count: all but the withdrawn, in file order."""
+        return tuple(i for i in range(len(self.candidates)) if i not in self.withdrawn)
+
+    def name(self, candidate: int) -> str:
+        """The candidate's name exactly as in the file."""
+        return self.candidates[candidate]
+
+
+def group_ballots(ballots: Iterable[Ballot]) -> tuple[Ballot, ...]:
+    """Merge ballots with identical rankings, adding their weights; first-seen order is kept.
+
+    Why: identical papers are then counted once with a weight. Cost: one dict insertion per
+    ballot.
+    """
+    merged: dict[Ranking, int] = {}
+    for ranking, weight in ballots:
+        merged[ranking] = merged.get(ranking, 0) + weight
+    return tuple(Ballot(r, w) for r, w in merged.items())
+
+
+def strict_rankings(election: Election, rule: str) -> list[tuple[tuple[int, ...], int]]:
+    """Each ballot as a flat ranking of continuing candidates plus its weight.
+
+    Withdrawn candidates are dropped from the rankings (their preferences pass to the next
+    one). Raises :class:`CountError` naming the ballot if any ranks candidates equal, which
+    ``rule`` (Scottish STV, IRV) does not define. A ballot left with no preference is kept: it is
+    a valid paper that is non-transferable from the first count. Cost: one pass over every
+    preference.
+    """
+    withdrawn = election.withdrawn
+    out: list[tuple[tuple[int, ...], int]] = []
+    append = out.append
+    for index, (ranking, weight) in enumerate(election.ballots):
+        try:
+            flat = tuple([c for (c,) in ranking])
+        except ValueError:
+            groups = [g for g in ranking if len(g) != 1]
+            names = "=".join(election.candidates[c] for c in groups[0])
+            raise CountError(
+                f"ballot {index + 1} ranks candidates equal ({names}): {rule} does not "
+                "allow equal rankings; use --rule meek"
+            ) from None
+        if withdrawn and not withdrawn.isdisjoint(flat):
+            flat = tuple(c for c in flat if c not in withdrawn)
+        append((flat, weight))
+    return out
+
+
+def candidate_numbers(election: Election, names: Sequence[str]) -> list[int]:
+    """The numbers of the candidates called ``names`` (exact match), for tests and callers."""
+    index = {name: i for i, name in enumerate(election.candidates)}
+    return [index[n] for n in names]

@@ -1,0 +1,286 @@
+"""Reading and writing BLT ballot files, the format of Hill's ERS counting programs and Droop.
+
+Layout: a line ``<candidates> <seats>``; optional lines of withdrawn candidates as negative
+numbers (``-4``) and options in brackets (``[withdrawn 4]``, ``[tie 3 2 1]``, ``[nick a b c]``);
+one line per ballot ``[(id)] <weight> <preference> … 0``; a line ``0``; the candidates' names one
+per line, quoted or not (``""`` inside quotes is a quote); the title. Preferences are candidate
+numbers from 1 (or nicknames); ``a=b`` ranks candidates equal; ``-`` is a skipped rank.
+
+What the reader accepts: a UTF-8 byte-order mark; text that is not UTF-8 (read as Windows-1252,
+so mis-encoded names come through unchanged rather than failing); ballot ids (ignored — grouped
+ballots do not keep them); ``#`` comments. A ballot stops at a skipped rank and at a repeated
+candidate (what follows is not counted). Anything else is a :class:`tally.errors.FormatError`
+naming the file and the line.
+
+Writing then reading gives back the same election (:func:`write_blt`, :func:`read_blt`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tally.ballots import Ballot, Election, Ranking, single
+from tally.errors import FormatError
+
+__all__ = ["parse_blt", "read_blt", "write_blt"]
+
+
+def read_blt(path: str | Path) -> Election:
+    """Read the BLT file at ``path``. Cost: one pass over the file; memory: one entry per
+    distinct ranking (identical ballots are merged)."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise FormatError(str(p), None, f"cannot read the file: {exc.strerror}") from None
+    return parse_blt(decode_text(data), str(p))
+
+
+def decode_text(data: bytes) -> str:
+    """Bytes as text: UTF-8 (with or without byte-order mark), else Windows-1252, else Latin-1."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            return data.decode("latin-1")
+
+
+def _strip_comment(line: str) -> str:
+    if "#" not in line:
+        return line.strip()
+    out = []
+    quoted = False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == "#" and not quoted:
+            break
+        out.append(ch)
+    return "".join(out).strip()
+
+
+def _strings(text: str, source: str, line: int) -> list[str]:
+    """The names on one line: quoted strings (several allowed) or the whole line unquoted."""
+    if not text.startswith('"'):
+        return [text]
+    out: list[str] = []
+    i = 0
+    n = len(text)
+    while i < n:
+        while i < n and text[i] in " \t":
+            i += 1
+        if i >= n:
+            break
+        if text[i] != '"':
+            raise FormatError(source, line, f"expected a quoted name, found {text[i:]!r}")
+        i += 1
+        buf = []
+        while True:
+            if i >= n:
+                raise FormatError(source, line, "a quoted name is not closed")
+            ch = text[i]
+            if ch == '"':
+                if i + 1 < n and text[i + 1] == '"':
+                    buf.append('"')
+                    i += 2
+                    continue
+                i += 1
+                break
+            buf.append(ch)
+            i += 1
+        out.append("".join(buf))
+    return out
+
+
+def _number(token: str, source: str, line: int, what: str) -> int:
+    try:
+        return int(token)
+    except ValueError:
+        raise FormatError(source, line, f"{what} must be a whole number, not {token!r}") from None
+
+
+class _Reader:
+    """State of one parse: the candidate count and the nickname table."""
+
+    def __init__(self, source: str, candidates: int) -> None:
+        self.source = source
+        self.n = candidates
+        self.nicknames: dict[str, int] = {}
+
+    def candidate(self, token: str, line: int) -> int:
+        """Candidate number (0-based) for a preference token: a number from 1 or a nickname."""
+        if token in self.nicknames:
+            return self.nicknames[token]
+        number = _number(token, self.source, line, "a preference")
+        if not 1 <= number <= self.n:
+            raise FormatError(
+                self.source, line, f"candidate {number} does not exist (there are {self.n})"
+            )
+        return number - 1
+
+    def ranking(self, tokens: list[str], line: int) -> Ranking:
+        """The preference groups of one ballot, cut at a skipped or repeated preference."""
+        groups: list[tuple[int, ...]] = []
+        seen: set[int] = set()
+        for token in tokens:
+            if token == "-":  # noqa: S105 - a skipped rank, not a secret
+                break
+            if "=" in token:
+                group = tuple(self.candidate(t, line) for t in token.split("="))
+            else:
+                group = single(self.candidate(token, line))
+            if not seen.isdisjoint(group) or len(set(group)) != len(group):
+                break
+            seen.update(group)
+            groups.append(group)
+        return tuple(groups)
+
+
+def parse_blt(text: str, source: str = "<blt>") -> Election:
+    """Parse BLT ``text``; ``source`` names it in error messages. See the module docstring."""
+    lines = text.splitlines()
+    count = len(lines)
+    i = 0
+
+    def next_content() -> tuple[int, str]:
+        nonlocal i
+        while i < count:
+            stripped = _strip_comment(lines[i])
+            i += 1
+            if stripped:
+                return i, stripped
+        raise FormatError(source, count, "the file ends early: ballots, names or title missing")
+
+    lineno, header = next_content()
+    parts = header.split()
+    if len(parts) != 2:
+        raise FormatError(source, lineno, f"expected '<candidates> <seats>', found {header!r}")
+    n = _number(parts[0], source, lineno, "the number of candidates")
+    seats = _number(parts[1], source, lineno, "the number of seats")
+    if n < 1 or seats < 1:
+        raise FormatError(source, lineno, "there must be at least one candidate and one seat")
+    reader = _Reader(source, n)
+    withdrawn: set[int] = set()
+    tie_order: tuple[int, ...] | None = None
+    nick_order: tuple[str, ...] | None = None
+    merged: dict[Ranking, int] = {}
+    singles = [single(c) for c in range(n)]
+
+    while True:
+        lineno, content = next_content()
+        if content.startswith("["):
+            if not content.endswith("]"):
+                raise FormatError(source, lineno, f"an option is not closed: {content!r}")
+            words = content[1:-1].split()
+            if not words:
+                raise FormatError(source, lineno, "an empty option []")
+            key, args = words[0], words[1:]
+            if key == "nick":
+                if len(args) != n:
+                    raise FormatError(
+                        source, lineno, f"[nick] gives {len(args)} nicknames for {n} candidates"
+                    )
+                reader.nicknames = {a: k for k, a in enumerate(args)}
+                nick_order = tuple(args)
+            elif key == "withdrawn":
+                withdrawn.update(reader.candidate(a, lineno) for a in args)
+            elif key == "tie":
+                tie_order = tuple(reader.candidate(a, lineno) for a in args)
+            # other options (such as [undeclared]) do not change the count
+            continue
+        if content.startswith("-"):
+            for token in content.split():
+                number = _number(token, source, lineno, "a withdrawn candidate")
+                if not -n <= number <= -1:
+                    raise FormatError(source, lineno, f"{token!r} is not a withdrawn candidate")
+                withdrawn.add(-number - 1)
+            continue
+        break
+
+    # Ballots, up to the line "0".
+    while True:
+        tokens = content.split()
+        if tokens[0].startswith("("):
+            close = content.find(")")
+            if close < 0:
+                raise FormatError(source, lineno, "a ballot id is not closed with ')'")
+            tokens = content[close + 1 :].split()
+            if not tokens:
+                raise FormatError(source, lineno, "a ballot id with no ballot")
+        if tokens == ["0"]:
+            break
+        if tokens[-1] != "0":
+            raise FormatError(source, lineno, f"a ballot must end with 0: {content!r}")
+        weight = _number(tokens[0], source, lineno, "a ballot's weight")
+        if weight < 0:
+            raise FormatError(source, lineno, f"a ballot's weight cannot be negative ({weight})")
+        prefs = tokens[1:-1]
+        ranking: Ranking
+        try:
+            numbers = [int(t) for t in prefs]
+        except ValueError:
+            ranking = reader.ranking(prefs, lineno)
+        else:
+            if numbers and (min(numbers) < 1 or max(numbers) > n):
+                ranking = reader.ranking(prefs, lineno)  # raises, naming the candidate
+            elif len(set(numbers)) == len(numbers):
+                ranking = tuple([singles[k - 1] for k in numbers])
+            else:
+                ranking = reader.ranking(prefs, lineno)
+        merged[ranking] = merged.get(ranking, 0) + weight
+        lineno, content = next_content()
+
+    names: list[str] = []
+    while len(names) < n:
+        lineno, content = next_content()
+        names.extend(_strings(content, source, lineno))
+    if len(names) > n:
+        raise FormatError(source, lineno, f"more names than the {n} candidates")
+    title = ""
+    if i < count:
+        try:
+            lineno, content = next_content()
+        except FormatError:
+            content = ""
+        if content:
+            title = " ".join(_strings(content, source, lineno))
+    return Election(
+        candidates=tuple(names),
+        seats=seats,
+        ballots=tuple(Ballot(r, w) for r, w in merged.items()),
+        title=title,
+        withdrawn=frozenset(withdrawn),
+        tie_order=tie_order,
+        nicknames=nick_order,
+    )
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def write_blt(election: Election) -> str:
+    """The election as BLT text; :func:`parse_blt` of it gives back an equal election.
+
+    Equal rankings are written ``a=b``; withdrawn candidates as a negative-number line; a tie
+    order as ``[tie …]``; nicknames as ``[nick …]`` (and used in the ballots). Cost: one line per
+    distinct ranking.
+    """
+    n = len(election.candidates)
+    labels = list(election.nicknames) if election.nicknames else [str(k + 1) for k in range(n)]
+    out = [f"{n} {election.seats}"]
+    if election.nicknames:
+        out.append("[nick " + " ".join(election.nicknames) + "]")
+    if election.withdrawn:
+        out.append(" ".join(str(-(c + 1)) for c in sorted(election.withdrawn)))
+    if election.tie_order is not None:
+        out.append("[tie " + " ".join(labels[c] for c in election.tie_order) + "]")
+    for ranking, weight in election.ballots:
+        prefs = " ".join("=".join(labels[c] for c in group) for group in ranking)
+        out.append(f"{weight} {prefs} 0" if prefs else f"{weight} 0")
+    out.append("0")
+    out.extend(_quote(name) for name in election.candidates)
+    out.append(_quote(election.title))
+    return "\n".join(out) + "\n"

@@ -1,0 +1,281 @@
+"""The count loop of the Gregory family (Scottish STV, IRV), written once.
+
+Follows SSI 2007/42 Schedule 1: rule 45 (first stage: parcels by first preference), 46 (quota),
+47 (a candidate whose votes equal or exceed the quota is elected), 48 (the surplus of an
+elected candidate passes on every paper the candidate holds, each at
+``value × surplus / total`` truncated to the rule's decimals — weighted inclusive Gregory),
+49 (largest surplus first, one per stage, ties by earlier stages then lot), 50–51 (otherwise the
+lowest candidate is excluded and every paper passes on at the value it was received), 52 (when
+the continuing candidates fit the vacancies left they are elected and nothing more is
+transferred). A paper passes to its next preference for a continuing candidate, skipping
+candidates already elected or excluded; with none left it is non-transferable.
+
+How it stays fast: papers with identical rankings arrive merged (one entry with a weight), and
+each candidate holds *parcels*. A parcel is a set of rankings that share the prefix up to the
+candidate's position, all at one transfer value: moving a parcel costs one step per ranking in
+it, and votes are credited once per parcel (weight total × value), not once per paper. Only the
+parcels of the candidate whose surplus or exclusion is being transferred are touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+
+from tally.arithmetic import scale_of
+from tally.ballots import Election, strict_rankings
+from tally.lot import Lot
+from tally.rules import TransferRule
+from tally.ties import break_tie
+from tally.transcript import Decision, Stage, TieBreak, Transcript
+
+__all__ = ["count_by_transfer", "default_seed"]
+
+# A parcel: (rankings with weights, position of the holder in them, transfer value, weight total)
+Parcel = tuple[list[tuple[tuple[int, ...], int]], int, int, int]
+
+
+def default_seed(election: Election) -> str:
+    """The seed used when none is given: SHA-256 of the election written as BLT.
+
+    So a draw by lot depends only on the ballots, and anyone holding them can repeat it.
+    Cost: writing the election once (only when a tie has to be decided by lot).
+    """
+    from tally.blt import write_blt
+
+    return hashlib.sha256(write_blt(election).encode("utf-8")).hexdigest()
+
+
+def _distribute(
+    parcel: Parcel,
+    continuing: list[bool],
+    n: int,
+) -> tuple[dict[int, list[tuple[tuple[int, ...], int]]], dict[int, int], int]:
+    """Sort one parcel's rankings by next continuing preference (rules 48(1), 50(2)).
+
+    Returns the new parcels keyed by ``position × n + candidate``, their weight totals, and the
+    weight of the non-transferable papers. Cost: one step per ranking plus one per skipped
+    preference.
+    """
+    members, depth, _, _ = parcel
+    groups: dict[int, list[tuple[tuple[int, ...], int]]] = {}
+    totals: dict[int, int] = {}
+    exhausted = 0
+    for item in members:
+        ranking, weight = item
+        j = depth
+        end = len(ranking)
+        while j < end:
+            c = ranking[j]
+            if continuing[c]:
+                key = (j + 1) * n + c
+                group = groups.get(key)
+                if group is None:
+                    groups[key] = [item]
+                    totals[key] = weight
+                else:
+                    group.append(item)
+                    totals[key] += weight
+                break
+            j += 1
+        else:
+            exhausted += weight
+    return groups, totals, exhausted
+
+
+def count_by_transfer(
+    election: Election, rule: TransferRule, *, seed: str | None = None
+) -> Transcript:
+    """Count ``election`` under ``rule`` and return the full transcript.
+
+    Raises :class:`tally.errors.CountError` for equal rankings. Cost: one pass over the
+    rankings for the first count, then for each transfer one step per distinct ranking in the
+    parcels that move (plus skipped preferences); memory is the rankings plus one list entry
+    per ranking.
+    """
+    n = len(election.candidates)
+    scale = scale_of(rule.decimals)
+    rankings = strict_rankings(election, rule.name)
+    cast = [(r, w) for r, w in rankings if w > 0]
+    valid = sum(w for r, w in cast)
+    seats = election.seats
+    quota = rule.droop_quota(valid, seats)
+
+    hopeful = [c not in election.withdrawn for c in range(n)]
+    votes = [0] * n
+    parcels: list[list[Parcel]] = [[] for _ in range(n)]
+    elected: list[int] = []
+    excluded: set[int] = set()
+    pending: list[int] = []  # elected, surplus not yet transferred
+    history: list[tuple[int, ...]] = []
+    stages: list[Stage] = []
+    non_transferable = 0
+    loss = 0
+
+    lot_holder: list[Lot] = []
+    seed_used: list[str] = [] if seed is None else [seed]
+
+    def lot() -> Lot:
+        if not lot_holder:
+            if not seed_used:
+                seed_used.append(default_seed(election))
+            lot_holder.append(Lot(seed_used[0]))
+        return lot_holder[0]
+
+    def credit(parcel: Parcel, value: int) -> tuple[int, int]:
+        """Move one parcel on at ``value``: (non-transferable weight, value credited)."""
+        groups, totals, exhausted = _distribute(parcel, hopeful, n)
+        gained = 0
+        for key, members in groups.items():
+            c = key % n
+            weight = totals[key]
+            parcels[c].append((members, key // n, value, weight))
+            votes[c] += weight * value
+            gained += weight * value
+        return exhausted, gained
+
+    # Rule 45: the first stage.
+    non_transferable = credit((cast, 0, scale, valid), scale)[0] * scale
+
+    def current_quota() -> int:
+        if not rule.majority_of_continuing:
+            return quota
+        held = sum(votes[c] for c in range(n) if hopeful[c])
+        return (held // scale // 2 + 1) * scale
+
+    def record(
+        action: str,
+        subject: int | None,
+        value: int | None,
+        elect: list[Decision],
+        exclude: list[Decision],
+        tie: TieBreak | None,
+    ) -> None:
+        snapshot = tuple(votes)
+        history.append(snapshot)
+        stages.append(
+            Stage(
+                number=len(stages) + 1,
+                action=action,
+                subject=subject,
+                transfer_value=value,
+                votes=snapshot,
+                non_transferable=non_transferable,
+                rounding_loss=loss,
+                quota=current_quota(),
+                elected=tuple(elect),
+                excluded=tuple(exclude),
+                ties=() if tie is None else (tie,),
+            )
+        )
+
+    def elect_with_quota() -> list[Decision]:
+        """Rule 47: every continuing candidate at or over the quota, highest first."""
+        q = current_quota()
+        reached = [c for c in range(n) if hopeful[c] and votes[c] >= q]
+        reached.sort(key=lambda c: (-votes[c], c))
+        out = []
+        for c in reached:
+            hopeful[c] = False
+            elected.append(c)
+            if rule.transfer_surpluses:
+                pending.append(c)
+            out.append(Decision(c, "majority" if rule.majority_of_continuing else "quota"))
+        return out
+
+    def complete() -> bool:
+        left = seats - len(elected)
+        return left <= 0 or sum(hopeful) <= left
+
+    record("first count", None, None, [], [], None)
+    while True:
+        newly = elect_with_quota()
+        if newly:
+            stages[-1] = replace(stages[-1], elected=stages[-1].elected + tuple(newly))
+        if complete():
+            break
+        if pending:
+            # Rules 48–49: the largest surplus, one per stage.
+            top = max(votes[c] for c in pending)
+            chosen, tie = break_tie(
+                [c for c in pending if votes[c] == top],
+                history,
+                lowest=False,
+                purpose="surplus",
+                lot=lot,
+                tie_order=election.tie_order,
+            )
+            pending.remove(chosen)
+            total = votes[chosen]
+            surplus = total - quota
+            if surplus <= 0:
+                continue  # exactly the quota: nothing to transfer (rule 48(1))
+            moved = parcels[chosen]
+            parcels[chosen] = []
+            credited = 0
+            exhausted_value = 0
+            for parcel in moved:
+                value = parcel[2] * surplus // total
+                exhausted, gained = credit(parcel, value)
+                exhausted_value += exhausted * value
+                credited += gained
+            votes[chosen] = quota
+            non_transferable += exhausted_value
+            loss += surplus - credited - exhausted_value
+            record("surplus", chosen, scale * surplus // total, [], [], tie)
+            continue
+        # Rules 50–51: exclude the lowest continuing candidate.
+        low = min(votes[c] for c in range(n) if hopeful[c])
+        chosen, tie = break_tie(
+            [c for c in range(n) if hopeful[c] and votes[c] == low],
+            history,
+            lowest=True,
+            purpose="exclude",
+            lot=lot,
+            tie_order=election.tie_order,
+        )
+        hopeful[chosen] = False
+        excluded.add(chosen)
+        moved = parcels[chosen]
+        parcels[chosen] = []
+        votes[chosen] = 0
+        for parcel in moved:
+            non_transferable += credit(parcel, parcel[2])[0] * parcel[2]
+        record("exclusion", chosen, None, [], [Decision(chosen, "lowest", tie)], None)
+        if complete():
+            break
+
+    # Rule 52: the last vacancies; then the rest are not elected.
+    left = seats - len(elected)
+    tail_elect = []
+    tail_exclude = []
+    rest = sorted((c for c in range(n) if hopeful[c]), key=lambda c: (-votes[c], c))
+    for c in rest:
+        hopeful[c] = False
+        if left > 0:
+            elected.append(c)
+            left -= 1
+            tail_elect.append(Decision(c, "last continuing"))
+        else:
+            excluded.add(c)
+            tail_exclude.append(Decision(c, "remaining"))
+    if tail_elect or tail_exclude:
+        last = stages[-1]
+        stages[-1] = replace(
+            last,
+            elected=last.elected + tuple(tail_elect),
+            excluded=last.excluded + tuple(tail_exclude),
+        )
+    return Transcript(
+        rule=rule.name,
+        title=election.title,
+        candidates=election.candidates,
+        seats=seats,
+        valid_votes=valid * scale,
+        decimals=rule.decimals,
+        quota=quota if not rule.majority_of_continuing else stages[0].quota,
+        stages=tuple(stages),
+        elected=tuple(elected),
+        withdrawn=election.withdrawn,
+        seed=seed_used[0] if seed_used else None,
+    )
