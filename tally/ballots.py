@@ -118,14 +118,17 @@ def strict_rankings(election: Election, rule: str) -> list[tuple[tuple[int, ...]
 
     Withdrawn candidates are dropped from the rankings (their preferences pass to the next
     one). Raises :class:`CountError` naming the ballot if any ranks candidates equal, which
-    ``rule`` (Scottish STV, IRV) does not define. A ballot left with no preference is kept: it is
-    a valid paper that is non-transferable from the first count. Cost: one pass over every
-    preference.
+    ``rule`` (Scottish STV, IRV) does not define. A ballot with no preference at all is left
+    out: it is not a valid paper (rule 45 sorts valid papers by their first preference). A ballot
+    whose only preferences are for withdrawn candidates is kept, non-transferable from the first
+    count, as Droop counts it. Cost: one pass over every preference.
     """
     withdrawn = election.withdrawn
     out: list[tuple[tuple[int, ...], int]] = []
     append = out.append
     for index, (ranking, weight) in enumerate(election.ballots):
+        if not ranking:
+            continue
         try:
             flat = tuple([c for (c,) in ranking])
         except ValueError:

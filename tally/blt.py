@@ -17,6 +17,7 @@ Writing then reading gives back the same election (:func:`write_blt`, :func:`rea
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tally.ballots import Ballot, Election, Ranking, single
@@ -47,6 +48,9 @@ def decode_text(data: bytes) -> str:
             return data.decode("latin-1")
 
 
+_ALTERNATIVE = re.compile(r"#\s*ALTERNATIVE NAME (\d+):(.*)")
+
+
 def _strip_comment(line: str) -> str:
     if "#" not in line:
         return line.strip()
@@ -62,9 +66,15 @@ def _strip_comment(line: str) -> str:
 
 
 def _strings(text: str, source: str, line: int) -> list[str]:
-    """The names on one line: quoted strings (several allowed) or the whole line unquoted."""
+    """The names on one line: quoted strings (several allowed) or the whole line unquoted.
+
+    A name wrapped in doubled quotes (``""Carol Becker""``, as some converters write) is read
+    as the name inside them.
+    """
     if not text.startswith('"'):
         return [text]
+    if text.startswith('""') and text.endswith('""') and len(text) > 4 and '"' not in text[2:-2]:
+        return [text[2:-2]]
     out: list[str] = []
     i = 0
     n = len(text)
@@ -92,6 +102,42 @@ def _strings(text: str, source: str, line: int) -> list[str]:
             i += 1
         out.append("".join(buf))
     return out
+
+
+def _names_and_title(lines: list[str], start: int, n: int, source: str) -> tuple[list[str], str]:
+    """The candidates' names and the title from the lines after the ballots.
+
+    One name per line is the common layout (a line of several quoted strings, such as
+    ``"Yvonne ALLAN" "Scottish Labour Party"``, is then one name, the strings joined by a
+    space); Droop also allows several quoted names on one line. Files that give the names only
+    in ``# ALTERNATIVE NAME k: …`` comments (scot-elex Glasgow 2007) are read from those.
+    """
+    content: list[tuple[int, list[str]]] = []
+    alternatives: dict[int, str] = {}
+    for k in range(start, len(lines)):
+        raw = lines[k].strip()
+        if raw.startswith("#"):
+            match = _ALTERNATIVE.match(raw)
+            if match:
+                alternatives[int(match.group(1))] = match.group(2).strip()
+            continue
+        text = _strip_comment(raw)
+        if text:
+            content.append((k + 1, _strings(text, source, k + 1)))
+    last = content[-1][0] if content else len(lines)
+    if len(content) >= n + 1 or (len(content) == n and all(len(x) == 1 for _, x in content)):
+        names = [" ".join(x) for _, x in content[:n]]
+        title = " ".join(content[n][1]) if len(content) > n else ""
+        return names, title
+    flat = [name for _, x in content for name in x]
+    if len(flat) >= n:
+        return flat[:n], " ".join(flat[n:])
+    if sorted(alternatives) == list(range(1, n + 1)) and len(content) <= 1:
+        title = " ".join(content[0][1]) if content else ""
+        return [alternatives[k] for k in range(1, n + 1)], title
+    raise FormatError(
+        source, last, f"expected {n} candidate names after the ballots, found {len(flat)}"
+    )
 
 
 def _number(token: str, source: str, line: int, what: str) -> int:
@@ -232,20 +278,7 @@ def parse_blt(text: str, source: str = "<blt>") -> Election:
         merged[ranking] = merged.get(ranking, 0) + weight
         lineno, content = next_content()
 
-    names: list[str] = []
-    while len(names) < n:
-        lineno, content = next_content()
-        names.extend(_strings(content, source, lineno))
-    if len(names) > n:
-        raise FormatError(source, lineno, f"more names than the {n} candidates")
-    title = ""
-    if i < count:
-        try:
-            lineno, content = next_content()
-        except FormatError:
-            content = ""
-        if content:
-            title = " ".join(_strings(content, source, lineno))
+    names, title = _names_and_title(lines, i, n, source)
     return Election(
         candidates=tuple(names),
         seats=seats,
