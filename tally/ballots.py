@@ -126,7 +126,7 @@ def strict_rankings(election: Election, rule: str) -> list[tuple[tuple[int, ...]
     withdrawn = election.withdrawn
     out: list[tuple[tuple[int, ...], int]] = []
     append = out.append
-    for index, (ranking, weight) in enumerate(election.ballots):
+    for ranking, weight in election.ballots:
         if not ranking:
             continue
         try:
@@ -135,8 +135,8 @@ def strict_rankings(election: Election, rule: str) -> list[tuple[tuple[int, ...]
             groups = [g for g in ranking if len(g) != 1]
             names = "=".join(election.candidates[c] for c in groups[0])
             raise CountError(
-                f"ballot {index + 1} ranks candidates equal ({names}): {rule} does not "
-                "allow equal rankings; use --rule meek"
+                f"{weight} ballot paper(s) rank candidates equal ({names}): {rule} does not "
+                "define equal rankings (Meek STV does)"
             ) from None
         if withdrawn and not withdrawn.isdisjoint(flat):
             flat = tuple(c for c in flat if c not in withdrawn)
