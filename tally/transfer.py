@@ -23,7 +23,7 @@ import hashlib
 from dataclasses import replace
 
 from tally.arithmetic import scale_of
-from tally.ballots import Election, strict_rankings
+from tally.ballots import Election, group_ballots, strict_rankings
 from tally.lot import Lot
 from tally.rules import TransferRule
 from tally.ties import break_tie
@@ -36,14 +36,17 @@ Parcel = tuple[list[tuple[tuple[int, ...], int]], int, int, int]
 
 
 def default_seed(election: Election) -> str:
-    """The seed used when none is given: SHA-256 of the election written as BLT.
+    """The seed used when none is given: SHA-256 of the election written as BLT, its identical
+    ballots merged and sorted.
 
-    So a draw by lot depends only on the ballots, and anyone holding them can repeat it.
-    Cost: writing the election once (only when a tie has to be decided by lot).
+    So a draw by lot depends only on the ballots (not on the order of the papers), and anyone
+    holding them can repeat it. Cost: sorting and writing the election once, only when a tie
+    has to be decided by lot.
     """
     from tally.blt import write_blt
 
-    return hashlib.sha256(write_blt(election).encode("utf-8")).hexdigest()
+    canonical = replace(election, ballots=tuple(sorted(group_ballots(election.ballots))))
+    return hashlib.sha256(write_blt(canonical).encode("utf-8")).hexdigest()
 
 
 def _distribute(

@@ -6,6 +6,7 @@ from fractions import Fraction
 
 from hypothesis import strategies as st
 
+from tally.ballots import Ballot, Election, group_ballots, single
 from tally.majority import Base, Comparison, MajorityRule, Quorum
 
 # --- majorities and sortition (tally.majority, tally.sortition) ---------------------------------
@@ -36,3 +37,77 @@ def majority_rules(draw: st.DrawFn) -> MajorityRule:
         )
     )
     return MajorityRule(base, threshold, comparison, quorum)
+
+
+# --- ranked ballots (tally.ballots, tally.blt, Scottish STV and IRV) ----------------------------
+
+_NAME_ALPHABET = st.characters(
+    codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp"), exclude_characters="\x85"
+)
+
+
+@st.composite
+def candidate_names(draw: st.DrawFn, n: int) -> tuple[str, ...]:
+    """``n`` distinct candidate names: any printable text, quotes and accents included."""
+    names = draw(
+        st.lists(
+            st.text(_NAME_ALPHABET, min_size=1, max_size=12).filter(lambda s: s.strip() == s),
+            min_size=n,
+            max_size=n,
+            unique=True,
+        )
+    )
+    return tuple(names)
+
+
+@st.composite
+def rankings(draw: st.DrawFn, n: int, equal_rankings: bool = False) -> tuple[tuple[int, ...], ...]:
+    """One ballot's ranking of some of ``n`` candidates, each at most once; with
+    ``equal_rankings`` some preferences are groups ranked equal."""
+    order = draw(st.permutations(range(n)))
+    length = draw(st.integers(0, n))
+    chosen = order[:length]
+    groups: list[tuple[int, ...]] = []
+    i = 0
+    while i < len(chosen):
+        size = draw(st.integers(1, min(3, len(chosen) - i))) if equal_rankings else 1
+        groups.append(tuple(chosen[i : i + size]) if size > 1 else single(chosen[i]))
+        i += size
+    return tuple(groups)
+
+
+@st.composite
+def elections(
+    draw: st.DrawFn,
+    min_candidates: int = 1,
+    max_candidates: int = 6,
+    max_seats: int = 3,
+    max_ballots: int = 25,
+    equal_rankings: bool = False,
+    withdrawn: bool = True,
+    names: bool = False,
+) -> Election:
+    """A small election with grouped ballots (weights 1–4); optionally withdrawn candidates,
+    equal rankings and arbitrary (BLT-quoting-hostile) names."""
+    n = draw(st.integers(min_candidates, max_candidates))
+    seats = draw(st.integers(1, max_seats))
+    raw = draw(
+        st.lists(
+            st.tuples(rankings(n, equal_rankings), st.integers(1, 4)),
+            min_size=0,
+            max_size=max_ballots,
+        )
+    )
+    out = draw(withdrawn_sets(n)) if withdrawn else frozenset()
+    return Election(
+        candidates=draw(candidate_names(n)) if names else tuple(f"C{i + 1}" for i in range(n)),
+        seats=seats,
+        ballots=group_ballots(Ballot(r, w) for r, w in raw),
+        title=draw(st.text(_NAME_ALPHABET, max_size=20)) if names else "test",
+        withdrawn=out,
+    )
+
+
+def withdrawn_sets(n: int) -> st.SearchStrategy[frozenset[int]]:
+    """Up to one withdrawn candidate in three, never all of them."""
+    return st.frozensets(st.integers(0, n - 1), max_size=max(0, (n - 1) // 3))
