@@ -1,0 +1,153 @@
+"""``create_app()``: the Litestar application, assembled from plugins.
+
+Database (advanced-alchemy, asyncpg), structured logs that never carry bodies, tokens or
+cookies, Prometheus metrics, OpenAPI 3.1 with an interactive page at ``/schema``, problem+json
+errors, and bearer-token authentication for everything under ``/api/v1`` that does not opt out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from advanced_alchemy.extensions.litestar import (
+    AsyncSessionConfig,
+    SQLAlchemyAsyncConfig,
+    SQLAlchemyPlugin,
+)
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.logging.config import StructLoggingConfig
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.logging import LoggingMiddlewareConfig
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.structlog import StructlogConfig, StructlogPlugin
+from litestar.types import ControllerRouterHandler
+
+from service.auth import AuthMiddleware, TokenVerifier
+from service.database import locate_database
+from service.errors import exception_handlers
+from service.keys import load_verification_keys
+from service.routes import identity, members, system
+from service.settings import Settings
+
+__all__ = ["API_PREFIX", "create_app"]
+
+API_PREFIX = "/api/v1"
+
+# Paths that answer without a token. Everything else under the app needs one unless its
+# handler says ``exclude_from_auth=True``.
+_PUBLIC = ["^/health$", "^/ready$", "^/metrics", "^/schema"]
+
+_VERSION = "0.1.0"
+
+
+def _resolve_database_url(settings: Settings) -> str:
+    """The SQLAlchemy URL, starting the embedded server when none is configured."""
+
+    def run() -> str:
+        return asyncio.run(locate_database(settings)).url
+
+    # Work in a fresh thread so this is safe whether or not an event loop is running here.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
+def _logging(settings: Settings) -> StructlogPlugin:
+    middleware = LoggingMiddlewareConfig(
+        request_log_fields=["path", "method"],
+        response_log_fields=["status_code"],
+        request_headers_to_obfuscate={"authorization", "cookie", "x-api-key"},
+        response_headers_to_obfuscate={"set-cookie"},
+        exclude=["^/health$", "^/metrics"],
+    )
+    logs = StructLoggingConfig(
+        log_exceptions="always",
+        disable_stack_trace={401, 403, 404, 405, 409, 413, 415, 422, 400, 503},
+    )
+    logging.getLogger().setLevel(settings.log_level)
+    return StructlogPlugin(
+        config=StructlogConfig(structlog_logging_config=logs, middleware_logging_config=middleware)
+    )
+
+
+def _openapi() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Plenary",
+        version=_VERSION,
+        description=(
+            "Motions, amendments, STV elections, recall petitions and sortition for a membership "
+            "organisation. Errors are RFC 9457 problem+json. Send `Authorization: Bearer <token>`."
+        ),
+        path="/schema",
+        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        components=Components(
+            security_schemes={
+                "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+            }
+        ),
+        security=[{"BearerToken": []}],
+        use_handler_docstrings=True,
+    )
+
+
+def api_handlers() -> list[ControllerRouterHandler]:
+    """Everything mounted under ``/api/v1``. Each capability adds its routes here."""
+    return [identity.me, members.import_members]
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    extra_handlers: Sequence[ControllerRouterHandler] = (),
+) -> Litestar:
+    """Build the application. With no ``DATABASE_URL`` this starts the embedded PostgreSQL."""
+    settings = settings or Settings.from_env()
+    url = (
+        settings.database_url
+        if settings.database_url and settings.database_url.startswith("postgresql+asyncpg://")
+        else _resolve_database_url(settings)
+    )
+    settings = settings.with_(database_url=url)
+    verifier = TokenVerifier(load_verification_keys(settings), settings)
+
+    db = SQLAlchemyAsyncConfig(
+        connection_string=url,
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        engine_config=_engine_config(settings),
+        create_all=False,
+    )
+
+    prometheus = PrometheusConfig(app_name="plenary", prefix="plenary", group_path=True)
+    api = Router(path=API_PREFIX, route_handlers=[*api_handlers(), *extra_handlers])
+    return Litestar(
+        route_handlers=[system.health, system.ready, PrometheusController, api],
+        plugins=[SQLAlchemyPlugin(config=db), _logging(settings)],
+        middleware=[
+            prometheus.middleware,
+            DefineMiddleware(
+                AuthMiddleware, exclude=_PUBLIC, exclude_from_auth_key="exclude_from_auth"
+            ),
+        ],
+        exception_handlers=exception_handlers,
+        openapi_config=_openapi(),
+        state=State({"settings": settings, "token_verifier": verifier}),
+        debug=settings.debug,
+    )
+
+
+def _engine_config(settings: Settings) -> Any:
+    from advanced_alchemy.config import EngineConfig
+
+    return EngineConfig(
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )

@@ -1,0 +1,176 @@
+"""Bearer tokens: who is calling, checked with pyjwt against pinned asymmetric keys.
+
+A token is accepted only when: its header names an algorithm that the selected key verifies
+(never ``none``, never HMAC when keys are asymmetric); the ``kid`` selects a known key (a token
+without ``kid`` is accepted only when exactly one key is configured); the signature holds; and
+``exp``, ``nbf``, ``iat``, ``iss``, ``aud`` and ``sub`` are present and right. Anything else is a
+401 whose message says which of these failed, never why in more detail than that.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import jwt
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from service.keys import SigningKey, VerificationKey
+from service.settings import ROLES, Settings
+
+__all__ = [
+    "AuthMiddleware",
+    "Identity",
+    "TokenVerifier",
+    "identity_of",
+    "issue_token",
+    "requires_role",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """The caller: the token's subject (a membership number for members) and its roles."""
+
+    subject: str
+    roles: frozenset[str]
+
+    def has(self, role: str) -> bool:
+        return role in self.roles
+
+
+class TokenVerifier:
+    """Checks tokens against the configured keys, issuer and audience. Cost: one signature check."""
+
+    def __init__(self, keys: dict[str, VerificationKey], settings: Settings) -> None:
+        self._keys = keys
+        self._issuer = settings.jwt_issuer
+        self._audience = settings.jwt_audience
+        self._leeway = settings.jwt_leeway_seconds
+
+    def _key_for(self, token: str) -> VerificationKey:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.DecodeError:
+            raise NotAuthorizedException("the bearer token is not a well-formed JWT") from None
+        algorithm = header.get("alg")
+        kid = header.get("kid")
+        if kid is None:
+            if len(self._keys) != 1:
+                raise NotAuthorizedException("the token has no 'kid' header to select a key")
+            key = next(iter(self._keys.values()))
+        else:
+            found = self._keys.get(str(kid))
+            if found is None:
+                raise NotAuthorizedException("the token's 'kid' names no key this service trusts")
+            key = found
+        if algorithm != key.algorithm:
+            raise NotAuthorizedException(
+                f"the token is signed with {algorithm!r}; this service accepts {key.algorithm} only"
+            )
+        return key
+
+    def verify(self, token: str) -> Identity:
+        """The identity in ``token``, or ``NotAuthorizedException`` saying what is wrong."""
+        key = self._key_for(token)
+        try:
+            claims = jwt.decode(
+                token,
+                key.key,
+                algorithms=[key.algorithm],
+                audience=self._audience,
+                issuer=self._issuer,
+                leeway=self._leeway,
+                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise NotAuthorizedException("the token has expired; get a new one") from None
+        except jwt.ImmatureSignatureError:
+            raise NotAuthorizedException(
+                "the token is not valid yet (nbf/iat in the future)"
+            ) from None
+        except jwt.InvalidAudienceError:
+            raise NotAuthorizedException("the token is for another audience") from None
+        except jwt.InvalidIssuerError:
+            raise NotAuthorizedException(
+                "the token comes from an issuer this service does not trust"
+            ) from None
+        except jwt.MissingRequiredClaimError as exc:
+            raise NotAuthorizedException(f"the token has no {exc.claim!r} claim") from None
+        except jwt.InvalidSignatureError:
+            raise NotAuthorizedException("the token's signature does not verify") from None
+        except jwt.InvalidTokenError as exc:
+            raise NotAuthorizedException(f"the token is not valid: {exc}") from None
+        subject = claims.get("sub")
+        if not isinstance(subject, str) or not subject:
+            raise NotAuthorizedException("the token's 'sub' claim must be a non-empty string")
+        raw_roles = claims.get("roles", ["member"])
+        if not isinstance(raw_roles, list) or not all(isinstance(r, str) for r in raw_roles):
+            raise NotAuthorizedException("the token's 'roles' claim must be a list of strings")
+        return Identity(subject=subject, roles=frozenset(r for r in raw_roles if r in ROLES))
+
+
+def issue_token(
+    key: SigningKey,
+    settings: Settings,
+    *,
+    subject: str,
+    roles: Sequence[str] = ("member",),
+    ttl_seconds: int | None = None,
+    now: int | None = None,
+) -> str:
+    """A signed token with the claims the organisation's sign-on would issue (dev and tests)."""
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise ValueError(f"unknown role(s) {', '.join(unknown)}; roles are {', '.join(ROLES)}")
+    issued = int(time.time()) if now is None else now
+    ttl = settings.token_ttl_seconds if ttl_seconds is None else ttl_seconds
+    claims = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": subject,
+        "roles": list(dict.fromkeys(roles)),
+        "iat": issued,
+        "nbf": issued,
+        "exp": issued + ttl,
+    }
+    return jwt.encode(claims, key.key, algorithm=key.algorithm, headers={"kid": key.kid})
+
+
+class AuthMiddleware(AbstractAuthenticationMiddleware):
+    """Reads ``Authorization: Bearer …``; routes opt out with ``exclude_from_auth=True``."""
+
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:  # type: ignore[type-arg]
+        header = connection.headers.get("authorization")
+        if not header:
+            raise NotAuthorizedException("sign in: send 'Authorization: Bearer <token>'")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise NotAuthorizedException("the Authorization header must be 'Bearer <token>'")
+        verifier: TokenVerifier = connection.app.state.token_verifier
+        identity = verifier.verify(token.strip())
+        return AuthenticationResult(user=identity, auth=token)
+
+
+def identity_of(connection: ASGIConnection) -> Identity:  # type: ignore[type-arg]
+    """The authenticated caller of this request."""
+    user = connection.scope.get("user")
+    if not isinstance(user, Identity):
+        raise NotAuthorizedException("sign in: send 'Authorization: Bearer <token>'")
+    return user
+
+
+def requires_role(*roles: str):  # type: ignore[no-untyped-def]
+    """A guard admitting callers whose token holds any of ``roles``."""
+    wanted = frozenset(roles)
+
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # type: ignore[type-arg]
+        if not identity_of(connection).roles & wanted:
+            raise PermissionDeniedException(f"this needs the role {' or '.join(sorted(wanted))}")
+
+    guard.__name__ = f"requires_{'_or_'.join(sorted(wanted))}"
+    return guard

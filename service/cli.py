@@ -1,0 +1,196 @@
+"""``plenary``: serve, migrate, issue development tokens, import the roll, load the demo.
+
+Every command reads the same ``PLENARY_*`` settings as the service. Errors print one line that
+says what to do and exit non-zero; nothing is half done.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from service.settings import ROLES, Settings, SettingsError
+
+__all__ = ["main"]
+
+
+class CommandError(Exception):
+    """A command cannot go on; the message is printed and the exit status is ``code``."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise CommandError(str(exc), 2) from None
+
+
+async def _prepare(settings: Settings, *, migrate: bool) -> Settings:
+    """Locate (or start) the database and bring its schema to head."""
+    from service import migrate as migrations
+    from service.database import locate_database
+
+    location = await locate_database(settings)
+    if migrate:
+        await migrations.upgrade(location.url)
+    return settings.with_(database_url=location.url)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from service import migrate as migrations
+
+    async def run() -> str | None:
+        settings = await _prepare(_settings(), migrate=False)
+        assert settings.database_url is not None
+        if args.revision:
+            await migrations.make_revision(settings.database_url, args.revision)
+            return None
+        return await migrations.upgrade(settings.database_url)
+
+    revision = asyncio.run(run())
+    if revision is not None:
+        print(f"database is at migration {revision}")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from service.auth import issue_token
+    from service.keys import KeyError_, ensure_private_key, load_private_key
+
+    settings = _settings()
+    try:
+        path, _ = ensure_private_key(settings)
+        key = load_private_key(path)
+        token = issue_token(
+            key,
+            settings,
+            subject=args.member,
+            roles=args.role or ["member"],
+            ttl_seconds=args.ttl,
+        )
+    except (KeyError_, ValueError) as exc:
+        raise CommandError(str(exc), 2) from None
+    print(token)
+    return 0
+
+
+def cmd_import_members(args: argparse.Namespace) -> int:
+    from service.roll import import_roll_file
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandError(f"{path}: no such file", 2)
+
+    data = path.read_bytes()
+
+    async def run() -> int:
+        settings = await _prepare(_settings(), migrate=True)
+        return await import_roll_file(settings, path, data)
+
+    return asyncio.run(run())
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from service.demo import load_demo
+
+    async def run() -> None:
+        settings = await _prepare(_settings(), migrate=True)
+        loaded = await load_demo(settings, force=args.force)
+        print(loaded)
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from service.app import create_app
+    from service.demo import load_demo, welcome
+
+    settings = _settings()
+    if args.host:
+        settings = settings.with_(host=args.host)
+    if args.port:
+        settings = settings.with_(port=args.port)
+
+    async def prepare() -> Settings:
+        ready = await _prepare(settings, migrate=not args.no_migrate)
+        if args.demo:
+            print(await load_demo(ready))
+        return ready
+
+    ready = asyncio.run(prepare())
+    app = create_app(ready)
+    print(welcome(ready), flush=True)
+    uvicorn.run(
+        app,
+        host=ready.host,
+        port=ready.port,
+        log_level=ready.log_level.lower(),
+        access_log=False,
+        proxy_headers=True,
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="plenary", description="Online democracy for a membership organisation."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the service (embedded database unless DATABASE_URL)")
+    serve.add_argument("--demo", action="store_true", help="load the demo organisation if empty")
+    serve.add_argument("--host", help="address to listen on (default PLENARY_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default PLENARY_PORT or 8000)")
+    serve.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="bring the database schema up to date")
+    migrate.add_argument(
+        "--revision", metavar="MESSAGE", help="(developers) autogenerate a new migration"
+    )
+    migrate.set_defaults(func=cmd_migrate)
+
+    token = sub.add_parser("token", help="print a signed token (development and tests)")
+    token.add_argument("--member", required=True, help="the subject: a membership number")
+    token.add_argument(
+        "--role", action="append", choices=ROLES, help="a role to include (repeatable)"
+    )
+    token.add_argument("--ttl", type=int, default=None, help="seconds until it expires")
+    token.set_defaults(func=cmd_token)
+
+    imp = sub.add_parser("import-members", help="import the member roll from a CSV file")
+    imp.add_argument("file", help="CSV: membership_number,name,email,branch,region,status[,…]")
+    imp.set_defaults(func=cmd_import_members)
+
+    demo = sub.add_parser("demo", help="load the demo organisation")
+    demo.add_argument("--force", action="store_true", help="load even if members exist")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; the exit status says whether it worked."""
+    args = _parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except CommandError as exc:
+        print(f"plenary {args.command}: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Every error as RFC 9457 problem+json, with a message a person can act on.
+
+Validation failures keep Litestar's per-field detail in ``errors``; a database that cannot be
+reached is a 503 (the client may retry); anything unexpected is a 500 that names no internals.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.types import ExceptionHandlersMap
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from schemas.problems import DomainError, Problem
+
+__all__ = ["PROBLEM_JSON", "exception_handlers", "problem_response"]
+
+PROBLEM_JSON = "application/problem+json"
+
+_log = logging.getLogger("plenary.errors")
+
+
+def problem_response(
+    request: Request[Any, Any, Any],
+    status: int,
+    detail: str,
+    *,
+    title: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[bytes]:
+    """A problem+json response for ``request``."""
+    problem = Problem(
+        title=title or HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        errors=errors,
+    )
+    return Response(
+        content=msgspec.json.encode(problem),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    headers = dict(exc.headers or {})
+    if exc.status_code == 401:
+        headers.setdefault("WWW-Authenticate", 'Bearer realm="plenary"')
+    errors = None
+    if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
+        errors = [dict(e) if isinstance(e, dict) else {"message": str(e)} for e in exc.extra]
+    detail = exc.detail
+    if isinstance(exc, ValidationException) and errors:
+        first = errors[0]
+        where = first.get("key")
+        detail = f"{exc.detail}: {first.get('message', '')}" + (f" (at {where})" if where else "")
+    return problem_response(request, exc.status_code, detail, errors=errors, headers=headers)
+
+
+def _domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[bytes]:
+    return problem_response(request, exc.status, exc.detail, title=exc.title, errors=exc.errors)
+
+
+def _database(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    _log.warning("database unavailable: %s", type(exc).__name__)
+    return problem_response(
+        request,
+        503,
+        "the database cannot be reached just now; nothing was changed, try again shortly",
+        headers={"Retry-After": "5"},
+    )
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return _database(request, exc)
+    _log.error(
+        "unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc
+    )
+    return problem_response(
+        request, 500, "something went wrong on our side; nothing you sent was at fault"
+    )
+
+
+exception_handlers: ExceptionHandlersMap = {
+    HTTPException: _http,
+    DomainError: _domain,
+    OperationalError: _database,
+    InterfaceError: _database,
+    ConnectionError: _database,
+    OSError: _database,
+    Exception: _unexpected,
+}

@@ -1,0 +1,1 @@
+"""Alembic migrations for every table the service owns (see ``service.migrate``)."""

@@ -1,0 +1,18 @@
+"""Every table the service owns, imported in one place so Alembic and the tests see them all."""
+
+from __future__ import annotations
+
+from advanced_alchemy.base import orm_registry
+from sqlalchemy import MetaData
+
+import assembly.organisation
+import audit.store
+import service.grants
+
+__all__ = ["metadata"]
+
+_MODULES = (assembly.organisation, service.grants)
+
+# The ORM models share advanced-alchemy's registry; the audit store keeps its own plain tables
+# so that ``audit`` needs nothing beyond SQLAlchemy.
+metadata: list[MetaData] = [orm_registry.metadata, audit.store.metadata]

@@ -1,0 +1,1 @@
+"""HTTP routes: thin controllers that parse, authorise, call a domain function and answer."""

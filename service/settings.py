@@ -1,0 +1,111 @@
+"""Settings from environment variables (``PLENARY_...``), read once into a frozen dataclass.
+
+Every setting has a default that works on a developer's machine: no ``DATABASE_URL`` means an
+embedded PostgreSQL under ``.plenary/``; no key files means a key pair generated on first run
+into ``.plenary/keys/``. The README lists every variable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+__all__ = ["ROLES", "Settings", "SettingsError"]
+
+ROLES = ("member", "chair", "returning_officer", "auditor", "admin")
+
+
+class SettingsError(ValueError):
+    """A setting has a value the service cannot use; the message names the variable."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _paths(env: Mapping[str, str], name: str) -> tuple[Path, ...]:
+    raw = env.get(name, "")
+    return tuple(Path(p) for p in raw.split(os.pathsep) if p)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What the service needs to know about its surroundings."""
+
+    data_dir: Path = Path(".plenary")
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    debug: bool = False
+    log_level: str = "INFO"
+    jwt_issuer: str = "plenary"
+    jwt_audience: str = "plenary"
+    jwt_private_key: Path | None = None
+    jwt_public_keys: tuple[Path, ...] = ()
+    jwt_jwks_file: Path | None = None
+    jwt_leeway_seconds: int = 30
+    token_ttl_seconds: int = 3600
+    log_origin: str = "plenary.example/log"
+    log_signing_key: Path | None = None
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
+    max_csv_bytes: int = 50 * 1024 * 1024
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def keys_dir(self) -> Path:
+        """Where generated keys live (mode 0700 directory, 0600 files)."""
+        return self.data_dir / "keys"
+
+    @property
+    def embedded_pgdata(self) -> Path:
+        """The embedded PostgreSQL's data directory, used when no database URL is set."""
+        return self.data_dir / "pgdata"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read every ``PLENARY_*`` variable (and ``DATABASE_URL``) from ``env``."""
+        e = os.environ if env is None else env
+        private_key = e.get("PLENARY_JWT_PRIVATE_KEY")
+        jwks = e.get("PLENARY_JWT_JWKS_FILE")
+        signing = e.get("PLENARY_LOG_SIGNING_KEY")
+        settings = cls(
+            data_dir=Path(e.get("PLENARY_DATA_DIR", ".plenary")),
+            database_url=e.get("DATABASE_URL") or e.get("PLENARY_DATABASE_URL") or None,
+            host=e.get("PLENARY_HOST", "127.0.0.1"),
+            port=_int(e, "PLENARY_PORT", 8000),
+            debug=e.get("PLENARY_DEBUG", "") in {"1", "true", "yes"},
+            log_level=e.get("PLENARY_LOG_LEVEL", "INFO").upper(),
+            jwt_issuer=e.get("PLENARY_JWT_ISSUER", "plenary"),
+            jwt_audience=e.get("PLENARY_JWT_AUDIENCE", "plenary"),
+            jwt_private_key=Path(private_key) if private_key else None,
+            jwt_public_keys=_paths(e, "PLENARY_JWT_PUBLIC_KEYS"),
+            jwt_jwks_file=Path(jwks) if jwks else None,
+            jwt_leeway_seconds=_int(e, "PLENARY_JWT_LEEWAY", 30),
+            token_ttl_seconds=_int(e, "PLENARY_TOKEN_TTL", 3600),
+            log_origin=e.get("PLENARY_LOG_ORIGIN", "plenary.example/log"),
+            log_signing_key=Path(signing) if signing else None,
+            db_pool_size=_int(e, "PLENARY_DB_POOL_SIZE", 10),
+            db_max_overflow=_int(e, "PLENARY_DB_MAX_OVERFLOW", 20),
+            max_csv_bytes=_int(e, "PLENARY_MAX_CSV_BYTES", 50 * 1024 * 1024),
+        )
+        if settings.log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise SettingsError(
+                "PLENARY_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, "
+                f"not {settings.log_level!r}"
+            )
+        if not 0 < settings.port < 65536:
+            raise SettingsError(f"PLENARY_PORT must be between 1 and 65535, not {settings.port}")
+        return settings
+
+    def with_(self, **changes: object) -> Settings:
+        """A copy with some settings changed (tests and the CLI use this)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
