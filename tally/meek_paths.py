@@ -1,0 +1,207 @@
+"""Where each ballot's vote goes under Meek STV, kept small enough to recompute every iteration.
+
+Under Meek only the *elected* candidates on a ballot (keep factor below 1) share its vote
+before it reaches the first *hopeful* one (keep factor 1, keeps the rest); excluded and
+withdrawn candidates (keep factor 0) are skipped. So what a ballot gives depends only on its
+*path*: the elected candidates it passes, in order, and the hopeful candidate it stops at (or
+none: the rest is excess). :class:`BallotPaths` keeps, for every path, the number of ballots on
+it; an iteration of the count walks the paths, not the ballots.
+
+The ballots themselves sit in one sorted array of distinct rankings, so the ballots sharing a
+prefix are a contiguous range — a node of a prefix tree that is never built. Ranges waiting on
+a hopeful candidate are kept per candidate; when that candidate is elected or excluded only
+those ranges move, and a range splits into its next candidates by binary search
+(``bisect`` on the next preference), not by touching each ballot. Ballots with equal rankings
+(``a=b``) are few in practice and are distributed one distinct ranking at a time.
+
+Cost: building is one sort of the distinct rankings; moving a range costs O(k log r) for its k
+next candidates among r rankings; :meth:`BallotPaths.distribute` costs one step per path and
+elected candidate on it, plus one per group of each equal-ranking ballot.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from itertools import accumulate
+from operator import itemgetter
+
+from tally.ballots import Election, Ranking
+
+__all__ = ["DEFEATED", "ELECTED", "HOPEFUL", "WITHDRAWN", "BallotPaths"]
+
+HOPEFUL, ELECTED, DEFEATED, WITHDRAWN = 0, 1, 2, 3
+
+_END = -1  # the stop of a path whose ballots run out: its remainder is excess
+
+# A range of the sorted rankings: (low, high, depth, elected passed); all share depth preferences.
+_Range = tuple[int, int, int, tuple[int, ...]]
+
+
+class BallotPaths:
+    """The ballots of one election, grouped by the path their vote takes (see the module).
+
+    ``status[c]`` and ``keep[c]`` (keep factor scaled by ``scale``) belong to the caller, who
+    changes a status only through :meth:`set_status` so the ballots waiting on it move.
+    """
+
+    def __init__(self, election: Election, keep_rounding: str, stop_at_empty: bool, scale: int):
+        n = len(election.candidates)
+        self.scale = scale
+        self.round_up = keep_rounding == "up"
+        self.stop_at_empty = stop_at_empty
+        self.status = [WITHDRAWN if c in election.withdrawn else HOPEFUL for c in range(n)]
+        self.keep = [0 if c in election.withdrawn else scale for c in range(n)]
+        strict: dict[tuple[int, ...], int] = {}
+        equal: dict[Ranking, int] = {}
+        valid = 0
+        withdrawn = election.withdrawn
+        for ranking, weight in election.ballots:
+            if not ranking or weight <= 0:
+                continue
+            valid += weight
+            if withdrawn:
+                ranking = tuple(
+                    g for g in (tuple(c for c in g if c not in withdrawn) for g in ranking) if g
+                )
+            try:
+                flat = tuple([c for (c,) in ranking])
+            except ValueError:
+                equal[ranking] = equal.get(ranking, 0) + weight
+                continue
+            strict[flat] = strict.get(flat, 0) + weight
+        self.valid = valid
+        self.rankings = sorted(strict)
+        self.cumulative = [0, *accumulate(strict[r] for r in self.rankings)]
+        self.equal = list(equal.items())
+        # paths[elected passed][stop] = number of ballots; waiting[c] = ranges stopped at c
+        self.paths: dict[tuple[int, ...], dict[int, int]] = {}
+        self.waiting: list[list[_Range]] = [[] for _ in range(n)]
+        self._route([(0, len(self.rankings), 0, ())])
+
+    def _add(self, passed: tuple[int, ...], stop: int, weight: int) -> None:
+        stops = self.paths.get(passed)
+        if stops is None:
+            self.paths[passed] = {stop: weight}
+        else:
+            stops[stop] = stops.get(stop, 0) + weight
+
+    def _route(self, todo: list[_Range]) -> None:
+        """Send each range on to its next hopeful candidate (or to the end of its ballots)."""
+        rankings = self.rankings
+        cumulative = self.cumulative
+        status = self.status
+        while todo:
+            low, high, depth, passed = todo.pop()
+            if low < high and len(rankings[low]) == depth:
+                self._add(passed, _END, cumulative[low + 1] - cumulative[low])
+                low += 1
+            if low >= high:
+                continue
+            key = itemgetter(depth)
+            i = low
+            while i < high:
+                c = rankings[i][depth]
+                j = bisect_right(rankings, c, i, high, key=key) if high - i > 1 else high
+                s = status[c]
+                if s == HOPEFUL:
+                    self.waiting[c].append((i, j, depth + 1, passed))
+                    self._add(passed, c, cumulative[j] - cumulative[i])
+                elif s == ELECTED:
+                    todo.append((i, j, depth + 1, (*passed, c)))
+                else:
+                    todo.append((i, j, depth + 1, passed))
+                i = j
+
+    def set_status(self, candidate: int, status: int) -> None:
+        """Elect or exclude ``candidate`` and move the ballots that stopped at them.
+
+        Cost: O(k log r) per range waiting on the candidate (k next candidates, r rankings).
+        """
+        self.status[candidate] = status
+        if status == DEFEATED:
+            self.keep[candidate] = 0
+        ranges = self.waiting[candidate]
+        self.waiting[candidate] = []
+        moved: list[_Range] = []
+        for low, high, depth, passed in ranges:
+            stops = self.paths[passed]
+            stops[candidate] -= self.cumulative[high] - self.cumulative[low]
+            if not stops[candidate]:
+                del stops[candidate]
+            if status == ELECTED:
+                passed = (*passed, candidate)
+            moved.append((low, high, depth, passed))
+        self._route(moved)
+
+    def _split(self, weight: int, kf: int) -> tuple[int, int]:
+        """(kept, passed on) of ``weight`` reaching a candidate with keep factor ``kf``."""
+        scale = self.scale
+        if self.round_up:
+            kept = -(-weight * kf // scale)
+            return kept, weight - kept
+        return weight * kf // scale, weight * (scale - kf) // scale
+
+    def distribute(self) -> tuple[list[int], int, int]:
+        """One distribution of every ballot at the current keep factors (B.2.a).
+
+        Returns each candidate's votes, the excess (weight left when a ballot runs out) and the
+        loss to rounding (remainders of equal-ranking shares, and of rounding down), all scaled.
+        Cost: one step per path and elected candidate on it, plus the equal-ranking ballots.
+        """
+        scale = self.scale
+        keep = self.keep
+        votes = [0] * len(keep)
+        excess = 0
+        loss = 0
+        split = self._split
+        for passed, stops in self.paths.items():
+            total = sum(stops.values())
+            if not total:
+                continue
+            weight = scale
+            for c in passed:
+                kept, rest = split(weight, keep[c])
+                votes[c] += kept * total
+                loss += (weight - kept - rest) * total
+                weight = rest
+                if weight <= 0:
+                    break
+            if weight <= 0:
+                continue
+            for stop, count in stops.items():
+                if stop == _END:
+                    excess += weight * count
+                else:
+                    votes[stop] += weight * count
+        for ranking, count in self.equal:
+            kept_total, left = self._descend(ranking, 0, scale, count, votes)
+            excess += left * count
+            loss += (scale - kept_total - left) * count
+        return votes, excess, loss
+
+    def _descend(
+        self, ranking: Ranking, i: int, weight: int, count: int, votes: list[int]
+    ) -> tuple[int, int]:
+        """Droop's recursive descent for one equal-ranking ballot: (kept, left at the end)."""
+        status = self.status
+        while i < len(ranking):
+            group = [c for c in ranking[i] if status[c] == HOPEFUL or status[c] == ELECTED]
+            if group:
+                break
+            if self.stop_at_empty:
+                return 0, weight
+            i += 1
+        else:
+            return 0, weight
+        share = weight // len(group)
+        kept_total = 0
+        left_total = 0
+        for c in group:
+            kept, rest = self._split(share, self.keep[c])
+            votes[c] += kept * count
+            kept_total += kept
+            if rest > 0:
+                k, left = self._descend(ranking, i + 1, rest, count, votes)
+                kept_total += k
+                left_total += left
+        return kept_total, left_total
