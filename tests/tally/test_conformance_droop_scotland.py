@@ -12,6 +12,7 @@ so those few small files are counted with that order given as the ``[tie]`` orde
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -31,7 +32,7 @@ EDGE_CASES = sorted(
 )
 
 
-def _dedup(rows):
+def _dedup(rows: list[tuple[str, dict[str, str]]]) -> list[tuple[str, dict[str, str]]]:
     out = rows[:1]
     for row in rows[1:]:
         if row[:2] != out[-1][:2]:
@@ -39,7 +40,7 @@ def _dedup(rows):
     return out
 
 
-def _compare(blt, dump):
+def _compare(blt: Path, dump: Path) -> None:
     election = read_blt(blt)
     names = tuple(" ".join(c.split()) for c in election.candidates)
     election = dataclasses.replace(
