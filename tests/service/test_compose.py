@@ -1,0 +1,45 @@
+"""No Docker engine runs here, so the compose file and Dockerfile are checked as documents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_database_is_the_official_postgres_image_with_a_health_check() -> None:
+    db = _compose()["services"]["db"]
+    assert db["image"].split(":")[0] == "postgres"
+    assert "pg_isready" in " ".join(db["healthcheck"]["test"])
+    assert db["environment"]["POSTGRES_DB"] == "plenary"
+
+
+def test_app_is_built_here_wired_to_the_database_and_checked_for_readiness() -> None:
+    compose = _compose()
+    app = compose["services"]["app"]
+    db = compose["services"]["db"]["environment"]
+    assert app["build"] == "."
+    assert app["depends_on"]["db"]["condition"] == "service_healthy"
+    url = app["environment"]["DATABASE_URL"]
+    assert (
+        url
+        == f"postgresql://{db['POSTGRES_USER']}:{db['POSTGRES_PASSWORD']}@db:5432/{db['POSTGRES_DB']}"
+    )
+    assert "127.0.0.1:8000:8000" in app["ports"]
+    assert "/ready" in " ".join(app["healthcheck"]["test"])
+    assert app["environment"]["PLENARY_HOST"] == "0.0.0.0"
+
+
+def test_dockerfile_installs_every_package_and_serves() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for package in ("tally", "audit", "assembly", "voting", "schemas", "service"):
+        assert f"COPY {package} ./{package}" in dockerfile
+    assert 'CMD ["plenary", "serve"]' in dockerfile
+    assert "HEALTHCHECK" in dockerfile
+    assert "USER plenary" in dockerfile

@@ -1,0 +1,31 @@
+"""The demo organisation loads once, through the real import, and members can sign in."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from assembly.organisation import Branch, Member, Region
+from audit.store import log_size
+from service.database import session_for
+from service.demo import DEMO_BRANCHES, DEMO_MEMBERS, demo_roll_csv, load_demo
+
+
+def test_demo_roll_is_the_same_every_time() -> None:
+    assert demo_roll_csv() == demo_roll_csv()
+
+
+async def test_demo_loads_once_with_scotland_and_wales(settings, client, auth) -> None:
+    said = await load_demo(settings)
+    assert f"{DEMO_MEMBERS} members" in said
+    again = await load_demo(settings)
+    assert "left as it is" in again
+    async with session_for(settings.database_url) as s:
+        assert await s.scalar(select(func.count()).select_from(Member)) == DEMO_MEMBERS
+        assert await s.scalar(select(func.count()).select_from(Branch)) == len(DEMO_BRANCHES)
+        names = set((await s.scalars(select(Region.name))).all())
+        assert {"Scotland", "Wales"} <= names
+        assert await log_size(s) == 1
+    me = (await client.get("/api/v1/me", headers=auth("M00001"))).json()
+    assert me["on_roll"] is True
+    assert me["region_name"] == "Scotland"
+    assert me["branch_name"] == "Glasgow"
