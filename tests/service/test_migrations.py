@@ -25,7 +25,8 @@ async def test_upgrading_an_empty_database_leaves_no_pending_autogenerate_diff(
             async with engine.connect() as conn:
                 diff = await conn.run_sync(
                     lambda sync: compare_metadata(
-                        MigrationContext.configure(sync, opts={"compare_type": True}), metadata
+                        MigrationContext.configure(sync, opts={"compare_type": True}),
+                        metadata,  # type: ignore[arg-type]
                     )
                 )
             assert diff == []
