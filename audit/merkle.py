@@ -8,12 +8,11 @@ largest power of two strictly below ``n``. Everything here works on leaf hashes 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Final, NewType, cast
 
+from audit.encoding import b64decode_strict, b64encode
 from audit.errors import MalformedError
 
 __all__ = [
@@ -77,17 +76,13 @@ def as_hash(data: bytes, what: str = "hash") -> Hash:
 
 
 def parse_hash(text: str, what: str = "hash") -> Hash:
-    """Decode a standard base64 hash (RFC 4648 §4), as checkpoints and proofs carry them."""
-    try:
-        raw = base64.b64decode(text.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError) as exc:
-        raise MalformedError(f"{what} is not standard base64: {text!r}") from exc
-    return as_hash(raw, what)
+    """Decode a hash in canonical standard base64 (RFC 4648 §4), as checkpoints carry them."""
+    return as_hash(b64decode_strict(text, what), what)
 
 
 def format_hash(h: Hash) -> str:
     """Encode a hash in standard base64 (44 characters ending in ``=``)."""
-    return base64.b64encode(h).decode("ascii")
+    return b64encode(h)
 
 
 def split_point(n: int) -> int:

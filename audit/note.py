@@ -14,8 +14,6 @@ whole note if a known key's signature is bad, and rejects it if no known key sig
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from audit.encoding import b64decode_strict, b64encode
 from audit.errors import MalformedError, SignatureError
 
 __all__ = [
@@ -69,13 +68,6 @@ def key_id(name: str, public_key: bytes) -> int:
     return int.from_bytes(digest[:4], "big")
 
 
-def _b64decode(text: str, what: str) -> bytes:
-    try:
-        return base64.b64decode(text.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError) as exc:
-        raise MalformedError(f"{what} is not standard base64") from exc
-
-
 def _parse_key_id(text: str, what: str) -> int:
     if len(text) != 8 or any(ch not in "0123456789abcdefABCDEF" for ch in text):
         raise MalformedError(f"{what} key id must be 8 hex digits, got {text!r}")
@@ -100,7 +92,7 @@ class Verifier:
 
     def key_string(self) -> str:
         """The verifier key string ``name+hexid+base64(0x01 || key)``."""
-        raw = base64.b64encode(bytes([ALG_ED25519]) + self.public_key).decode("ascii")
+        raw = b64encode(bytes([ALG_ED25519]) + self.public_key)
         return f"{self.name}+{self.key_id:08x}+{raw}"
 
 
@@ -127,7 +119,7 @@ class Signer:
 
     def key_string(self) -> str:
         """The signer key string ``PRIVATE+KEY+name+hexid+base64(0x01 || seed)``: keep secret."""
-        raw = base64.b64encode(bytes([ALG_ED25519]) + self.seed).decode("ascii")
+        raw = b64encode(bytes([ALG_ED25519]) + self.seed)
         return f"{_PRIVATE_PREFIX}{self.name}+{self.key_id:08x}+{raw}"
 
 
@@ -141,7 +133,7 @@ def parse_verifier_key(text: str) -> Verifier:
         raise MalformedError(f"malformed verifier key {text!r}")
     name, id_text, key_text = parts
     claimed = _parse_key_id(id_text, "verifier")
-    raw = _b64decode(key_text, "verifier key")
+    raw = b64decode_strict(key_text, "verifier key")
     if len(raw) != 33 or raw[0] != ALG_ED25519:
         raise MalformedError(f"verifier key {name} is not a 32-byte Ed25519 key")
     public = raw[1:]
@@ -159,7 +151,7 @@ def parse_signer_key(text: str) -> Signer:
         raise MalformedError("malformed signer key")
     name, id_text, key_text = parts
     claimed = _parse_key_id(id_text, "signer")
-    raw = _b64decode(key_text, "signer key")
+    raw = b64decode_strict(key_text, "signer key")
     if len(raw) != 33 or raw[0] != ALG_ED25519:
         raise MalformedError(f"signer key {name} is not a 32-byte Ed25519 seed")
     signer = Signer(name, claimed, raw[1:])
@@ -226,7 +218,7 @@ def sign_note(text: str, signers: Iterable[Signer], keep: Iterable[NoteSignature
             raise MalformedError(f"duplicate signer {signer.name}+{signer.key_id:08x}")
         seen.add((signer.name, signer.key_id))
         raw = signer.key_id.to_bytes(4, "big") + signer.sign(message)
-        new.append(NoteSignature(signer.name, signer.key_id, base64.b64encode(raw).decode()))
+        new.append(NoteSignature(signer.name, signer.key_id, b64encode(raw)))
     kept = [s for s in keep if (s.name, s.key_id) not in seen]
     if not kept and not new:
         raise MalformedError("a signed note needs at least one signature")
@@ -279,7 +271,7 @@ def open_note(note: str | bytes, verifiers: Iterable[Verifier]) -> Note:
         name, _, b64 = line[len(_SIGNATURE_PREFIX) :].partition(" ")
         if not _is_valid_name(name) or not b64:
             raise MalformedError(f"malformed signature line: {line[:40]!r}")
-        raw = _b64decode(b64, f"signature by {name}")
+        raw = b64decode_strict(b64, f"signature by {name}")
         if len(raw) < 5:
             raise MalformedError(f"signature by {name} is too short")
         signature = NoteSignature(name, int.from_bytes(raw[:4], "big"), b64)

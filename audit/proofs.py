@@ -6,6 +6,10 @@ of RFC 9162 §2.1.3.2 and §2.1.4.2 and rejects, with a reason, every input that
 a proof of the claim: index not below size, sizes out of order, a proof one hash too long or
 too short, any hash that is not 32 bytes, or roots that do not match.
 
+A root does not bind its tree size: a proof checked against the right root with a wrong size
+can still pass when the wrong size gives the same path shape (for example entry 0 of 34 entries
+against a claimed size of 33). Take size and root together from one signed checkpoint.
+
 Like :mod:`audit.stored`, each ``prove_*`` has two halves (``*_indexes`` and
 ``*_from_hashes``) so an asynchronous store can await its read in between.
 """

@@ -16,13 +16,12 @@ The entry itself is not in the file: the holder supplies it (or its leaf hash) w
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from audit.checkpoint import Checkpoint, open_checkpoint, parse_size
+from audit.encoding import b64decode_strict, b64encode
 from audit.errors import MalformedError
 from audit.merkle import Hash, as_hash, format_hash, leaf_hash, parse_hash
 from audit.note import Verifier
@@ -57,7 +56,7 @@ def format_tlog_proof(proof: TlogProof) -> str:
         raise MalformedError(f"entry index must not be negative, got {proof.index}")
     lines = [TLOG_PROOF_HEADER]
     if proof.extra is not None:
-        lines.append("extra " + base64.b64encode(proof.extra).decode("ascii"))
+        lines.append("extra " + b64encode(proof.extra))
     lines.append(f"index {proof.index}")
     lines.extend(format_hash(as_hash(h, "inclusion proof hash")) for h in proof.inclusion_proof)
     return "\n".join(lines) + "\n\n" + proof.checkpoint_note
@@ -74,10 +73,7 @@ def parse_tlog_proof(text: str) -> TlogProof:
     at = 1
     extra = None
     if at < len(lines) and lines[at].startswith("extra "):
-        try:
-            extra = base64.b64decode(lines[at][len("extra ") :].encode("ascii"), validate=True)
-        except (binascii.Error, UnicodeEncodeError) as exc:
-            raise MalformedError("tlog-proof extra data is not standard base64") from exc
+        extra = b64decode_strict(lines[at][len("extra ") :], "tlog-proof extra data")
         at += 1
     if at >= len(lines) or not lines[at].startswith("index "):
         raise MalformedError("tlog-proof must give the entry index after its header")
