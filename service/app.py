@@ -72,6 +72,8 @@ def _logging(settings: Settings) -> StructlogPlugin:
         disable_stack_trace={401, 403, 404, 405, 409, 413, 415, 422, 400, 503},
     )
     logging.getLogger().setLevel(settings.log_level)
+    # Alembic announces its dialect on every readiness check; that is not news.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     return StructlogPlugin(
         config=StructlogConfig(structlog_logging_config=logs, middleware_logging_config=middleware)
     )
