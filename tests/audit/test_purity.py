@@ -17,6 +17,7 @@ CORE = [
     "audit.proofs",
     "audit.stored",
     "audit.tile",
+    "audit.tiled",
     "audit.tlog_proof",
     "audit.verify",
 ]
