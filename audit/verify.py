@@ -30,13 +30,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from audit.checkpoint import Checkpoint, open_checkpoint
-from audit.errors import AuditError
+from audit.errors import AuditError, ProofError
 from audit.merkle import CompactRange, Hash, node_hash, root_from_leaf_hashes, split_point
 from audit.note import Verifier
 from audit.proofs import check_consistency
 from audit.stored import HashReader, fold_subtree, read_checked, subtree_indexes
 
-__all__ = ["LogVerdict", "locate_first_mismatch", "prefix_roots", "verify_log"]
+__all__ = [
+    "LogVerdict",
+    "check_checkpoint_update",
+    "locate_first_mismatch",
+    "prefix_roots",
+    "verify_log",
+]
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,39 @@ def locate_first_mismatch(
         else:
             hi, trusted = lo + k, left
     return lo, hi
+
+
+def check_checkpoint_update(
+    previous_note: str | bytes,
+    checkpoint_note: str | bytes,
+    consistency_proof: Sequence[bytes],
+    verifier: Verifier,
+    origin: str | None = None,
+) -> Checkpoint:
+    """Check a new signed checkpoint against the one saved last time, without the entries.
+
+    What a witness or a returning auditor does first: both signatures verify under the pinned
+    key, the origins match, the new tree is not smaller, and the consistency proof shows the
+    saved tree is its prefix (RFC 9162 §2.1.4.2). Returns the new checkpoint, to save in
+    place of the old one; raises :class:`AuditError` otherwise. Cost: two Ed25519
+    verifications and ``2·log2(size)`` hashes.
+    """
+    origin = verifier.name if origin is None else origin
+    previous, _ = open_checkpoint(previous_note, [verifier], origin)
+    checkpoint, _ = open_checkpoint(checkpoint_note, [verifier], origin)
+    if checkpoint.size < previous.size:
+        raise ProofError(
+            f"the new checkpoint (size {checkpoint.size}) is older than the saved one "
+            f"(size {previous.size}): the log has been rolled back or forked"
+        )
+    if previous.size == 0:
+        if consistency_proof:
+            raise ProofError("nothing to prove from the empty tree: the proof must be empty")
+        return checkpoint
+    check_consistency(
+        consistency_proof, previous.size, previous.root_hash, checkpoint.size, checkpoint.root_hash
+    )
+    return checkpoint
 
 
 def _open(note: str | bytes, verifier: Verifier, origin: str, what: str) -> Checkpoint | str:

@@ -5,12 +5,18 @@ from __future__ import annotations
 import pytest
 
 from audit.checkpoint import Checkpoint, sign_checkpoint
+from audit.errors import AuditError
 from audit.memory import MemoryLog
-from audit.merkle import leaf_hashes
+from audit.merkle import EMPTY_ROOT, leaf_hashes
 from audit.note import generate_signer_key, parse_signer_key
 from audit.proofs import prove_consistency
 from audit.stored import tree_hash
-from audit.verify import locate_first_mismatch, prefix_roots, verify_log
+from audit.verify import (
+    check_checkpoint_update,
+    locate_first_mismatch,
+    prefix_roots,
+    verify_log,
+)
 
 ORIGIN = "plenary.example/log"
 SIGNER = parse_signer_key(generate_signer_key(ORIGIN)[0])
@@ -179,3 +185,15 @@ def test_checkpoint_inconsistent_with_a_later_matching_one_is_a_fork():
         leaf_hashes(ENTRIES), _checkpoint(1000), VERIFIER, logged_checkpoints=[stray]
     )
     assert any("signed two histories" in p for p in verdict.problems)
+
+
+def test_checkpoint_update_is_checked_without_the_entries():
+    proof = prove_consistency(700, 1000, LOG)
+    updated = check_checkpoint_update(_checkpoint(700), _checkpoint(1000), proof, VERIFIER)
+    assert updated.size == 1000
+    with pytest.raises(AuditError):
+        check_checkpoint_update(_checkpoint(699), _checkpoint(1000), proof, VERIFIER)
+    with pytest.raises(AuditError, match="rolled back"):
+        check_checkpoint_update(_checkpoint(1000), _checkpoint(700), proof, VERIFIER)
+    empty = sign_checkpoint(Checkpoint(ORIGIN, 0, EMPTY_ROOT), SIGNER)
+    assert check_checkpoint_update(empty, _checkpoint(5), [], VERIFIER).size == 5
