@@ -73,6 +73,7 @@ def _flip(data: bytes, position: int, bit: int) -> bytes:
 sizes = st.integers(min_value=1, max_value=MAX_SIZE)
 
 
+@settings(deadline=None)
 @given(st.integers(min_value=0, max_value=70))
 def test_roots_agree_with_the_recursive_definition(size):
     entries = _entries(size)
@@ -80,6 +81,7 @@ def test_roots_agree_with_the_recursive_definition(size):
     assert tree_hash(size, _log(size)) == _mth(entries)
 
 
+@settings(deadline=None)
 @given(sizes, st.lists(st.integers(min_value=1, max_value=40), max_size=10))
 def test_compact_range_root_is_the_tree_root_however_the_leaves_arrive(size, chunks):
     hashes = leaf_hashes(_entries(size))
@@ -94,6 +96,7 @@ def test_compact_range_root_is_the_tree_root_however_the_leaves_arrive(size, chu
     assert len(tree.hashes) == size.bit_count()
 
 
+@settings(deadline=None)
 @given(st.data())
 def test_every_inclusion_proof_verifies(data):
     size = data.draw(sizes)
@@ -107,6 +110,7 @@ def test_every_inclusion_proof_verifies(data):
     check_inclusion(proof, size, root, index, leaf_hash(_entries(size)[index]))
 
 
+@settings(deadline=None)
 @given(st.data())
 def test_every_consistency_proof_verifies(data):
     new = data.draw(sizes)
@@ -118,6 +122,7 @@ def test_every_consistency_proof_verifies(data):
     check_consistency(proof, old, tree_hash(old, log), new, tree_hash(new, log))
 
 
+@settings(deadline=None)
 @given(st.data())
 def test_any_changed_byte_breaks_an_inclusion_proof(data):
     size = data.draw(st.integers(min_value=2, max_value=MAX_SIZE))
@@ -158,6 +163,7 @@ def test_any_changed_byte_breaks_an_inclusion_proof(data):
         check_inclusion(*args)
 
 
+@settings(deadline=None)
 @given(st.data())
 def test_any_changed_byte_or_size_breaks_a_consistency_proof(data):
     new = data.draw(st.integers(min_value=2, max_value=MAX_SIZE))
@@ -186,22 +192,26 @@ def test_any_changed_byte_or_size_breaks_a_consistency_proof(data):
         check_consistency(*args)
 
 
+@settings(deadline=None)
 @given(st.integers(min_value=0, max_value=20), st.integers(min_value=0, max_value=10**9))
 def test_split_stored_hash_index_inverts_stored_hash_index(level, n):
     assert split_stored_hash_index(stored_hash_index(level, n)) == (level, n)
 
 
+@settings(deadline=None)
 @given(st.integers(min_value=0, max_value=5000))
 def test_every_stored_index_splits_back_to_itself(index):
     assert stored_hash_index(*split_stored_hash_index(index)) == index
 
 
+@settings(deadline=None)
 @given(sizes)
 def test_stored_hash_count_is_under_two_per_entry(size):
     log = _log(size)
     assert len(log.hashes) == stored_hash_count(size) == 2 * size - size.bit_count()
 
 
+@settings(deadline=None)
 @given(sizes, st.lists(st.integers(min_value=1, max_value=50), max_size=8))
 def test_appending_in_batches_stores_the_same_hashes_as_one_batch(size, batches):
     log = MemoryLog()
@@ -261,7 +271,7 @@ def test_impossible_requests_are_malformed():
             call()
 
 
-@settings(max_examples=25)
+@settings(max_examples=25, deadline=None)
 @given(st.integers(min_value=2, max_value=64))
 def test_a_proof_one_hash_too_long_or_short_fails(size):
     log = _log(size)
