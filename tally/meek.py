@@ -23,7 +23,8 @@ step numbers:
 :data:`PARAMETRIC` is Droop's ``meek`` rule at fixed 9 places, omega 10⁻⁶, no batch
 exclusions, which the stv-rs ``fixed9`` transcripts follow: a candidate keeps ``w × kf``
 *rounded down* and passes ``w × (1 - kf)`` rounded down (what the roundings lose is excess),
-the round ends when the surplus is at most omega, and the surplus is not floored at 0.
+the round ends when the surplus is at most omega, and a negative total surplus is kept as it is
+(the tie window for exclusion is then 0).
 
 Equal rankings (``a=b``): the weight reaching a group is divided equally (truncated) among the
 group's candidates still standing, and what each passes on descends, separately, to the next
@@ -82,6 +83,7 @@ class MeekRule:
     omega_inclusive: bool
     floor_surplus: bool
     stop_at_excluded_group: bool
+    floor_each_surplus: bool = False
     decimals: int = 9
 
     def count(self, election: Election, *, seed: str | None = None) -> Transcript:
@@ -194,7 +196,10 @@ def count_meek(
                     paths.set_status(c, ELECTED)
                     elected.append(c)
                     newly.append(Decision(c, "quota"))
-            surplus = sum(votes[c] - quota for c in elected)
+            if rule.floor_each_surplus:
+                surplus = sum(max(votes[c] - quota, 0) for c in elected)
+            else:
+                surplus = sum(votes[c] - quota for c in elected)
             if rule.floor_surplus and surplus < 0:
                 surplus = 0
             if newly:
@@ -297,7 +302,7 @@ def _exclude_lowest(
         protected = guarded(list(elected), pool)
         pool = [c for c in pool if c not in protected] or pool
     low = min(votes[c] for c in pool)
-    tied = [c for c in pool if votes[c] <= low + surplus]
+    tied = [c for c in pool if votes[c] <= low + max(surplus, 0)]
     chosen, tie = break_tie(
         tied, (), lowest=True, purpose="exclude", lot=lot, tie_order=election.tie_order
     )

@@ -73,10 +73,36 @@ class BallotPaths:
         self.rankings = sorted(strict)
         self.cumulative = [0, *accumulate(strict[r] for r in self.rankings)]
         self.equal = list(equal.items())
+        self.equal_paths: dict[Ranking, int] = {}
         # paths[elected passed][stop] = number of ballots; waiting[c] = ranges stopped at c
         self.paths: dict[tuple[int, ...], dict[int, int]] = {}
         self.waiting: list[list[_Range]] = [[] for _ in range(n)]
         self._route([(0, len(self.rankings), 0, ())])
+        self._shorten_equal()
+
+    def _shorten_equal(self) -> None:
+        """Cut each equal-ranking ballot to what the descent can reach; merge the same cuts.
+
+        A group keeps its hopeful and elected candidates; the descent goes past a group only
+        through elected candidates, so the cut ends at the first group of hopefuls only.
+        Cost: one pass over the equal-ranking ballots, at each change of status.
+        """
+        status = self.status
+        paths: dict[Ranking, int] = {}
+        for ranking, count in self.equal:
+            cut: list[tuple[int, ...]] = []
+            for group in ranking:
+                live = tuple(c for c in group if status[c] == HOPEFUL or status[c] == ELECTED)
+                if not live:
+                    if self.stop_at_empty:
+                        break
+                    continue
+                cut.append(live)
+                if all(status[c] == HOPEFUL for c in live):
+                    break
+            key = tuple(cut)
+            paths[key] = paths.get(key, 0) + count
+        self.equal_paths = paths
 
     def _add(self, passed: tuple[int, ...], stop: int, weight: int) -> None:
         stops = self.paths.get(passed)
@@ -132,6 +158,8 @@ class BallotPaths:
                 passed = (*passed, candidate)
             moved.append((low, high, depth, passed))
         self._route(moved)
+        if self.equal:
+            self._shorten_equal()
 
     def _split(self, weight: int, kf: int) -> tuple[int, int]:
         """(kept, passed on) of ``weight`` reaching a candidate with keep factor ``kf``."""
@@ -173,7 +201,7 @@ class BallotPaths:
                     excess += weight * count
                 else:
                     votes[stop] += weight * count
-        for ranking, count in self.equal:
+        for ranking, count in self.equal_paths.items():
             kept_total, left = self._descend(ranking, 0, scale, count, votes)
             excess += left * count
             loss += (scale - kept_total - left) * count
@@ -182,17 +210,10 @@ class BallotPaths:
     def _descend(
         self, ranking: Ranking, i: int, weight: int, count: int, votes: list[int]
     ) -> tuple[int, int]:
-        """Droop's recursive descent for one equal-ranking ballot: (kept, left at the end)."""
-        status = self.status
-        while i < len(ranking):
-            group = [c for c in ranking[i] if status[c] == HOPEFUL or status[c] == ELECTED]
-            if group:
-                break
-            if self.stop_at_empty:
-                return 0, weight
-            i += 1
-        else:
+        """Droop's recursive descent for one cut equal-ranking ballot: (kept, left at the end)."""
+        if i >= len(ranking):
             return 0, weight
+        group = ranking[i]
         share = weight // len(group)
         kept_total = 0
         left_total = 0
