@@ -89,7 +89,8 @@ def locate_first_mismatch(
     ``claimed`` serves the log's stored hashes, which are authenticated on the way down:
     children are trusted only if they hash to their already-trusted parent. Returns
     ``(start, end)``: one entry (``end == start + 1``) when the walk reached a leaf, a wider
-    range when the stored hashes stopped matching the signed tree. Cost: two reads of at most
+    range when the stored hashes stopped matching the signed tree, and ``(size, size)`` when
+    the leaves fit the root after all. Cost: two reads of at most
     ``log2(size)`` hashes per level and about ``size`` node hashes to recompute subtrees.
     """
     lo, hi, trusted = 0, size, root
@@ -103,6 +104,8 @@ def locate_first_mismatch(
             lo, trusted = lo + k, right
         else:
             hi, trusted = lo + k, left
+    if hi - lo == 1 and hmac.compare_digest(leaf_hashes[lo], trusted):
+        return size, size  # every subtree on the way matched: nothing misfits
     return lo, hi
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from audit.checkpoint import Checkpoint, sign_checkpoint
 from audit.errors import AuditError
@@ -197,3 +199,24 @@ def test_checkpoint_update_is_checked_without_the_entries():
         check_checkpoint_update(_checkpoint(1000), _checkpoint(700), proof, VERIFIER)
     empty = sign_checkpoint(Checkpoint(ORIGIN, 0, EMPTY_ROOT), SIGNER)
     assert check_checkpoint_update(empty, _checkpoint(5), [], VERIFIER).size == 5
+
+
+def test_locate_reports_nothing_when_every_leaf_fits():
+    assert locate_first_mismatch(leaf_hashes(ENTRIES), 1000, tree_hash(1000, LOG), LOG) == (
+        1000,
+        1000,
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_any_changed_byte_in_any_entry_is_named(data):
+    size = data.draw(st.integers(min_value=1, max_value=len(ENTRIES)))
+    index = data.draw(st.integers(min_value=0, max_value=size - 1))
+    entries = list(ENTRIES[:size])
+    position = data.draw(st.integers(min_value=0, max_value=len(entries[index]) - 1))
+    changed = bytearray(entries[index])
+    changed[position] ^= 1 << data.draw(st.integers(min_value=0, max_value=7))
+    entries[index] = bytes(changed)
+    verdict = verify_log(leaf_hashes(entries), _checkpoint(size), VERIFIER, claimed_hashes=LOG)
+    assert verdict.first_bad_index == index
