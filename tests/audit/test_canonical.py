@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
 from audit.canonical import MAX_SAFE_INTEGER, canonical_json, load_canonical_json
 from audit.errors import MalformedError
+
+from .strategies import json_values
 
 
 def test_members_are_sorted_and_white_space_removed():
@@ -53,18 +54,6 @@ def test_largest_safe_integers_are_accepted():
 def test_non_canonical_bytes_are_refused_on_load(data):
     with pytest.raises(MalformedError):
         load_canonical_json(data)
-
-
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-MAX_SAFE_INTEGER, max_value=MAX_SAFE_INTEGER)
-    | st.text(),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4)
-    ),
-    max_leaves=20,
-)
 
 
 @given(json_values)

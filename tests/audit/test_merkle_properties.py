@@ -33,6 +33,8 @@ from audit.stored import (
     tree_hash,
 )
 
+from .strategies import consistency_sizes, entry_positions, tree_sizes
+
 MAX_SIZE = 300
 
 
@@ -70,7 +72,7 @@ def _flip(data: bytes, position: int, bit: int) -> bytes:
     return bytes(changed)
 
 
-sizes = st.integers(min_value=1, max_value=MAX_SIZE)
+sizes = tree_sizes(MAX_SIZE)
 
 
 @settings(deadline=None)
@@ -97,10 +99,9 @@ def test_compact_range_root_is_the_tree_root_however_the_leaves_arrive(size, chu
 
 
 @settings(deadline=None)
-@given(st.data())
-def test_every_inclusion_proof_verifies(data):
-    size = data.draw(sizes)
-    index = data.draw(st.integers(min_value=0, max_value=size - 1))
+@given(entry_positions(MAX_SIZE))
+def test_every_inclusion_proof_verifies(position):
+    size, index = position
     log = _log(size)
     root = tree_hash(size, log)
     log.reads.clear()
@@ -111,10 +112,9 @@ def test_every_inclusion_proof_verifies(data):
 
 
 @settings(deadline=None)
-@given(st.data())
-def test_every_consistency_proof_verifies(data):
-    new = data.draw(sizes)
-    old = data.draw(st.integers(min_value=1, max_value=new))
+@given(consistency_sizes(MAX_SIZE))
+def test_every_consistency_proof_verifies(sizes_pair):
+    old, new = sizes_pair
     log = _log(new)
     proof = prove_consistency(old, new, log)
     assert len(log.reads) <= 1
