@@ -11,6 +11,7 @@ CORE = [
     "audit.checkpoint",
     "audit.encoding",
     "audit.errors",
+    "audit.events",
     "audit.memory",
     "audit.merkle",
     "audit.note",
