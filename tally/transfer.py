@@ -20,19 +20,21 @@ parcels of the candidate whose surplus or exclusion is being transferred are tou
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_left, bisect_right
 from dataclasses import replace
 
 from tally.arithmetic import scale_of
-from tally.ballots import Election, group_ballots, strict_rankings
+from tally.ballots import Election, group_ballots
 from tally.lot import Lot
+from tally.prefix import build_prefix_index
 from tally.rules import TransferRule
 from tally.ties import break_tie
 from tally.transcript import Decision, Stage, TieBreak, Transcript
 
 __all__ = ["count_by_transfer", "default_seed"]
 
-# A parcel: (rankings with weights, position of the holder in them, transfer value, weight total)
-Parcel = tuple[list[tuple[tuple[int, ...], int]], int, int, int]
+# A parcel: the range [lo, hi) of the prefix index, the holder's position + 1, transfer value.
+Parcel = tuple[int, int, int, int]
 
 
 def default_seed(election: Election) -> str:
@@ -49,43 +51,6 @@ def default_seed(election: Election) -> str:
     return hashlib.sha256(write_blt(canonical).encode("utf-8")).hexdigest()
 
 
-def _distribute(
-    parcel: Parcel,
-    continuing: list[bool],
-    n: int,
-) -> tuple[dict[int, list[tuple[tuple[int, ...], int]]], dict[int, int], int]:
-    """Sort one parcel's rankings by next continuing preference (rules 48(1), 50(2)).
-
-    Returns the new parcels keyed by ``position × n + candidate``, their weight totals, and the
-    weight of the non-transferable papers. Cost: one step per ranking plus one per skipped
-    preference.
-    """
-    members, depth, _, _ = parcel
-    groups: dict[int, list[tuple[tuple[int, ...], int]]] = {}
-    totals: dict[int, int] = {}
-    exhausted = 0
-    for item in members:
-        ranking, weight = item
-        j = depth
-        end = len(ranking)
-        while j < end:
-            c = ranking[j]
-            if continuing[c]:
-                key = (j + 1) * n + c
-                group = groups.get(key)
-                if group is None:
-                    groups[key] = [item]
-                    totals[key] = weight
-                else:
-                    group.append(item)
-                    totals[key] += weight
-                break
-            j += 1
-        else:
-            exhausted += weight
-    return groups, totals, exhausted
-
-
 def count_by_transfer(
     election: Election, rule: TransferRule, *, seed: str | None = None
 ) -> Transcript:
@@ -98,9 +63,9 @@ def count_by_transfer(
     """
     n = len(election.candidates)
     scale = scale_of(rule.decimals)
-    rankings = strict_rankings(election, rule.name)
-    cast = [(r, w) for r, w in rankings if w > 0]
-    valid = sum(w for r, w in cast)
+    index = build_prefix_index(election, rule.name)
+    keys, cumulative = index.keys, index.cumulative
+    valid = index.total
     seats = election.seats
     quota = rule.droop_quota(valid, seats)
 
@@ -125,20 +90,53 @@ def count_by_transfer(
             lot_holder.append(Lot(seed_used[0]))
         return lot_holder[0]
 
-    def credit(parcel: Parcel, value: int) -> tuple[int, int]:
-        """Move one parcel on at ``value``: (non-transferable weight, value credited)."""
-        groups, totals, exhausted = _distribute(parcel, hopeful, n)
+    def credit(lo: int, hi: int, depth: int, value: int) -> tuple[int, int]:
+        """Pass the papers in [lo, hi), which share their first ``depth`` preferences, to their
+        next continuing preference at ``value`` (rules 48(1)-(2), 50(2)-(3)).
+
+        Returns (non-transferable weight, value credited). Cost: one binary search per
+        distinct next preference, descending through candidates no longer continuing.
+        """
+        exhausted = 0
         gained = 0
-        for key, members in groups.items():
-            c = key % n
-            weight = totals[key]
-            parcels[c].append((members, key // n, value, weight))
-            votes[c] += weight * value
-            gained += weight * value
+        work = [(lo, hi, depth)]
+        while work:
+            lo, hi, depth = work.pop()
+            if len(keys[lo]) == depth:  # papers whose preferences end here
+                end = bisect_right(keys, keys[lo], lo, hi)
+                exhausted += cumulative[end] - cumulative[lo]
+                lo = end
+            while lo < hi:
+                key = keys[lo]
+                mark = key[depth]
+                if lo + 1 == hi or keys[lo + 1][depth] != mark:
+                    end = lo + 1
+                    if not hopeful[ord(mark) - 1]:
+                        # a single ranking: find its next continuing preference directly
+                        for mark in key[depth + 1 :]:
+                            if hopeful[ord(mark) - 1]:
+                                break
+                        else:
+                            exhausted += cumulative[end] - cumulative[lo]
+                            lo = end
+                            continue
+                else:
+                    end = bisect_left(keys, key[:depth] + chr(ord(mark) + 1), lo + 2, hi)
+                    if not hopeful[ord(mark) - 1]:
+                        work.append((lo, end, depth + 1))
+                        lo = end
+                        continue
+                c = ord(mark) - 1
+                weight = cumulative[end] - cumulative[lo]
+                parcels[c].append((lo, end, key.index(mark, depth) + 1, value))
+                votes[c] += weight * value
+                gained += weight * value
+                lo = end
         return exhausted, gained
 
     # Rule 45: the first stage.
-    non_transferable = credit((cast, 0, scale, valid), scale)[0] * scale
+    if valid:
+        non_transferable = credit(index.start, len(keys), 0, scale)[0] * scale
 
     def current_quota() -> int:
         if not rule.majority_of_continuing:
@@ -217,9 +215,9 @@ def count_by_transfer(
             parcels[chosen] = []
             credited = 0
             exhausted_value = 0
-            for parcel in moved:
-                value = parcel[2] * surplus // total
-                exhausted, gained = credit(parcel, value)
+            for lo, hi, depth, old in moved:
+                value = old * surplus // total
+                exhausted, gained = credit(lo, hi, depth, value)
                 exhausted_value += exhausted * value
                 credited += gained
             votes[chosen] = quota
@@ -242,8 +240,8 @@ def count_by_transfer(
         moved = parcels[chosen]
         parcels[chosen] = []
         votes[chosen] = 0
-        for parcel in moved:
-            non_transferable += credit(parcel, parcel[2])[0] * parcel[2]
+        for lo, hi, depth, value in moved:
+            non_transferable += credit(lo, hi, depth, value)[0] * value
         record("exclusion", chosen, None, [], [Decision(chosen, "lowest", tie)], None)
         if complete():
             break
