@@ -3,8 +3,9 @@
 The election: Plackett–Luce preferences over 20 candidates with fixed weights, ballot lengths
 uniform in 1–20, 5 seats, a fixed seed. The ballots are T1's: ``bench.tally_speed.generate``
 writes (once, cached under ``bench/out/``) the BLT file that its own benchmark counts, and it is
-read here; when that module is absent, :func:`generate` here (same model) builds them in memory. Prints the seconds to build the ballots and to count them, the peak resident memory
-of the process (ballots included), and the result.
+read here; when that module is absent, :func:`generate` here (same model) builds them in memory.
+Prints the seconds to build or read the ballots and to count them, the peak resident memory of
+the process (ballots included), and the result.
 
 Run: ``.venv/bin/python -m bench.tally_meek_speed [BALLOTS]`` (default 1,000,000).
 """
@@ -12,9 +13,9 @@ Run: ``.venv/bin/python -m bench.tally_meek_speed [BALLOTS]`` (default 1,000,000
 from __future__ import annotations
 
 import random
+import resource
 import sys
 import time
-import resource
 from collections.abc import Callable
 
 from tally.ballots import Ballot, Election, group_ballots, single
