@@ -1,0 +1,202 @@
+"""How fast the counting core is, against peers, on Plackett–Luce elections.
+
+Generates (once, cached under ``bench/out/``) elections with a fixed seed: 20 candidates, 5 seats,
+Plackett–Luce preferences, each ballot ranking 1–20 candidates, at 100,000 and 1,000,000
+ballots. Times, each in its own process so peak memory is its own: parsing the BLT file alone;
+our Scottish STV count (and Meek, when ``tally.meek`` is installed) beyond parsing; and, in a
+throw-away virtual environment under ``bench/out/peers`` (created with ``python -m venv`` + pip
+on first run), the peers ``stvpoll`` (ScottishSTV), ``pyrcv`` and ``pyrankvote`` on the same
+100,000 ballots. Prints seconds, peak resident memory and our speed-up over each peer.
+
+Run: ``.venv/bin/python bench/tally_speed.py`` (``--quick`` for 100,000 ballots only).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+PEERS = OUT / "peers"
+SEED = 20260421
+CANDIDATES = 20
+SEATS = 5
+PEER_PACKAGES = ["stvpoll==0.5.6", "pyrcv==1.2.6", "pyrankvote==2.0.6"]
+TIMEOUT = 900
+
+
+def generate(ballots: int) -> Path:
+    """Write (once) a BLT file of ``ballots`` Plackett–Luce ballots; returns its path.
+
+    Each candidate has a fixed strength; a ballot's order is drawn by the exponential-race
+    form of Plackett–Luce (candidate ``i`` finishes at an Exp(strength_i) time) and cut at a
+    length drawn uniformly from 1 to 20. Floats are fine here: this only makes test data.
+    """
+    path = OUT / f"plackett-luce-{CANDIDATES}c-{SEATS}s-{ballots}.blt"
+    if path.exists():
+        return path
+    OUT.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(SEED)
+    strength = [rng.uniform(0.2, 3.0) for _ in range(CANDIDATES)]
+    race = rng.expovariate
+    lines = [f"{CANDIDATES} {SEATS}"]
+    labels = [str(c + 1) for c in range(CANDIDATES)]
+    for _ in range(ballots):
+        length = rng.randint(1, CANDIDATES)
+        order = sorted(range(CANDIDATES), key=lambda c: race(strength[c]))
+        lines.append("1 " + " ".join(labels[c] for c in order[:length]) + " 0")
+    lines.append("0")
+    lines.extend(f'"Candidate {c + 1}"' for c in range(CANDIDATES))
+    lines.append(f'"Plackett-Luce, seed {SEED}, {ballots} ballots"')
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.rename(path)
+    return path
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(what: str, path: Path) -> dict[str, object]:
+    """Run one measurement in this process (called in a child): seconds and peak memory."""
+    sys.path.insert(0, str(ROOT))
+    from tally.blt import read_blt
+
+    start = time.perf_counter()
+    election = read_blt(path)
+    parsed = time.perf_counter()
+    if what == "parse":
+        return {"seconds": parsed - start, "peak_mib": _peak_mib(), "elected": []}
+    names = election.candidates
+    if what in ("scottish", "meek"):
+        from tally.rules import rule_named
+
+        rule = rule_named(what)
+        start = time.perf_counter()
+        transcript = rule.count(election, seed="bench")
+        seconds = time.perf_counter() - start
+        return {"seconds": seconds, "peak_mib": _peak_mib(), "elected": transcript.elected_names}
+    rankings = [([names[c] for (c,) in r], w) for r, w in election.ballots]
+    if what == "stvpoll":
+        from stvpoll.scottish_stv import calculate_scottish_stv  # type: ignore[import-not-found]
+
+        start = time.perf_counter()
+        result = calculate_scottish_stv(list(names), rankings, SEATS)
+        seconds = time.perf_counter() - start
+        elected = [str(c) for c in result.elected_as_tuple()]
+    elif what == "pyrcv":
+        import pyrcv  # type: ignore[import-not-found]
+
+        data = pyrcv.RaceData(
+            metadata=pyrcv.RaceMetadata(race_name="bench", num_winners=SEATS, names=list(names)),
+            ballots=[[c + 1 for (c,) in r] for r, _ in election.ballots],
+            votes=[w for _, w in election.ballots],
+        )
+        start = time.perf_counter()
+        result = pyrcv.run_rcv(data)
+        seconds = time.perf_counter() - start
+        elected = sorted({names[i] for rnd in result.rounds for i in rnd.elected})
+    elif what == "pyrankvote":
+        import pyrankvote  # type: ignore[import-not-found]
+
+        people = [pyrankvote.Candidate(n) for n in names]
+        papers = []
+        for r, w in election.ballots:
+            paper = pyrankvote.Ballot(ranked_candidates=[people[c] for (c,) in r])
+            papers.extend([paper] * w)
+        start = time.perf_counter()
+        result = pyrankvote.single_transferable_vote(people, papers, number_of_seats=SEATS)
+        seconds = time.perf_counter() - start
+        elected = [c.name for c in result.get_winners()]
+    else:
+        raise SystemExit(f"unknown measurement {what}")
+    return {"seconds": seconds, "peak_mib": _peak_mib(), "elected": elected}
+
+
+def _peer_python() -> Path | None:
+    """The throw-away venv's python with the peers installed, or None if pip cannot get them."""
+    python = PEERS / "bin" / "python"
+    stamp = PEERS / ".installed"
+    if not stamp.exists():
+        try:
+            subprocess.run([sys.executable, "-m", "venv", str(PEERS)], check=True)
+            subprocess.run(
+                [str(python), "-m", "pip", "install", "--quiet", *PEER_PACKAGES],
+                check=True,
+                timeout=TIMEOUT,
+            )
+        except (subprocess.SubprocessError, OSError) as exc:
+            print(f"peers unavailable: {exc}")
+            return None
+        stamp.touch()
+    return python
+
+
+def run_child(python: Path, what: str, path: Path) -> dict[str, object] | None:
+    """Run one measurement in a fresh process; None (with a note) if it fails or times out."""
+    try:
+        done = subprocess.run(
+            [str(python), __file__, "--measure", what, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        print(f"  {what}: more than {TIMEOUT} s, stopped")
+        return None
+    if done.returncode != 0:
+        tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
+        print(f"  {what}: failed: {tail[0]}")
+        return None
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main(argv: list[str]) -> int:
+    """Generate, measure and print the table."""
+    if argv[:1] == ["--measure"]:
+        print(json.dumps(measure(argv[1], Path(argv[2]))))
+        return 0
+    sizes = [100_000] if "--quick" in argv else [100_000, 1_000_000]
+    ours = Path(sys.executable)
+    has_meek = (ROOT / "tally" / "meek.py").exists()
+    peers = _peer_python()
+    rows: list[tuple[str, int, dict[str, object]]] = []
+    for size in sizes:
+        path = generate(size)
+        jobs = [(ours, "parse"), (ours, "scottish")]
+        if has_meek:
+            jobs.append((ours, "meek"))
+        if peers is not None and size == 100_000:
+            jobs += [(peers, "stvpoll"), (peers, "pyrcv"), (peers, "pyrankvote")]
+        for python, what in jobs:
+            result = run_child(python, what, path)
+            if result is not None:
+                rows.append((what, size, result))
+    print(f"{'measurement':<14}{'ballots':>11}{'seconds':>10}{'peak MiB':>10}  speed-up / elected")
+    ours_by_size = {size: r for what, size, r in rows if what == "scottish"}
+    reference = ours_by_size.get(100_000)
+    for what, size, result in rows:
+        seconds = float(str(result["seconds"]))
+        note = ""
+        if what in ("stvpoll", "pyrcv", "pyrankvote") and reference is not None:
+            ratio = seconds / float(str(reference["seconds"]))
+            same = sorted(map(str, result["elected"])) == sorted(map(str, reference["elected"]))  # type: ignore[call-overload]
+            note = f"ours {ratio:.1f}x faster; {'same' if same else 'DIFFERENT'} winners"
+        elif result["elected"]:
+            note = ", ".join(map(str, result["elected"]))  # type: ignore[call-overload]
+        peak = float(str(result["peak_mib"]))
+        print(f"{what:<14}{size:>11,}{seconds:>10.3f}{peak:>10.0f}  {note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
