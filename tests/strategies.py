@@ -7,6 +7,7 @@ from fractions import Fraction
 from hypothesis import strategies as st
 
 from tally.ballots import Ballot, Election, group_ballots, single
+from tally.constraints import Constraint
 from tally.majority import Base, Comparison, MajorityRule, Quorum
 
 # --- majorities and sortition (tally.majority, tally.sortition) ---------------------------------
@@ -111,3 +112,36 @@ def elections(
 def withdrawn_sets(n: int) -> st.SearchStrategy[frozenset[int]]:
     """Up to one withdrawn candidate in three, never all of them."""
     return st.frozensets(st.integers(0, n - 1), max_size=max(0, (n - 1) // 3))
+
+
+# --- Meek STV and representation constraints (tally.meek, tally.constraints) --------------------
+
+_LABELS = ("woman", "man", "north", "south")
+
+
+@st.composite
+def constrained_elections(
+    draw: st.DrawFn, max_candidates: int = 7, max_seats: int = 4
+) -> tuple[Election, list[Constraint]]:
+    """An election whose candidates carry labels (a gender and a region), and one to three
+    "at least"/"at most" constraints on those labels; not always feasible."""
+    base = draw(elections(min_candidates=2, max_candidates=max_candidates, max_seats=max_seats))
+    n = len(base.candidates)
+    attributes = tuple(
+        frozenset({draw(st.sampled_from(_LABELS[:2])), draw(st.sampled_from(_LABELS[2:]))})
+        for _ in range(n)
+    )
+    constraints = []
+    for label in draw(st.lists(st.sampled_from(_LABELS), min_size=1, max_size=3, unique=True)):
+        low = draw(st.integers(0, base.seats))
+        high = draw(st.none() | st.integers(low, base.seats))
+        constraints.append(Constraint(label, at_least=low, at_most=high))
+    election = Election(
+        candidates=base.candidates,
+        seats=base.seats,
+        ballots=base.ballots,
+        title=base.title,
+        withdrawn=base.withdrawn,
+        attributes=attributes,
+    )
+    return election, constraints

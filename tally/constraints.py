@@ -1,0 +1,210 @@
+"""Representation constraints inside STV: "at least / at most k seats to candidates with A".
+
+The method is the guarded/doomed one of I. D. Hill, "STV with constraints", Voting matters 9
+(1998), as discussed by J. Otten, Voting matters 13 (2001). At every point of the count:
+
+- a hopeful candidate is *doomed* when electing them would leave no way to fill the remaining
+  seats that meets every constraint; a doomed candidate is excluded at once (their votes move on
+  as after any exclusion), recorded with the reason ``"doomed"`` and a note naming the
+  constraint;
+- a hopeful candidate is *guarded* when excluding them would leave no way to meet every
+  constraint; a guarded candidate is never excluded as the lowest (the lowest unguarded one is)
+  and is noted once, with the constraint, when first guarded. When the seats left equal the
+  guarded candidates, every other hopeful is doomed, so the guarded are elected;
+- of candidates reaching the quota together, each is elected only if the constraints can still
+  be met with them; one who cannot is doomed at once.
+
+Whether the remaining seats can be filled is decided exactly: candidates with the same labels
+(as far as the constraints look) are interchangeable, so the search runs over how many of each
+kind to elect, not over sets of candidates. A constraint set that no choice of
+``min(seats, candidates)`` candidates meets is a :class:`tally.errors.CountError` before the
+count starts, naming the constraint (:func:`check_feasible`).
+
+Counting: :func:`count_with_constraints` runs Meek STV (:mod:`tally.meek`, which takes the three
+hooks of :class:`Guard`). Scottish STV takes the same hooks once its count loop
+(:mod:`tally.transfer`) calls them; until then asking for it is a ``CountError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from tally.ballots import Election
+from tally.errors import CountError
+from tally.transcript import Transcript
+
+__all__ = ["Constraint", "Guard", "check_feasible", "count_with_constraints"]
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    """Between ``at_least`` and ``at_most`` (inclusive) of the elected have label ``attribute``."""
+
+    attribute: str
+    at_least: int = 0
+    at_most: int | None = None
+
+    def __str__(self) -> str:
+        if self.at_most is None:
+            return f"at least {self.at_least} of the seats to {self.attribute!r}"
+        if self.at_least == 0:
+            return f"at most {self.at_most} of the seats to {self.attribute!r}"
+        return f"between {self.at_least} and {self.at_most} of the seats to {self.attribute!r}"
+
+
+class Guard:
+    """Decides doomed and guarded candidates for one election and constraint set.
+
+    Cost of each question: a search over the numbers of each *kind* of candidate (a kind is a
+    set of labels the constraints look at), at most ∏(candidates of a kind + 1) steps and far
+    fewer with pruning; with two genders and five regions, a few hundred steps.
+    """
+
+    def __init__(self, election: Election, constraints: Sequence[Constraint]) -> None:
+        self.constraints = tuple(constraints)
+        for k in self.constraints:
+            if k.at_least < 0 or (k.at_most is not None and k.at_most < k.at_least):
+                raise CountError(f"constraint {k} is not a range of seats")
+        n = len(election.candidates)
+        labels = election.attributes or tuple(frozenset() for _ in range(n))
+        self.kind = [tuple(k.attribute in labels[c] for k in self.constraints) for c in range(n)]
+        self.names = election.candidates
+        self.target = min(election.seats, len(election.continuing))
+        self.reported: set[int] = set()
+
+    def _counts(self, chosen: Sequence[int]) -> list[int]:
+        out = [0] * len(self.constraints)
+        for c in chosen:
+            for i, has in enumerate(self.kind[c]):
+                out[i] += has
+        return out
+
+    def broken(self, elected: Sequence[int], hopeful: Sequence[int]) -> Constraint | None:
+        """The first constraint no completion of ``elected`` from ``hopeful`` meets, if any.
+
+        A completion elects ``target - len(elected)`` more (``target`` is
+        ``min(seats, candidates)``). Cost: see the class.
+        """
+        need = self.target - len(elected)
+        if need < 0 or need > len(hopeful):
+            return self.constraints[0] if self.constraints else None
+        base = self._counts(elected)
+        kinds: dict[tuple[bool, ...], int] = {}
+        for c in hopeful:
+            kinds[self.kind[c]] = kinds.get(self.kind[c], 0) + 1
+        groups = sorted(kinds.items())
+        lows = [k.at_least for k in self.constraints]
+        highs = [need + len(elected) if k.at_most is None else k.at_most for k in self.constraints]
+        # room[j][i]: how many of constraint i's label the kinds from j on can still add
+        room = [[0] * len(lows) for _ in range(len(groups) + 1)]
+        for j in range(len(groups) - 1, -1, -1):
+            kind, available = groups[j]
+            room[j] = [room[j + 1][i] + (available if has else 0) for i, has in enumerate(kind)]
+
+        def search(j: int, left: int, counts: list[int]) -> bool:
+            if any(c > h for c, h in zip(counts, highs, strict=True)):
+                return False
+            if any(c + min(r, left) < lo for c, r, lo in zip(counts, room[j], lows, strict=True)):
+                return False
+            if j == len(groups):
+                return left == 0
+            kind, available = groups[j]
+            for take in range(min(available, left), -1, -1):
+                step = [c + (take if has else 0) for c, has in zip(counts, kind, strict=True)]
+                if search(j + 1, left - take, step):
+                    return True
+            return False
+
+        if search(0, need, base):
+            return None
+        for i, k in enumerate(self.constraints):
+            if base[i] > highs[i] or base[i] + min(room[0][i], need) < lows[i]:
+                return k
+        return self.constraints[0]
+
+    def doomed(self, elected: list[int], hopeful: list[int]) -> list[tuple[int, str]]:
+        """Hopefuls whose election would leave the constraints unmeetable, with the reason."""
+        out = []
+        for c in hopeful:
+            rest = [h for h in hopeful if h != c]
+            k = self.broken([*elected, c], rest)
+            if k is not None:
+                out.append((c, f"electing them would break {k}"))
+        if len(out) == len(hopeful):
+            return []  # nobody is electable: leave the count to the end (cannot happen if feasible)
+        return out
+
+    def guarded(self, elected: list[int], hopeful: list[int]) -> set[int]:
+        """Hopefuls who may not be excluded: without them the constraints cannot be met."""
+        return {c for c in hopeful if self.broken(elected, [h for h in hopeful if h != c])}
+
+    def screen(self, reached: list[int], elected: list[int], hopeful: list[int]) -> list[int]:
+        """Of ``reached`` (in order of election), those the constraints let be elected."""
+        accepted: list[int] = []
+        for c in reached:
+            now = [*elected, *accepted, c]
+            rest = [h for h in hopeful if h not in now]
+            if self.broken(now, rest) is None:
+                accepted.append(c)
+        return accepted
+
+
+def check_feasible(election: Election, constraints: Sequence[Constraint]) -> Guard:
+    """Raise :class:`CountError` naming the first constraint no result can meet; else the guard.
+
+    Checked before counting: some ``min(seats, candidates)`` of the continuing candidates must
+    meet every constraint at once. Cost: one search (see :class:`Guard`).
+    """
+    guard = Guard(election, constraints)
+    broken = guard.broken([], list(election.continuing))
+    if broken is not None:
+        raise CountError(
+            f"the constraints cannot all be met: {broken} (with {guard.target} seats among "
+            f"{len(election.continuing)} candidates); no count was made"
+        )
+    return guard
+
+
+def count_with_constraints(
+    election: Election,
+    constraints: Sequence[Constraint],
+    *,
+    rule: str = "meek",
+    seed: str | None = None,
+) -> Transcript:
+    """Count ``election`` by ``rule`` with the guarded/doomed method (module docstring).
+
+    Raises :class:`CountError` before counting if the constraints cannot all be met. Cost: the
+    count, plus one feasibility search per hopeful candidate at each stage.
+    """
+    guard = check_feasible(election, constraints)
+    if rule not in ("meek",):
+        raise CountError(
+            f"representation constraints are available with the meek rule, not {rule!r}"
+        )
+    from tally.meek import RULE, count_meek
+
+    notes: list[str] = []
+
+    def guarded(elected: list[int], hopeful: list[int]) -> set[int]:
+        found = guard.guarded(elected, hopeful)
+        for c in sorted(found - guard.reported):
+            guard.reported.add(c)
+            rest = [h for h in hopeful if h != c]
+            notes.append(
+                f"{election.name(c)} guarded: excluding them would break "
+                f"{guard.broken(elected, rest)}"
+            )
+        return found
+
+    transcript = count_meek(
+        election,
+        RULE,
+        seed=seed,
+        screen=guard.screen,
+        doomed=guard.doomed,
+        guarded=guarded,
+    )
+    text = "; ".join(str(k) for k in guard.constraints)
+    return replace(transcript, notes=(f"constraints: {text}", *transcript.notes, *notes))

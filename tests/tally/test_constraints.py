@@ -1,0 +1,131 @@
+"""Representation constraints (tally.constraints): guarded and doomed candidates inside Meek STV."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import assume, given, settings
+
+from tally.ballots import Ballot, Election, single
+from tally.constraints import Constraint, check_feasible, count_with_constraints
+from tally.errors import CountError
+from tally.meek import RULE
+from tally.transcript import check_balance
+from tests.strategies import constrained_elections
+
+WOMAN = frozenset({"woman"})
+MAN = frozenset({"man"})
+
+
+def ballot(order: str, weight: int) -> Ballot:
+    return Ballot(tuple(single("ABCDEF".index(x)) for x in order), weight)
+
+
+def two_men_lead() -> Election:
+    """A and B (men) lead; C and D (women) trail; E has no label."""
+    return Election(
+        ("A", "B", "C", "D", "E"),
+        2,
+        (ballot("AB", 40), ballot("BA", 30), ballot("CA", 20), ballot("DC", 6), ballot("EC", 4)),
+        attributes=(MAN, MAN, WOMAN, WOMAN, frozenset()),
+    )
+
+
+def test_at_least_one_woman_changes_who_is_elected() -> None:
+    election = two_men_lead()
+    assert RULE.count(election).elected_names == ["A", "B"]
+    t = count_with_constraints(election, [Constraint("woman", at_least=1)])
+    assert t.elected_names == ["A", "C"]
+    doomed = [d for s in t.stages for d in s.excluded if d.reason == "doomed"]
+    assert [election.name(d.candidate) for d in doomed] == ["B", "E"]
+    assert any("B doomed" in note and "at least 1" in note for note in t.notes)
+    check_balance(t)
+
+
+def test_at_most_one_man_dooms_the_second_man_who_reaches_the_quota() -> None:
+    election = two_men_lead()
+    t = count_with_constraints(election, [Constraint("man", at_most=1)])
+    assert t.elected_names[0] == "A"
+    assert "B" not in t.elected_names
+    check_balance(t)
+
+
+def test_guarded_candidate_is_not_excluded_though_lowest() -> None:
+    # Three seats; D (the only woman) has the fewest votes, but one seat must go to a woman:
+    # D is guarded, so E is excluded in her place; once A and B are elected, C is doomed.
+    election = Election(
+        ("A", "B", "C", "D", "E"),
+        3,
+        (ballot("A", 31), ballot("B", 25), ballot("C", 22), ballot("D", 17), ballot("E", 20)),
+        attributes=(MAN, MAN, MAN, WOMAN, MAN),
+    )
+    assert "D" not in RULE.count(election).elected_names
+    t = count_with_constraints(election, [Constraint("woman", at_least=1)])
+    assert sorted(t.elected_names) == ["A", "B", "D"]
+    excluded = [(election.name(d.candidate), d.reason) for s in t.stages for d in s.excluded]
+    assert excluded == [("E", "lowest"), ("C", "doomed")]
+    assert any(
+        note.startswith("D guarded") and "at least 1 of the seats to 'woman'" in note
+        for note in t.notes
+    )
+    check_balance(t)
+
+
+def test_two_constraints_at_once_gender_and_region() -> None:
+    north, south = "north", "south"
+    attributes = (
+        frozenset({"man", north}),
+        frozenset({"man", north}),
+        frozenset({"man", south}),
+        frozenset({"woman", north}),
+        frozenset({"woman", south}),
+    )
+    election = Election(
+        ("A", "B", "C", "D", "E"),
+        2,
+        (ballot("AB", 40), ballot("BA", 35), ballot("CB", 10), ballot("DA", 8), ballot("EC", 7)),
+        attributes=attributes,
+    )
+    constraints = [Constraint("woman", at_least=1), Constraint(south, at_least=1)]
+    t = count_with_constraints(election, constraints)
+    won = set(t.elected)
+    assert any("woman" in attributes[c] for c in won)
+    assert any(south in attributes[c] for c in won)
+    assert len(won) == 2
+    assert t.elected_names != RULE.count(election).elected_names
+
+
+def test_infeasible_constraints_are_rejected_before_counting_naming_the_constraint() -> None:
+    election = two_men_lead()
+    with pytest.raises(CountError, match="at least 3 of the seats to 'woman'"):
+        count_with_constraints(election, [Constraint("woman", at_least=3)])
+    with pytest.raises(CountError, match="cannot all be met"):
+        check_feasible(election, [Constraint("woman", at_least=2), Constraint("man", at_least=1)])
+
+
+def test_a_constraint_that_is_not_a_range_is_rejected() -> None:
+    with pytest.raises(CountError, match="not a range"):
+        check_feasible(two_men_lead(), [Constraint("woman", at_least=2, at_most=1)])
+
+
+def test_constraints_with_another_rule_are_refused() -> None:
+    with pytest.raises(CountError, match="meek"):
+        count_with_constraints(two_men_lead(), [Constraint("woman", 1)], rule="scottish")
+
+
+@settings(max_examples=80, deadline=None)
+@given(constrained_elections())
+def test_feasible_constraints_always_hold_and_the_seats_are_filled(
+    case: tuple[Election, list[Constraint]],
+) -> None:
+    election, constraints = case
+    try:
+        check_feasible(election, constraints)
+    except CountError:
+        assume(False)
+    t = count_with_constraints(election, constraints, seed="s")
+    check_balance(t)
+    assert len(t.elected) == min(election.seats, len(election.continuing))
+    for k in constraints:
+        held = sum(1 for c in t.elected if k.attribute in election.attributes[c])
+        assert held >= k.at_least, k
+        assert k.at_most is None or held <= k.at_most, k
