@@ -25,11 +25,9 @@ from assembly.roll import (
     parse_roll,
     roll_digest,
 )
+from voting.scope import ROLL_LOCK
 
 __all__ = ["ImportedRoll", "current_snapshot", "import_roll", "import_roll_csv"]
-
-# Any constant works: imports take this transaction-level lock so two never interleave.
-_IMPORT_LOCK = 0x706C656E_61727931
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +110,7 @@ async def import_roll(session: AsyncSession, rows: list[RollRow], *, source: str
     region. Cost: one COPY of the rows into a temporary table, one upsert, one ordered scan of
     the whole roll for the digest. Serialised against other imports by an advisory lock.
     """
-    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _IMPORT_LOCK})
+    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ROLL_LOCK})
     region_ids, regions_created = await _ensure_regions(session, rows)
     branch_ids, branches_created = await _ensure_branches(session, rows, region_ids)
 

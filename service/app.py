@@ -34,7 +34,7 @@ from service.auth import AuthMiddleware, TokenVerifier
 from service.database import locate_database
 from service.errors import exception_handlers
 from service.keys import load_verification_keys
-from service.routes import identity, members, system
+from service.routes import contests, identity, members, system
 from service.settings import Settings
 
 __all__ = ["API_PREFIX", "create_app"]
@@ -101,7 +101,7 @@ def _openapi() -> OpenAPIConfig:
 
 def api_handlers() -> list[ControllerRouterHandler]:
     """Everything mounted under ``/api/v1``. Each capability adds its routes here."""
-    return [identity.me, members.import_members]
+    return [identity.me, members.import_members, contests.ContestController]
 
 
 def create_app(

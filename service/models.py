@@ -8,10 +8,11 @@ from sqlalchemy import MetaData
 import assembly.organisation
 import audit.store
 import service.grants
+import voting.models
 
 __all__ = ["metadata"]
 
-_MODULES = (assembly.organisation, service.grants)
+_MODULES = (assembly.organisation, service.grants, voting.models)
 
 # The ORM models share advanced-alchemy's registry; the audit store keeps its own plain tables
 # so that ``audit`` needs nothing beyond SQLAlchemy.

@@ -1,0 +1,228 @@
+"""What a contest is, checked before it exists: its manifest and the manifest's digest.
+
+The manifest is the contest as defined (kind, scope, options or candidates in ballot-paper
+order, seats, method, constraints, majority rule, times) as canonical JSON. Its digest is logged
+when the contest is created and opened, and it heads the audit bundle, so nobody can change the
+question after members have answered it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from audit.canonical import canonical_json
+from audit.events import digest_of
+from schemas.contests import ContestCreate
+from schemas.problems import DomainError
+from tally.majority import MajorityRule
+from voting.scope import Scope
+
+__all__ = [
+    "CHOICES",
+    "ContestDefinitionError",
+    "Definition",
+    "check_definition",
+    "manifest",
+    "manifest_digest",
+]
+
+# The fixed choices of motions and recalls, in ballot-paper order.
+CHOICES = {"motion": ("for", "against", "abstain"), "recall": ("yes", "no", "abstain")}
+
+
+class ContestDefinitionError(DomainError):
+    """A contest that cannot be run as defined; the message says what to change."""
+
+    title = "The contest cannot be defined like that"
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """A checked definition: options as (name, attributes) in order, the rule as data."""
+
+    title: str
+    kind: str
+    scope: Scope
+    secret: bool
+    seats: int
+    method: str | None
+    majority: dict[str, Any] | None
+    constraints: list[dict[str, Any]]
+    options: list[tuple[str, dict[str, str]]]
+    opens_at: dt.datetime | None
+    closes_at: dt.datetime | None
+
+
+def _fraction(text: str, what: str) -> Fraction:
+    try:
+        value = Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        raise ContestDefinitionError(f"{what} {text!r} is not a fraction like 1/2") from None
+    return value
+
+
+def _majority(body: ContestCreate) -> dict[str, Any]:
+    given = body.majority
+    if given is None:
+        return MajorityRule.simple_majority().to_dict()
+    quorum = None
+    if given.quorum is not None:
+        quorum = {"kind": given.quorum.kind, "value": given.quorum.value}
+        _fraction(given.quorum.value, "quorum")
+    threshold = _fraction(given.threshold, "threshold")
+    try:
+        rule = MajorityRule.from_dict(
+            {
+                "base": given.base,
+                "threshold": given.threshold,
+                "comparison": given.comparison,
+                "quorum": quorum,
+            }
+        )
+    except (ValueError, KeyError) as exc:
+        raise ContestDefinitionError(f"majority rule: {exc}") from None
+    assert rule.threshold == threshold
+    return rule.to_dict()
+
+
+def _constraints(body: ContestCreate, seats: int) -> list[dict[str, Any]]:
+    out = []
+    candidates = body.candidates or []
+    for c in body.constraints:
+        if c.at_least is None and c.at_most is None:
+            raise ContestDefinitionError(
+                f"constraint on {c.attribute}={c.value} needs at_least or at_most"
+            )
+        holders = sum(1 for cand in candidates if cand.attributes.get(c.attribute) == c.value)
+        if c.at_least is not None and c.at_least > min(seats, holders):
+            raise ContestDefinitionError(
+                f"at least {c.at_least} seats for {c.attribute}={c.value} cannot be met: "
+                f"{holders} such candidates for {seats} seats"
+            )
+        if c.at_least is not None and c.at_most is not None and c.at_least > c.at_most:
+            raise ContestDefinitionError(
+                f"constraint on {c.attribute}={c.value}: at_least is more than at_most"
+            )
+        out.append(
+            {
+                "attribute": c.attribute,
+                "value": c.value,
+                "at_least": c.at_least,
+                "at_most": c.at_most,
+            }
+        )
+    return out
+
+
+def check_definition(body: ContestCreate, *, now: dt.datetime) -> Definition:
+    """The definition, or ``ContestDefinitionError`` naming what to change."""
+    scope = Scope.parse(body.scope)
+    seats, method, majority = body.seats, body.method, None
+    constraints: list[dict[str, Any]] = []
+    if body.kind in CHOICES:
+        if body.options or body.candidates:
+            raise ContestDefinitionError(
+                f"a {body.kind} has the fixed choices {', '.join(CHOICES[body.kind])}; "
+                "leave out options and candidates"
+            )
+        if method is not None or seats != 1 or body.constraints:
+            raise ContestDefinitionError(
+                f"a {body.kind} has one question: no method, seats or constraints"
+            )
+        options: list[tuple[str, dict[str, str]]] = [(name, {}) for name in CHOICES[body.kind]]
+        majority = _majority(body)
+    elif body.kind == "referendum":
+        if not body.options or len(body.options) < 2 or body.candidates:
+            raise ContestDefinitionError(
+                "a referendum needs at least two options (and no candidates)"
+            )
+        if seats != 1 or method not in (None, "irv") or body.constraints:
+            raise ContestDefinitionError("a referendum chooses one option by IRV")
+        method = "irv"
+        options = [(name, {}) for name in body.options]
+    else:
+        if not body.candidates or body.options:
+            raise ContestDefinitionError("an election needs candidates (and no options)")
+        if body.majority is not None:
+            raise ContestDefinitionError(
+                "an election is decided by its method, not a majority rule"
+            )
+        method = method or ("irv" if seats == 1 else "scottish_stv")
+        if method == "irv" and seats != 1:
+            raise ContestDefinitionError(
+                "IRV fills one seat; use scottish_stv or meek_stv for more"
+            )
+        options = [(c.name, dict(c.attributes)) for c in body.candidates]
+        constraints = _constraints(body, seats)
+    names = [name for name, _ in options]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ContestDefinitionError(f"each name must appear once: {', '.join(repeated)} repeat")
+    if body.closes_at is not None:
+        if body.closes_at.tzinfo is None:
+            raise ContestDefinitionError("closes_at needs a time zone, e.g. 2026-12-01T18:00:00Z")
+        if body.closes_at <= now:
+            raise ContestDefinitionError("closes_at is in the past")
+    if body.opens_at is not None:
+        if body.opens_at.tzinfo is None:
+            raise ContestDefinitionError("opens_at needs a time zone, e.g. 2026-12-01T09:00:00Z")
+        if body.closes_at is not None and body.closes_at <= body.opens_at:
+            raise ContestDefinitionError("closes_at must be after opens_at")
+    return Definition(
+        title=body.title,
+        kind=body.kind,
+        scope=scope,
+        secret=body.secret,
+        seats=seats,
+        method=method,
+        majority=majority,
+        constraints=constraints,
+        options=options,
+        opens_at=body.opens_at,
+        closes_at=body.closes_at,
+    )
+
+
+def _time(value: dt.datetime | None) -> str | None:
+    return None if value is None else value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def manifest(
+    *,
+    contest_id: str,
+    title: str,
+    kind: str,
+    scope: str,
+    secret: bool,
+    seats: int,
+    method: str | None,
+    majority: dict[str, Any] | None,
+    constraints: list[dict[str, Any]],
+    options: list[dict[str, Any]],
+    opens_at: dt.datetime | None,
+    closes_at: dt.datetime | None,
+) -> dict[str, Any]:
+    """The contest as defined, as a JSON-able document (``options``: id, name, attributes)."""
+    return {
+        "v": 1,
+        "contest": contest_id,
+        "title": title,
+        "kind": kind,
+        "scope": scope,
+        "secret": secret,
+        "seats": seats,
+        "method": method,
+        "majority": majority,
+        "constraints": constraints,
+        "options": options,
+        "opens_at": _time(opens_at),
+        "closes_at": _time(closes_at),
+    }
+
+
+def manifest_digest(document: dict[str, Any]) -> str:
+    """``sha256:<hex>`` of the manifest's canonical JSON."""
+    return digest_of(canonical_json(document))

@@ -1,0 +1,243 @@
+"""Reading contests as a given caller may see them: lists, turnout, results, receipt proofs.
+
+Members see contests (other than drafts) whose scope contains them, and whether they voted,
+never how. Officers and auditors see every contest. Results are visible to returning officers
+once counted and to everyone once published.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from schemas.contests import ContestOut, OptionOut, ReceiptProof, ResultOut, Turnout
+from schemas.problems import DomainError
+from voting.box import receipt_proof
+from voting.lifecycle import ContestNotFound, ContestStateError, load_contest, options_of
+from voting.models import Contest, ContestElector, ContestOption, ContestReceipt
+from voting.scope import Scope
+
+__all__ = [
+    "Viewer",
+    "contest_out",
+    "list_contests",
+    "prove_receipt",
+    "result_out",
+    "turnout",
+    "viewer_for",
+    "visible_contest",
+]
+
+OFFICERS = frozenset({"returning_officer", "admin", "auditor"})
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Who is looking: officer or member, and where the member belongs."""
+
+    subject: str
+    officer: bool
+    returning_officer: bool
+    member_id: int | None = None
+    region: str | None = None
+    branch: str | None = None
+
+    def may_see(self, contest: Contest) -> bool:
+        if self.officer:
+            return True
+        if contest.state == "draft" or self.region is None or self.branch is None:
+            return False
+        return Scope.parse(contest.scope).contains(self.region, self.branch)
+
+
+async def viewer_for(session: AsyncSession, subject: str, roles: frozenset[str]) -> Viewer:
+    """The viewer for a token's subject and roles (members looked up on the roll)."""
+    row = (
+        await session.execute(
+            text(
+                "SELECT m.id, r.code AS region, b.code AS branch FROM member m "
+                "JOIN branch b ON b.id = m.branch_id JOIN region r ON r.id = b.region_id "
+                "WHERE m.membership_number = :n"
+            ),
+            {"n": subject},
+        )
+    ).first()
+    return Viewer(
+        subject=subject,
+        officer=bool(roles & OFFICERS),
+        returning_officer=bool(roles & {"returning_officer", "admin"}),
+        member_id=row.id if row else None,
+        region=row.region if row else None,
+        branch=row.branch if row else None,
+    )
+
+
+def _options(options: list[ContestOption]) -> list[OptionOut]:
+    return [OptionOut(id=str(o.id), name=o.name, attributes=o.attributes) for o in options]
+
+
+def contest_out(
+    contest: Contest, options: list[ContestOption], voted: bool | None = None
+) -> ContestOut:
+    """The public shape of a contest."""
+    shown = _options(options)
+    return ContestOut(
+        id=str(contest.id),
+        title=contest.title,
+        kind=contest.kind,  # type: ignore[arg-type]
+        scope=contest.scope,
+        secret=contest.secret,
+        state=contest.state,
+        seats=contest.seats,
+        manifest_digest=contest.manifest_digest,
+        method=contest.method,
+        majority=contest.majority,
+        constraints=contest.constraints,
+        candidates=shown if contest.kind == "election" else None,
+        options=None if contest.kind == "election" else shown,
+        opens_at=contest.opens_at,
+        closes_at=contest.closes_at,
+        electorate_size=contest.electorate_size,
+        roll_snapshot_id=contest.roll_snapshot_id,
+        roll_digest=contest.roll_digest,
+        voters=contest.voters,
+        receipts_root=contest.receipts_root,
+        ballots_digest=contest.ballots_digest,
+        result_digest=contest.result_digest if contest.state == "published" else None,
+        voted=voted,
+    )
+
+
+async def _voted(
+    session: AsyncSession, contest_ids: list[uuid.UUID], member_id: int
+) -> dict[uuid.UUID, bool]:
+    rows = await session.execute(
+        select(ContestElector.contest_id, ContestElector.voted).where(
+            ContestElector.contest_id.in_(contest_ids), ContestElector.member_id == member_id
+        )
+    )
+    return {cid: bool(v) for cid, v in rows}
+
+
+async def visible_contest(
+    session: AsyncSession, contest_id: uuid.UUID, viewer: Viewer
+) -> ContestOut:
+    """One contest as ``viewer`` may see it (404 when they may not, as if it did not exist)."""
+    contest = await load_contest(session, contest_id)
+    if not viewer.may_see(contest):
+        raise ContestNotFound(f"there is no contest {contest_id} that you can see")
+    voted = None
+    if viewer.member_id is not None:
+        voted = (await _voted(session, [contest.id], viewer.member_id)).get(contest.id, False)
+    return contest_out(contest, await options_of(session, contest.id), voted)
+
+
+async def list_contests(
+    session: AsyncSession, viewer: Viewer, *, state: str | None = None
+) -> list[ContestOut]:
+    """Every contest ``viewer`` may see, newest first, optionally in one state."""
+    query = select(Contest).order_by(Contest.created_at.desc(), Contest.id)
+    if state is not None:
+        query = query.where(Contest.state == state)
+    contests = [c for c in (await session.scalars(query)).all() if viewer.may_see(c)]
+    if not contests:
+        return []
+    ids = [c.id for c in contests]
+    options: dict[uuid.UUID, list[ContestOption]] = {c: [] for c in ids}
+    for option in (
+        await session.scalars(
+            select(ContestOption)
+            .where(ContestOption.contest_id.in_(ids))
+            .order_by(ContestOption.position)
+        )
+    ).all():
+        options[option.contest_id].append(option)
+    voted = await _voted(session, ids, viewer.member_id) if viewer.member_id is not None else {}
+    return [
+        contest_out(c, options[c.id], voted.get(c.id, False) if viewer.member_id else None)
+        for c in contests
+    ]
+
+
+async def turnout(session: AsyncSession, contest_id: uuid.UUID, viewer: Viewer) -> Turnout:
+    """Counts only: the electorate and how many have voted."""
+    contest = await load_contest(session, contest_id)
+    if not viewer.may_see(contest):
+        raise ContestNotFound(f"there is no contest {contest_id} that you can see")
+    voted = await session.scalar(
+        select(func.count()).where(ContestElector.contest_id == contest.id, ContestElector.voted)
+    )
+    return Turnout(
+        contest=str(contest.id),
+        state=contest.state,
+        electorate=contest.electorate_size,
+        voted=int(voted or 0),
+    )
+
+
+async def result_out(session: AsyncSession, contest_id: uuid.UUID, viewer: Viewer) -> ResultOut:
+    """The result: to returning officers once counted, to everyone once published."""
+    contest = await load_contest(session, contest_id)
+    if not viewer.may_see(contest):
+        raise ContestNotFound(f"there is no contest {contest_id} that you can see")
+    if contest.state == "counted" and not viewer.returning_officer:
+        raise ContestStateError("the result is not published yet")
+    if contest.state not in ("counted", "published") or contest.result is None:
+        raise ContestStateError(f"this contest is {contest.state}; it has no result yet")
+    result = contest.result
+    options = await options_of(session, contest.id)
+    elected = None
+    if "elected" in result:
+        elected = [
+            OptionOut(id=str(options[i].id), name=options[i].name) for i in result["elected"]
+        ]
+    assert contest.result_digest is not None
+    return ResultOut(
+        contest=str(contest.id),
+        kind=contest.kind,
+        state=contest.state,
+        result_digest=contest.result_digest,
+        outcome=result.get("outcome"),
+        elected=elected,
+        figures=result.get("figures")
+        or {"first_preferences": result.get("first_preferences"), "ballots": result.get("ballots")},
+        transcript=result.get("transcript"),
+    )
+
+
+async def prove_receipt(
+    session: AsyncSession, contest_id: uuid.UUID, receipt_hash_hex: str
+) -> ReceiptProof:
+    """Inclusion of a receipt hash in the closed box's receipts root (anyone may ask)."""
+    contest = await load_contest(session, contest_id)
+    if contest.state in ("draft", "open") or contest.receipts_root is None:
+        raise ContestStateError("receipts can be checked once the contest has closed")
+    try:
+        target = bytes.fromhex(receipt_hash_hex)
+    except ValueError:
+        raise DomainError("the receipt hash must be 64 hex digits", status=400) from None
+    hashes = sorted(
+        bytes(h)
+        for h in (
+            await session.scalars(
+                select(ContestReceipt.receipt_hash).where(ContestReceipt.contest_id == contest.id)
+            )
+        ).all()
+    )
+    try:
+        index, proof = receipt_proof(hashes, target)
+    except LookupError:
+        raise DomainError(
+            "that receipt is not in this contest's box", status=404, title="Receipt not found"
+        ) from None
+    return ReceiptProof(
+        contest=str(contest.id),
+        receipt_hash=receipt_hash_hex,
+        index=index,
+        size=len(hashes),
+        receipts_root=contest.receipts_root,
+        proof=[p.hex() for p in proof],
+    )
