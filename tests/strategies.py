@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from tally.ballots import Ballot, Election, group_ballots, single
 from tally.constraints import Constraint
 from tally.majority import Base, Comparison, MajorityRule, Quorum
+from tally.sortition import DrawInputs, Member, Method, Quota
 
 # --- majorities and sortition (tally.majority, tally.sortition) ---------------------------------
 
@@ -38,6 +39,39 @@ def majority_rules(draw: st.DrawFn) -> MajorityRule:
         )
     )
     return MajorityRule(base, threshold, comparison, quorum)
+
+
+@st.composite
+def feasible_sortitions(draw: st.DrawFn, method: Method | None = None) -> DrawInputs:
+    """A small pool, seats and quotas that some panel meets (a hidden panel is built first).
+
+    One to three features with one to three values each; quotas are drawn around the hidden
+    panel's counts, so they are feasible by construction but often tight.
+    """
+    features = {
+        f"f{i}": [f"v{j}" for j in range(draw(st.integers(1, 3)))]
+        for i in range(draw(st.integers(1, 3)))
+    }
+    size = draw(st.integers(1, 12))
+    pool = tuple(
+        Member(
+            f"m{k:02d}", {name: draw(st.sampled_from(values)) for name, values in features.items()}
+        )
+        for k in range(size)
+    )
+    seats = draw(st.integers(1, min(size, 6)))
+    hidden = draw(st.permutations(pool))[:seats]
+    quotas = []
+    for name, values in features.items():
+        for value in values:
+            if not draw(st.booleans()):
+                continue
+            seated = sum(1 for m in hidden if m.features[name] == value)
+            low = seated - draw(st.integers(0, seated))
+            high = draw(st.one_of(st.none(), st.integers(seated, seated + 2)))
+            quotas.append(Quota(name, value, low, high))
+    chosen = draw(st.sampled_from(list(Method))) if method is None else method
+    return DrawInputs(pool, seats, tuple(quotas), chosen)
 
 
 # --- ranked ballots (tally.ballots, tally.blt, Scottish STV and IRV) ----------------------------

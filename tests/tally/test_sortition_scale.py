@@ -1,0 +1,49 @@
+"""Draws on a pool of 10,000 with quotas on every value of up to four features."""
+
+import random
+import time
+
+import pytest
+
+from tally.sortition import DrawInputs, Member, Method, Quota, draw_panel, verify_draw
+
+FEATURES = [
+    ("gender", ["woman", "man", "nonbinary"], [48, 48, 4]),
+    ("age", ["16-17", "18-29", "30-44", "45-59", "60-74", "75+"], [3, 20, 25, 25, 20, 7]),
+    ("neighbourhood", [f"n{i:02d}" for i in range(12)], [1] * 12),
+    ("ethnicity", ["a", "b", "c", "d", "e"], [70, 12, 8, 6, 4]),
+]
+
+
+def national_pool(features: int, seats: int, method: Method) -> DrawInputs:
+    """10,000 volunteers; quotas within one seat either side of proportional on every value."""
+    rng = random.Random(20261121)
+    chosen = FEATURES[:features]
+    pool = tuple(
+        Member(
+            f"p{k:05d}", {name: rng.choices(values, weights)[0] for name, values, weights in chosen}
+        )
+        for k in range(10_000)
+    )
+    quotas = []
+    for name, values, weights in chosen:
+        for value, weight in zip(values, weights, strict=True):
+            share = seats * weight // sum(weights)
+            quotas.append(Quota(name, value, max(0, share - 1), share + 2))
+    return DrawInputs(pool, seats, tuple(quotas), method)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("features", "seats", "method", "limit"),
+    [(2, 30, Method.UNIFORM, 5.0), (4, 30, Method.SEQUENTIAL, 5.0)],
+)
+def test_large_pool_draw_meets_quotas_and_verifies(features, seats, method, limit):
+    inputs = national_pool(features, seats, method)
+    started = time.perf_counter()
+    result = draw_panel(inputs, "national assembly 2027")
+    elapsed = time.perf_counter() - started
+    assert len(result.panel) == seats
+    assert verify_draw(inputs, result) == []
+    # Generous bound (measured 0.2 s and 0.5 s): catches a change that makes draws hang.
+    assert elapsed < limit
