@@ -8,8 +8,8 @@ This is the shared model every rule counts (Scottish STV, IRV, Meek, constraints
   tuple of candidate numbers, in file order) and an integer ``weight`` (how many identical
   papers it stands for). A group of one candidate is an ordinary preference; a group of several
   is an equal ranking ``a=b``, which Meek STV defines and Scottish STV and IRV reject
-  (:func:`strict_rankings`). Groups of one are interned (:func:`single`), so a million ballots do
-  not hold twenty million tuples;
+  (:func:`tally.prefix.build_prefix_index` refuses them). Groups of one are interned
+  (:func:`single`), so a million ballots do not hold twenty million tuples;
 - a ranking already stops where the paper stops: readers cut it at a skipped or repeated
   preference and at an overvote, so a rule never sees those;
 - optional per-candidate ``attributes`` (sets of labels) are for representation constraints.
@@ -20,7 +20,7 @@ rankings in one pass over the papers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -30,10 +30,8 @@ __all__ = [
     "Ballot",
     "Election",
     "Ranking",
-    "candidate_numbers",
     "group_ballots",
     "single",
-    "strict_rankings",
 ]
 
 Ranking = tuple[tuple[int, ...], ...]
@@ -111,40 +109,3 @@ def group_ballots(ballots: Iterable[Ballot]) -> tuple[Ballot, ...]:
     for ranking, weight in ballots:
         merged[ranking] = merged.get(ranking, 0) + weight
     return tuple(Ballot(r, w) for r, w in merged.items())
-
-
-def strict_rankings(election: Election, rule: str) -> list[tuple[tuple[int, ...], int]]:
-    """Each ballot as a flat ranking of continuing candidates plus its weight.
-
-    Withdrawn candidates are dropped from the rankings (their preferences pass to the next
-    one). Raises :class:`CountError` naming the ballot if any ranks candidates equal, which
-    ``rule`` (Scottish STV, IRV) does not define. A ballot with no preference at all is left
-    out: it is not a valid paper (rule 45 sorts valid papers by their first preference). A ballot
-    whose only preferences are for withdrawn candidates is kept, non-transferable from the first
-    count, as Droop counts it. Cost: one pass over every preference.
-    """
-    withdrawn = election.withdrawn
-    out: list[tuple[tuple[int, ...], int]] = []
-    append = out.append
-    for ranking, weight in election.ballots:
-        if not ranking:
-            continue
-        try:
-            flat = tuple([c for (c,) in ranking])
-        except ValueError:
-            groups = [g for g in ranking if len(g) != 1]
-            names = "=".join(election.candidates[c] for c in groups[0])
-            raise CountError(
-                f"{weight} ballot paper(s) rank candidates equal ({names}): {rule} does not "
-                "define equal rankings (Meek STV does)"
-            ) from None
-        if withdrawn and not withdrawn.isdisjoint(flat):
-            flat = tuple(c for c in flat if c not in withdrawn)
-        append((flat, weight))
-    return out
-
-
-def candidate_numbers(election: Election, names: Sequence[str]) -> list[int]:
-    """The numbers of the candidates called ``names`` (exact match), for tests and callers."""
-    index = {name: i for i, name in enumerate(election.candidates)}
-    return [index[n] for n in names]

@@ -43,8 +43,8 @@ def build_prefix_index(election: Election, rule: str) -> PrefixIndex:
     preference) and is left out; preferences for withdrawn candidates stay in the strings and
     are skipped by the count like any candidate no longer continuing. Raises
     :class:`CountError` if a ballot ranks candidates equal, which ``rule`` does not define.
-    Cost: one string per ballot, a sort of m strings (O(m log m) comparisons) and one pass for
-    the cumulative weights; memory about one short string per ballot.
+    Cost: one string per ballot, a sort of the m distinct strings (O(m log m) comparisons) and
+    one pass for the cumulative weights; memory about one short string per ballot.
     """
     code: dict[tuple[int, ...], str] = {
         single(c): chr(c + 1) for c in range(len(election.candidates))
@@ -56,10 +56,13 @@ def build_prefix_index(election: Election, rule: str) -> PrefixIndex:
         keys = [join(map(get, ranking)) for ranking, _ in ballots]
     except KeyError:
         _raise_equal_ranking(election, code, rule)
-    order = sorted(range(len(keys)), key=keys.__getitem__)
-    keys = list(map(keys.__getitem__, order))
-    weights = list(map(list(map(itemgetter(1), ballots)).__getitem__, order))
-    cumulative = list(accumulate(weights, initial=0))
+    weight_of = dict(zip(keys, map(itemgetter(1), ballots), strict=True))
+    if len(weight_of) != len(keys):  # the same ranking more than once: add the weights
+        weight_of = {}
+        for key, (_, weight) in zip(keys, ballots, strict=True):
+            weight_of[key] = weight_of.get(key, 0) + weight
+    keys = sorted(weight_of)
+    cumulative = list(accumulate(map(weight_of.__getitem__, keys), initial=0))
     start = 0
     while start < len(keys) and not keys[start]:
         start += 1

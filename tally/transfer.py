@@ -10,11 +10,11 @@ the continuing candidates fit the vacancies left they are elected and nothing mo
 transferred). A paper passes to its next preference for a continuing candidate, skipping
 candidates already elected or excluded; with none left it is non-transferable.
 
-How it stays fast: papers with identical rankings arrive merged (one entry with a weight), and
-each candidate holds *parcels*. A parcel is a set of rankings that share the prefix up to the
-candidate's position, all at one transfer value: moving a parcel costs one step per ranking in
-it, and votes are credited once per parcel (weight total × value), not once per paper. Only the
-parcels of the candidate whose surplus or exclusion is being transferred are touched.
+How it stays fast: the ballots are a sorted prefix index (:mod:`tally.prefix`), and each
+candidate holds *parcels*: ranges of that index whose rankings share the prefix up to the
+candidate, all at one transfer value. Moving a parcel costs one binary search per distinct next
+preference, and votes are credited once per parcel (weight total × value), not once per paper.
+Only the parcels of the candidate whose surplus or exclusion is being transferred are touched.
 """
 
 from __future__ import annotations

@@ -109,12 +109,21 @@ def test_minneapolis_2009_winners_match(file, surnames):
     assert {name.split()[-1] for name in elected} == surnames
 
 
-def test_every_preflib_irv_election_counts_and_balances():
+def _count_preflib_irv(every: int) -> None:
     folder = stv_dir("preflib-irv")
     paths = sorted(p for p in folder.rglob("*") if p.suffix in (".soi", ".toi"))
     assert len(paths) > 279
-    for path in paths:
+    for path in paths[::every]:
         election = read_preflib(path)
         transcript = IRV.count(election)
         check_balance(transcript)
         assert len(transcript.elected) == 1, path.name
+
+
+def test_a_sample_of_preflib_irv_elections_counts_and_balances():
+    _count_preflib_irv(every=10)
+
+
+@pytest.mark.slow
+def test_every_preflib_irv_election_counts_and_balances():
+    _count_preflib_irv(every=1)
