@@ -245,8 +245,38 @@ def parse_blt(text: str, source: str = "<blt>") -> Election:
             continue
         break
 
-    # Ballots, up to the line "0".
+    # Ballots, up to the line "0". A line of plain numbers takes the fast path; anything else
+    # (ids, nicknames, "=", "-", comments, errors) the careful one.
+    by_number: list[tuple[int, ...]] = [(), *singles]
+    pick = by_number.__getitem__
+    weight_of = merged.get
+    i -= 1  # read the first ballot line again, below
     while True:
+        if i >= count:
+            raise FormatError(source, count, "the file ends early: no line 0 after the ballots")
+        raw = lines[i]
+        i += 1
+        try:
+            numbers: list[int] | None = list(map(int, raw.split()))
+        except ValueError:
+            numbers = None
+        if numbers is not None:
+            if not numbers:
+                continue
+            if numbers == [0]:
+                break
+            if len(numbers) > 1 and numbers[-1] == 0 and numbers[0] >= 0:
+                prefs = numbers[1:-1]
+                if not prefs or (
+                    min(prefs) >= 1 and max(prefs) <= n and len(set(prefs)) == len(prefs)
+                ):
+                    ranking: Ranking = tuple(map(pick, prefs))
+                    merged[ranking] = weight_of(ranking, 0) + numbers[0]
+                    continue
+        lineno = i
+        content = _strip_comment(raw)
+        if not content:
+            continue
         tokens = content.split()
         if tokens[0].startswith("("):
             close = content.find(")")
@@ -262,21 +292,8 @@ def parse_blt(text: str, source: str = "<blt>") -> Election:
         weight = _number(tokens[0], source, lineno, "a ballot's weight")
         if weight < 0:
             raise FormatError(source, lineno, f"a ballot's weight cannot be negative ({weight})")
-        prefs = tokens[1:-1]
-        ranking: Ranking
-        try:
-            numbers = [int(t) for t in prefs]
-        except ValueError:
-            ranking = reader.ranking(prefs, lineno)
-        else:
-            if numbers and (min(numbers) < 1 or max(numbers) > n):
-                ranking = reader.ranking(prefs, lineno)  # raises, naming the candidate
-            elif len(set(numbers)) == len(numbers):
-                ranking = tuple([singles[k - 1] for k in numbers])
-            else:
-                ranking = reader.ranking(prefs, lineno)
-        merged[ranking] = merged.get(ranking, 0) + weight
-        lineno, content = next_content()
+        ranking = reader.ranking(tokens[1:-1], lineno)
+        merged[ranking] = weight_of(ranking, 0) + weight
 
     names, title = _names_and_title(lines, i, n, source)
     return Election(
