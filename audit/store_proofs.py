@@ -25,6 +25,7 @@ from audit.tile import Tile, entry_bundle_from_entries, tile_data_from_hashes, t
 
 __all__ = [
     "MAX_ENTRIES_PAGE",
+    "BeyondLogError",
     "check_entry_range",
     "consistency_proof",
     "entry_with_leaf_hash",
@@ -37,6 +38,10 @@ MAX_ENTRIES_PAGE = 1000
 """The most entries one ``read_entries`` page may ask for."""
 
 
+class BeyondLogError(MalformedError):
+    """A size, index or tile the log has not reached (yet): ask again later, or for less."""
+
+
 def _entries(count: int) -> str:
     return "1 entry" if count == 1 else f"{count} entries"
 
@@ -44,7 +49,7 @@ def _entries(count: int) -> str:
 async def _committed(session: AsyncSession, size: int, what: str) -> int:
     committed = await log_size(session)
     if size > committed:
-        raise MalformedError(
+        raise BeyondLogError(
             f"{what} {size} is beyond the end of the log, which has {_entries(committed)}"
         )
     return committed
@@ -107,7 +112,7 @@ def check_entry_range(start: int, end: int, committed: int) -> None:
     if end <= start:
         raise MalformedError(f"end ({end}) must be above start ({start})")
     if end > committed:
-        raise MalformedError(f"end {end} is beyond the end of the log ({_entries(committed)})")
+        raise BeyondLogError(f"end {end} is beyond the end of the log ({_entries(committed)})")
     if end - start > MAX_ENTRIES_PAGE:
         raise MalformedError(
             f"ask for at most {MAX_ENTRIES_PAGE} entries at a time "
@@ -126,7 +131,7 @@ async def read_tile(session: AsyncSession, tile: Tile) -> bytes:
     committed = await log_size(session)
     if end > committed:
         full = "" if tile.is_partial else " (the full tile)"
-        raise MalformedError(
+        raise BeyondLogError(
             f"{tile.c2sp_path()}{full} needs {_entries(end)}; the log has {_entries(committed)}"
         )
     if tile.level < 0:

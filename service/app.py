@@ -31,10 +31,13 @@ from litestar.plugins.structlog import StructlogConfig, StructlogPlugin
 from litestar.types import ControllerRouterHandler
 
 from service.auth import AuthMiddleware, TokenVerifier
+from service.checkpointer import audit_log_lifespan
 from service.database import locate_database
 from service.errors import exception_handlers
 from service.keys import load_verification_keys
 from service.routes import contests, identity, members, system
+from service.routes.audit import AuditLogController
+from service.scheduler import contest_clock_lifespan
 from service.settings import Settings
 
 __all__ = ["API_PREFIX", "create_app"]
@@ -101,7 +104,7 @@ def _openapi() -> OpenAPIConfig:
 
 def api_handlers() -> list[ControllerRouterHandler]:
     """Everything mounted under ``/api/v1``. Each capability adds its routes here."""
-    return [identity.me, members.import_members, contests.ContestController]
+    return [identity.me, members.import_members, contests.ContestController, AuditLogController]
 
 
 def create_app(
@@ -131,6 +134,7 @@ def create_app(
     return Litestar(
         route_handlers=[system.health, system.ready, PrometheusController, api],
         plugins=[SQLAlchemyPlugin(config=db), _logging(settings)],
+        lifespan=[audit_log_lifespan, contest_clock_lifespan],
         middleware=[
             prometheus.middleware,
             DefineMiddleware(

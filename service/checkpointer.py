@@ -1,0 +1,154 @@
+"""Signing the log's checkpoints shortly after entries arrive, and on demand.
+
+Each service process runs one :class:`Checkpointer` in the app's lifespan. Once a second it
+compares the committed size with the latest checkpoint and, when the log has grown, signs
+under the database's advisory lock (``audit.store_checkpoints``): with several processes on
+one database one of them signs and the others step aside, and nothing that matters is held in
+memory. At startup it first logs a newly generated or changed key (``service.log_signing``)
+and signs, in one transaction, so the key's entry is covered by the key's first checkpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from typing import Final
+
+from litestar import Litestar
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from audit.store_checkpoints import (
+    SIGNING_LOCK,
+    LogIntegrityError,
+    StoredCheckpoint,
+    latest_checkpoint,
+    sign_checkpoint_if_grown,
+)
+from service.log_signing import LogKey, ensure_log_key, log_key_event, signed_by
+from service.settings import Settings
+
+__all__ = ["POLL_SECONDS", "Checkpointer", "audit_log_lifespan"]
+
+POLL_SECONDS: Final = 1.0
+"""How often each process looks for entries not yet covered by a checkpoint."""
+
+_STOP_SECONDS: Final = 5.0
+
+_GROWN = text(
+    "SELECT (SELECT size FROM audit_head WHERE id = 1) AS size, "
+    "(SELECT max(size) FROM audit_checkpoint) AS signed"
+)
+
+_log = logging.getLogger("plenary.audit")
+
+
+class Checkpointer:
+    """Signs checkpoints of the log for one service process; holds no state that matters."""
+
+    def __init__(self, engine: AsyncEngine, key: LogKey, origin: str) -> None:
+        """Sign with ``key`` under ``origin``, using sessions on ``engine``."""
+        self.key = key
+        self.origin = origin
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._announce_new_key = key.generated
+        self._prepared = False
+        self._reported: str | None = None
+
+    async def prepare(self) -> StoredCheckpoint:
+        """Log a newly generated or changed key, then sign, all in one transaction.
+
+        A key is "changed" when the latest checkpoint carries no signature by it. Runs under
+        the signing lock, so processes starting together log a change once.
+        """
+        async with self._sessions() as session:
+            await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SIGNING_LOCK})
+            latest = await latest_checkpoint(session)
+            if self._announce_new_key:
+                await log_key_event(session, self.key, rotated=False)
+            elif latest is not None and not signed_by(latest.note, self.key.signer):
+                await log_key_event(session, self.key, rotated=True)
+            signed = await sign_checkpoint_if_grown(session, self.key.signer, self.origin)
+        assert signed is not None  # a waiting signer always gets the lock
+        self._announce_new_key = False
+        self._prepared = True
+        return signed
+
+    async def sign(self, session: AsyncSession) -> StoredCheckpoint:
+        """Sign now if the log has grown (waiting for another signer), committing ``session``.
+
+        Returns the latest checkpoint. Raises :class:`LogIntegrityError` when the stored log
+        does not extend the last checkpoint.
+        """
+        signed = await sign_checkpoint_if_grown(session, self.key.signer, self.origin)
+        assert signed is not None  # a waiting signer always gets the lock
+        return signed
+
+    async def tick(self) -> StoredCheckpoint | None:
+        """One background round: sign if the log has grown and no other process is signing.
+
+        Cost when nothing changed: one query of two primary-key reads.
+        """
+        if not self._prepared:
+            return await self.prepare()
+        async with self._sessions() as session:
+            row = (await session.execute(_GROWN)).one()
+            size, signed = int(row.size or 0), row.signed
+            if signed is not None and size <= signed:
+                return None
+            return await sign_checkpoint_if_grown(session, self.key.signer, self.origin, wait=False)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Tick every :data:`POLL_SECONDS` until ``stop`` is set; never raises.
+
+        A log that fails its integrity check is reported once per distinct problem (it is
+        for a person to investigate); a database that cannot be reached is retried.
+        """
+        while not stop.is_set():
+            try:
+                await self.tick()
+                self._reported = None
+            except LogIntegrityError as exc:
+                if str(exc) != self._reported:
+                    _log.error("not signing the audit log: %s", exc)
+                    self._reported = str(exc)
+            except Exception as exc:  # the database may be restarting: try again next round
+                _log.warning("audit log checkpoint not signed this round: %r", exc)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=POLL_SECONDS)
+
+
+@asynccontextmanager
+async def audit_log_lifespan(app: Litestar) -> AsyncIterator[None]:
+    """Load (or generate) the log's key, log it, sign, and keep signing while the app runs.
+
+    Puts the :class:`Checkpointer` in ``app.state.audit_log`` for the audit routes. A key
+    that cannot be used stops startup with its reason; a database that cannot be reached
+    does not (the background task keeps trying, and ``/ready`` reports the database).
+    """
+    settings: Settings = app.state.settings
+    key = ensure_log_key(settings)
+    assert settings.database_url is not None
+    engine = create_async_engine(settings.database_url, pool_size=2, max_overflow=0)
+    checkpointer = Checkpointer(engine, key, settings.log_origin)
+    app.state.audit_log = checkpointer
+    try:
+        await checkpointer.prepare()
+    except Exception as exc:
+        _log.warning("audit log not signed at startup (will retry every second): %r", exc)
+    stop = asyncio.Event()
+    task = asyncio.create_task(checkpointer.run(stop), name="audit-log-checkpointer")
+    try:
+        yield
+    finally:
+        stop.set()
+        with suppress(TimeoutError):  # a round stuck on the database is cancelled
+            await asyncio.wait_for(task, timeout=_STOP_SECONDS)
+        await engine.dispose()
