@@ -22,7 +22,7 @@ elected candidate on it, plus one per group of each equal-ranking ballot.
 from __future__ import annotations
 
 from bisect import bisect_right
-from itertools import accumulate
+from itertools import accumulate, chain
 from operator import itemgetter
 
 from tally.ballots import Election, Ranking
@@ -59,19 +59,29 @@ class BallotPaths:
             if not ranking or weight <= 0:
                 continue
             valid += weight
-            if withdrawn:
-                ranking = tuple(
-                    g for g in (tuple(c for c in g if c not in withdrawn) for g in ranking) if g
-                )
-            try:
-                flat = tuple([c for (c,) in ranking])
-            except ValueError:
+            flat = tuple(chain.from_iterable(ranking))
+            if len(flat) != len(ranking):
+                if withdrawn:
+                    ranking = tuple(
+                        g for g in (tuple(c for c in g if c not in withdrawn) for g in ranking) if g
+                    )
+                    if all(len(g) == 1 for g in ranking):
+                        flat = tuple(chain.from_iterable(ranking))
+                        strict[flat] = strict.get(flat, 0) + weight
+                        continue
                 equal[ranking] = equal.get(ranking, 0) + weight
                 continue
+            if withdrawn and not withdrawn.isdisjoint(flat):
+                flat = tuple(c for c in flat if c not in withdrawn)
             strict[flat] = strict.get(flat, 0) + weight
         self.valid = valid
-        self.rankings = sorted(strict)
-        self.cumulative = [0, *accumulate(strict[r] for r in self.rankings)]
+        keys = list(strict)
+        weights = list(strict.values())
+        del strict
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        self.rankings = [keys[i] for i in order]
+        self.cumulative = [0, *accumulate([weights[i] for i in order])]
+        del keys, weights, order
         self.equal = list(equal.items())
         self.equal_paths: dict[Ranking, int] = {}
         # paths[elected passed][stop] = number of ballots; waiting[c] = ranges stopped at c
@@ -104,20 +114,38 @@ class BallotPaths:
             paths[key] = paths.get(key, 0) + count
         self.equal_paths = paths
 
-    def _add(self, passed: tuple[int, ...], stop: int, weight: int) -> None:
-        stops = self.paths.get(passed)
-        if stops is None:
-            self.paths[passed] = {stop: weight}
-        else:
-            stops[stop] = stops.get(stop, 0) + weight
-
     def _route(self, todo: list[_Range]) -> None:
-        """Send each range on to its next hopeful candidate (or to the end of its ballots)."""
+        """Send each range on to its next hopeful candidate (or to the end of its ballots).
+
+        A range of one ranking is walked preference by preference; a larger one is split into
+        its next candidates by binary search.
+        """
         rankings = self.rankings
         cumulative = self.cumulative
         status = self.status
+        waiting = self.waiting
+        paths = self.paths
         while todo:
             low, high, depth, passed = todo.pop()
+            if high - low == 1:
+                ranking = rankings[low]
+                weight = cumulative[high] - cumulative[low]
+                stop = _END
+                for depth in range(depth, len(ranking)):  # noqa: B020 - walking on
+                    c = ranking[depth]
+                    s = status[c]
+                    if s == HOPEFUL:
+                        waiting[c].append((low, high, depth + 1, passed))
+                        stop = c
+                        break
+                    if s == ELECTED:
+                        passed = (*passed, c)
+                stops = paths.get(passed)
+                if stops is None:
+                    paths[passed] = {stop: weight}
+                else:
+                    stops[stop] = stops.get(stop, 0) + weight
+                continue
             if low < high and len(rankings[low]) == depth:
                 self._add(passed, _END, cumulative[low + 1] - cumulative[low])
                 low += 1
@@ -130,13 +158,20 @@ class BallotPaths:
                 j = bisect_right(rankings, c, i, high, key=key) if high - i > 1 else high
                 s = status[c]
                 if s == HOPEFUL:
-                    self.waiting[c].append((i, j, depth + 1, passed))
+                    waiting[c].append((i, j, depth + 1, passed))
                     self._add(passed, c, cumulative[j] - cumulative[i])
                 elif s == ELECTED:
                     todo.append((i, j, depth + 1, (*passed, c)))
                 else:
                     todo.append((i, j, depth + 1, passed))
                 i = j
+
+    def _add(self, passed: tuple[int, ...], stop: int, weight: int) -> None:
+        stops = self.paths.get(passed)
+        if stops is None:
+            self.paths[passed] = {stop: weight}
+        else:
+            stops[stop] = stops.get(stop, 0) + weight
 
     def set_status(self, candidate: int, status: int) -> None:
         """Elect or exclude ``candidate`` and move the ballots that stopped at them.
