@@ -76,7 +76,9 @@ def test_equal_ranking_of_three_loses_the_truncated_remainder_to_rounding() -> N
 
 
 def test_withdrawn_candidate_is_skipped() -> None:
-    election = Election(NAMES, 1, (ballot(0, 1, weight=3), ballot(2, weight=2)), withdrawn=frozenset({0}))
+    election = Election(
+        NAMES, 1, (ballot(0, 1, weight=3), ballot(2, weight=2)), withdrawn=frozenset({0})
+    )
     t = RULE.count(election)
     assert t.stages[0].votes == (0, 3 * 10**9, 2 * 10**9)
     assert t.elected_names == ["Pollux"]
