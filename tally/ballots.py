@@ -29,6 +29,7 @@ from tally.errors import CountError
 __all__ = [
     "Ballot",
     "Election",
+    "PrefixIndex",
     "Ranking",
     "group_ballots",
     "single",
@@ -55,6 +56,24 @@ class Ballot(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
+class PrefixIndex:
+    """Strict rankings as sorted strings (candidate ``c`` is ``chr(c + 1)``) with cumulative
+    weights: ``cumulative[i]`` is the weight of ``keys[:i]``; keys before ``start`` are empty
+    rankings (not valid papers). ``ballots`` is the tuple it was built from. See
+    :mod:`tally.prefix`."""
+
+    keys: list[str]
+    cumulative: list[int]
+    start: int
+    ballots: tuple[Ballot, ...]
+
+    @property
+    def total(self) -> int:
+        """The number of valid ballot papers (rule 45(3))."""
+        return self.cumulative[-1] - self.cumulative[self.start]
+
+
+@dataclass(frozen=True, slots=True)
 class Election:
     """One contest to count: what a BLT file holds.
 
@@ -73,6 +92,9 @@ class Election:
     tie_order: tuple[int, ...] | None = None
     nicknames: tuple[str, ...] | None = None
     attributes: tuple[frozenset[str], ...] = field(default=())
+    prefix_index: PrefixIndex | None = field(default=None, compare=False, repr=False)
+    """The ballots already sorted as a prefix index (:mod:`tally.prefix`), when a reader built
+    it while reading; used only while it belongs to these very ``ballots``."""
 
     def __post_init__(self) -> None:
         n = len(self.candidates)

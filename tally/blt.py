@@ -22,6 +22,7 @@ from pathlib import Path
 
 from tally.ballots import Ballot, Election, Ranking, single
 from tally.errors import FormatError
+from tally.prefix import index_from_keys
 
 __all__ = ["parse_blt", "read_blt", "write_blt"]
 
@@ -211,8 +212,9 @@ def parse_blt(text: str, source: str = "<blt>") -> Election:
     withdrawn: set[int] = set()
     tie_order: tuple[int, ...] | None = None
     nick_order: tuple[str, ...] | None = None
-    merged: dict[Ranking, int] = {}
-    singles = [single(c) for c in range(n)]
+    # Distinct rankings with their weights, in the order first seen: a strict ranking as its
+    # prefix-index string (candidate c is chr(c + 1)), one with equal groups as its tuple.
+    merged: dict[str | Ranking, int] = {}
 
     while True:
         lineno, content = next_content()
@@ -247,8 +249,6 @@ def parse_blt(text: str, source: str = "<blt>") -> Election:
 
     # Ballots, up to the line "0". A line of plain numbers takes the fast path; anything else
     # (ids, nicknames, "=", "-", comments, errors) the careful one.
-    by_number: list[tuple[int, ...]] = [(), *singles]
-    pick = by_number.__getitem__
     weight_of = merged.get
     i -= 1  # read the first ballot line again, below
     while True:
@@ -270,8 +270,8 @@ def parse_blt(text: str, source: str = "<blt>") -> Election:
                 if not prefs or (
                     min(prefs) >= 1 and max(prefs) <= n and len(set(prefs)) == len(prefs)
                 ):
-                    ranking: Ranking = tuple(map(pick, prefs))
-                    merged[ranking] = weight_of(ranking, 0) + numbers[0]
+                    key = "".join(map(chr, prefs))
+                    merged[key] = weight_of(key, 0) + numbers[0]
                     continue
         lineno = i
         content = _strip_comment(raw)
@@ -293,17 +293,29 @@ def parse_blt(text: str, source: str = "<blt>") -> Election:
         if weight < 0:
             raise FormatError(source, lineno, f"a ballot's weight cannot be negative ({weight})")
         ranking = reader.ranking(tokens[1:-1], lineno)
-        merged[ranking] = weight_of(ranking, 0) + weight
+        if all(len(group) == 1 for group in ranking):
+            text = "".join(chr(c + 1) for (c,) in ranking)
+            merged[text] = weight_of(text, 0) + weight
+        else:
+            merged[ranking] = weight_of(ranking, 0) + weight
 
     names, title = _names_and_title(lines, i, n, source)
+    group_of = {chr(c + 1): single(c) for c in range(n)}.__getitem__
+    ballots = tuple(
+        Ballot(tuple(map(group_of, r)) if isinstance(r, str) else r, w) for r, w in merged.items()
+    )
+    strict: dict[str, int] = {}
+    if all(isinstance(r, str) for r in merged):
+        strict = merged  # type: ignore[assignment]
     return Election(
         candidates=tuple(names),
         seats=seats,
-        ballots=tuple(Ballot(r, w) for r, w in merged.items()),
+        ballots=ballots,
         title=title,
         withdrawn=frozenset(withdrawn),
         tie_order=tie_order,
         nicknames=nick_order,
+        prefix_index=index_from_keys(strict, ballots) if strict or not merged else None,
     )
 
 

@@ -11,29 +11,13 @@ paper: the work is per distinct prefix that moves, and identical papers cost not
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from itertools import accumulate
 from operator import itemgetter
 
-from tally.ballots import Election, single
+from tally.ballots import Ballot, Election, PrefixIndex, single
 from tally.errors import CountError
 
-__all__ = ["PrefixIndex", "build_prefix_index"]
-
-
-@dataclass(frozen=True, slots=True)
-class PrefixIndex:
-    """Sorted ranking strings from ``start`` on, and cumulative weights (``cumulative[i]`` is
-    the weight of ``keys[:i]``). Keys before ``start`` are empty rankings: not valid papers."""
-
-    keys: list[str]
-    cumulative: list[int]
-    start: int
-
-    @property
-    def total(self) -> int:
-        """The number of valid ballot papers (rule 45(3))."""
-        return self.cumulative[-1] - self.cumulative[self.start]
+__all__ = ["build_prefix_index", "index_from_keys"]
 
 
 def build_prefix_index(election: Election, rule: str) -> PrefixIndex:
@@ -43,9 +27,14 @@ def build_prefix_index(election: Election, rule: str) -> PrefixIndex:
     preference) and is left out; preferences for withdrawn candidates stay in the strings and
     are skipped by the count like any candidate no longer continuing. Raises
     :class:`CountError` if a ballot ranks candidates equal, which ``rule`` does not define.
-    Cost: one string per ballot, a sort of the m distinct strings (O(m log m) comparisons) and
-    one pass for the cumulative weights; memory about one short string per ballot.
+    A reader may have built the index already (``Election.prefix_index``, kept only while it
+    belongs to the same ballots): then it is returned as is. Otherwise, cost: one string per
+    ballot, a sort of the m distinct strings (O(m log m) comparisons) and one pass for the
+    cumulative weights; memory about one short string per ballot.
     """
+    given = election.prefix_index
+    if given is not None and given.ballots is election.ballots:
+        return given
     code: dict[tuple[int, ...], str] = {
         single(c): chr(c + 1) for c in range(len(election.candidates))
     }
@@ -61,12 +50,20 @@ def build_prefix_index(election: Election, rule: str) -> PrefixIndex:
         weight_of = {}
         for key, (_, weight) in zip(keys, ballots, strict=True):
             weight_of[key] = weight_of.get(key, 0) + weight
+    return index_from_keys(weight_of, ballots)
+
+
+def index_from_keys(weight_of: dict[str, int], ballots: tuple[Ballot, ...]) -> PrefixIndex:
+    """The index of distinct ranking strings with their weights (readers call this).
+
+    Cost: a sort of the strings and one pass for the cumulative weights.
+    """
     keys = sorted(weight_of)
     cumulative = list(accumulate(map(weight_of.__getitem__, keys), initial=0))
     start = 0
     while start < len(keys) and not keys[start]:
         start += 1
-    return PrefixIndex(keys, cumulative, start)
+    return PrefixIndex(keys, cumulative, start, ballots)
 
 
 def _raise_equal_ranking(election: Election, code: dict[tuple[int, ...], str], rule: str) -> None:

@@ -107,3 +107,17 @@ def test_a_ballot_paper_weight_of_zero_is_not_a_valid_vote():
     t = SCOTTISH.count(e)
     assert t.valid_votes == 2 * 10**5
     assert t.elected_names == ["B"]
+
+
+@given(elections(names=True))
+def test_a_prefix_index_built_while_reading_counts_like_one_built_by_the_count(election):
+    read = parse_blt(write_blt(election))
+    assert read.prefix_index is not None
+    assert SCOTTISH.count(read, seed="index") == SCOTTISH.count(election, seed="index")
+
+
+def test_a_prefix_index_is_not_used_for_other_ballots():
+    read = parse_blt('2 1\n3 1 0\n1 2 0\n0\n"A"\n"B"\n"t"\n')
+    other = dataclasses.replace(read, ballots=(Ballot(((1,),), 5),))
+    assert other.prefix_index is read.prefix_index
+    assert SCOTTISH.count(other).elected_names == ["B"]
