@@ -1,0 +1,214 @@
+"""Contests open and close by themselves on time: in one service, after a restart, with two.
+
+Real PostgreSQL, real app lifespans (the contest clock runs in each), waits bounded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+import httpx
+from litestar import Litestar
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from audit.store import read_entries
+from service.app import create_app
+from service.database import session_for
+from service.scheduler import POLL_SECONDS, ContestClock
+from service.settings import Settings
+from tests.conftest import running
+from tests.voting.conftest import ROLL, Contests, import_roll
+from voting.models import Contest
+
+Auth = Callable[..., dict[str, str]]
+
+
+def _at(seconds: float) -> str:
+    """An ISO time ``seconds`` from now, as a returning officer would send it."""
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)).isoformat()
+
+
+@asynccontextmanager
+async def _service(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on ``app`` with its lifespan (and so its contest clock) running."""
+    async with running(app):
+        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://plenary.test") as c:
+            yield c
+
+
+async def _row(database_url: str, contest_id: str) -> Contest:
+    async with session_for(database_url) as s:
+        contest = await s.scalar(select(Contest).where(Contest.id == uuid.UUID(contest_id)))
+    assert contest is not None
+    return contest
+
+
+async def _wait_for_state(database_url: str, contest_id: str, state: str, within: float) -> Contest:
+    """Poll the database until the contest reaches ``state``; fail after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while True:
+        contest = await _row(database_url, contest_id)
+        if contest.state == state:
+            return contest
+        assert time.monotonic() < deadline, f"still {contest.state} after {within} s"
+        await asyncio.sleep(0.1)
+
+
+async def _log_of(database_url: str, contest_id: str) -> list[dict[str, Any]]:
+    async with session_for(database_url) as s:
+        entries = [json.loads(e) for _, e in await read_entries(s, 0, 10_000)]
+    return [e for e in entries if e.get("subjects", {}).get("contest") == contest_id]
+
+
+async def test_contest_opens_and_closes_by_itself_on_time(
+    contests: Contests, database_url: str
+) -> None:
+    motion = await contests.create(
+        title="Timed motion", kind="motion", opens_at=_at(1.0), closes_at=_at(3.0)
+    )
+    opened = await _wait_for_state(database_url, motion["id"], "open", within=4)
+    assert opened.electorate_size == 15
+    await contests.cast(motion, "S1", {"choice": "for"})
+    await contests.cast(motion, "W1", {"choice": "against"})
+
+    closed = await _wait_for_state(database_url, motion["id"], "closed", within=5)
+    assert closed.opened_at is not None
+    assert closed.opens_at is not None
+    assert closed.closed_at is not None
+    assert closed.closes_at is not None
+    lag_open = (closed.opened_at - closed.opens_at).total_seconds()
+    lag_close = (closed.closed_at - closed.closes_at).total_seconds()
+    assert 0 <= lag_open <= POLL_SECONDS + 1.0
+    assert 0 <= lag_close <= POLL_SECONDS + 1.0
+    assert closed.voters == 2
+    log = await _log_of(database_url, motion["id"])
+    assert [(e["type"], e["actor"]) for e in log] == [
+        ("contest.created", "returning_officer"),
+        ("contest.opened", "system"),
+        ("contest.closed", "system"),
+    ]
+
+
+async def test_contest_due_while_no_service_ran_closes_when_one_starts(
+    settings: Settings, auth: Auth, database_url: str
+) -> None:
+    ro = auth("RO1", "returning_officer")
+    async with _service(create_app(settings)) as client:
+        await import_roll(client, auth, ROLL)
+        motion = await Contests(client, ro, auth).create(
+            title="Closes while down", kind="motion", closes_at=_at(1.5)
+        )
+        await Contests(client, ro, auth).step(motion, "open")
+    # No service runs while the closing time passes.
+    await asyncio.sleep(2.0)
+    assert (await _row(database_url, motion["id"])).state == "open"
+
+    async with _service(create_app(settings)):
+        closed = await _wait_for_state(database_url, motion["id"], "closed", within=3)
+    assert closed.closed_at is not None
+    assert closed.closes_at is not None
+    assert closed.closed_at > closed.closes_at
+    log = await _log_of(database_url, motion["id"])
+    assert [e["type"] for e in log].count("contest.closed") == 1
+
+
+async def test_two_services_on_one_database_close_a_contest_once(
+    settings: Settings, auth: Auth, database_url: str
+) -> None:
+    ro = auth("RO1", "returning_officer")
+    async with _service(create_app(settings)) as client:
+        await import_roll(client, auth, ROLL)
+        contests = Contests(client, ro, auth)
+        motion = await contests.create(title="Raced", kind="motion", closes_at=_at(1.5))
+        await contests.step(motion, "open")
+        await contests.cast(motion, "S2", {"choice": "for"})
+    await asyncio.sleep(2.0)
+
+    # Both services start after the closing time, so both clocks find it due at once.
+    async with AsyncExitStack() as stack:
+        for _ in range(2):
+            await stack.enter_async_context(_service(create_app(settings)))
+        await _wait_for_state(database_url, motion["id"], "closed", within=3)
+        await asyncio.sleep(POLL_SECONDS + 0.5)  # every clock has had another round
+
+    log = await _log_of(database_url, motion["id"])
+    assert [e["type"] for e in log].count("contest.closed") == 1
+    assert (await _row(database_url, motion["id"])).voters == 1
+
+
+async def test_clocks_ticking_together_take_a_due_contest_once(
+    settings: Settings, auth: Auth, database_url: str
+) -> None:
+    ro = auth("RO1", "returning_officer")
+    async with _service(create_app(settings)) as client:
+        await import_roll(client, auth, ROLL)
+        motion = await Contests(client, ro, auth).create(
+            title="Raced harder", kind="motion", closes_at=_at(1.0)
+        )
+        await Contests(client, ro, auth).step(motion, "open")
+    await asyncio.sleep(1.5)
+
+    engines = [create_async_engine(database_url, pool_size=1) for _ in range(4)]
+    try:
+        rounds = await asyncio.gather(*(ContestClock(e).tick() for e in engines))
+    finally:
+        for engine in engines:
+            await engine.dispose()
+    steps = [step for steps in rounds for step in steps]
+    assert [(str(s.contest_id), s.action, s.done) for s in steps] == [(motion["id"], "close", True)]
+    log = await _log_of(database_url, motion["id"])
+    assert [e["type"] for e in log].count("contest.closed") == 1
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+async def test_contest_that_cannot_open_is_held_off_and_logged_without_personal_data(
+    settings: Settings, auth: Auth, database_url: str
+) -> None:
+    # No roll has been imported, so the contest cannot open when its time comes.
+    async with _service(create_app(settings)) as client:
+        r = await client.post(
+            "/api/v1/contests",
+            json={"title": "Too early", "kind": "motion", "opens_at": _at(0.5)},
+            headers=auth("RO1", "returning_officer"),
+        )
+    assert r.status_code == 201, r.text
+    contest_id = r.json()["id"]
+    await asyncio.sleep(0.7)
+
+    engine = create_async_engine(database_url, pool_size=1)
+    try:
+        clock = ContestClock(engine)
+        logger = logging.getLogger("plenary.scheduler")
+        logger.addHandler(seen := _Records())
+        try:
+            first = await clock.tick()
+            again = await clock.tick()
+        finally:
+            logger.removeHandler(seen)
+    finally:
+        await engine.dispose()
+    assert [(str(s.contest_id), s.action, s.done) for s in first] == [(contest_id, "open", False)]
+    assert again == []  # held off, not retried at once
+    warnings = [r.getMessage() for r in seen.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert contest_id in warnings[0]
+    assert "no member roll" in warnings[0]
+    assert (await _row(database_url, contest_id)).state == "draft"
