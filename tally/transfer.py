@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 from bisect import bisect_left, bisect_right
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from tally.arithmetic import scale_of
 from tally.ballots import Election, group_ballots
@@ -30,6 +31,9 @@ from tally.prefix import build_prefix_index
 from tally.rules import TransferRule
 from tally.ties import break_tie
 from tally.transcript import Decision, Stage, TieBreak, Transcript
+
+if TYPE_CHECKING:
+    from tally.constraints import Guard
 
 __all__ = ["count_by_transfer", "default_seed"]
 
@@ -52,9 +56,13 @@ def default_seed(election: Election) -> str:
 
 
 def count_by_transfer(
-    election: Election, rule: TransferRule, *, seed: str | None = None
+    election: Election, rule: TransferRule, *, seed: str | None = None, guard: Guard | None = None
 ) -> Transcript:
     """Count ``election`` under ``rule`` and return the full transcript.
+
+    ``guard`` applies representation constraints (:mod:`tally.constraints`): of candidates
+    reaching the quota only those it allows are elected, a doomed candidate is excluded at once
+    (one per stage, reason ``"doomed"``) and a guarded one is never excluded as the lowest.
 
     Raises :class:`tally.errors.CountError` for equal rankings. Cost: one pass over the
     rankings for the first count, then for each transfer one step per distinct ranking in the
@@ -175,6 +183,8 @@ def count_by_transfer(
         q = current_quota()
         reached = [c for c in range(n) if hopeful[c] and votes[c] >= q]
         reached.sort(key=lambda c: (-votes[c], c))
+        if guard is not None and reached:
+            reached = guard.screen(reached, list(elected), [c for c in range(n) if hopeful[c]])
         out = []
         for c in reached:
             hopeful[c] = False
@@ -188,6 +198,18 @@ def count_by_transfer(
         left = seats - len(elected)
         return left <= 0 or sum(hopeful) <= left
 
+    def exclude(chosen: int, decision: Decision) -> None:
+        """Rules 50(2)-(3): exclude ``chosen`` and pass on every paper at its value."""
+        nonlocal non_transferable
+        hopeful[chosen] = False
+        excluded.add(chosen)
+        moved = parcels[chosen]
+        parcels[chosen] = []
+        votes[chosen] = 0
+        for lo, hi, depth, value in moved:
+            non_transferable += credit(lo, hi, depth, value)[0] * value
+        record("exclusion", chosen, None, [], [decision], None)
+
     record("first count", None, None, [], [], None)
     while True:
         newly = elect_with_quota()
@@ -195,6 +217,12 @@ def count_by_transfer(
             stages[-1] = replace(stages[-1], elected=stages[-1].elected + tuple(newly))
         if complete():
             break
+        if guard is not None:
+            doomed = guard.doomed(list(elected), [c for c in range(n) if hopeful[c]])
+            if doomed:
+                chosen = min((c for c, _ in doomed), key=lambda c: (votes[c], c))
+                exclude(chosen, Decision(chosen, "doomed"))
+                continue
         if pending:
             # Rules 48–49: the largest surplus, one per stage.
             top = max(votes[c] for c in pending)
@@ -226,23 +254,20 @@ def count_by_transfer(
             record("surplus", chosen, scale * surplus // total, [], [], tie)
             continue
         # Rules 50–51: exclude the lowest continuing candidate.
-        low = min(votes[c] for c in range(n) if hopeful[c])
+        pool = [c for c in range(n) if hopeful[c]]
+        if guard is not None:
+            protected = guard.guarded(list(elected), pool)
+            pool = [c for c in pool if c not in protected] or pool
+        low = min(votes[c] for c in pool)
         chosen, tie = break_tie(
-            [c for c in range(n) if hopeful[c] and votes[c] == low],
+            [c for c in pool if votes[c] == low],
             history,
             lowest=True,
             purpose="exclude",
             lot=lot,
             tie_order=election.tie_order,
         )
-        hopeful[chosen] = False
-        excluded.add(chosen)
-        moved = parcels[chosen]
-        parcels[chosen] = []
-        votes[chosen] = 0
-        for lo, hi, depth, value in moved:
-            non_transferable += credit(lo, hi, depth, value)[0] * value
-        record("exclusion", chosen, None, [], [Decision(chosen, "lowest", tie)], None)
+        exclude(chosen, Decision(chosen, "lowest", tie))
         if complete():
             break
 
