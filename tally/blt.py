@@ -18,6 +18,8 @@ Writing then reading gives back the same election (:func:`write_blt`, :func:`rea
 from __future__ import annotations
 
 import re
+from functools import partial
+from itertools import repeat
 from pathlib import Path
 
 from tally.ballots import Ballot, Election, Ranking, single
@@ -301,12 +303,19 @@ def parse_blt(text: str, source: str = "<blt>") -> Election:
 
     names, title = _names_and_title(lines, i, n, source)
     group_of = {chr(c + 1): single(c) for c in range(n)}.__getitem__
-    ballots = tuple(
-        Ballot(tuple(map(group_of, r)) if isinstance(r, str) else r, w) for r, w in merged.items()
-    )
     strict: dict[str, int] = {}
     if all(isinstance(r, str) for r in merged):
         strict = merged  # type: ignore[assignment]
+        # Ballot(ranking, weight) for each, built without a Python-level call per ballot
+        rankings = map(tuple, map(partial(map, group_of), strict))
+        ballots = tuple(
+            map(tuple.__new__, repeat(Ballot), zip(rankings, strict.values(), strict=True))
+        )
+    else:
+        ballots = tuple(
+            Ballot(tuple(map(group_of, r)) if isinstance(r, str) else r, w)
+            for r, w in merged.items()
+        )
     return Election(
         candidates=tuple(names),
         seats=seats,
