@@ -24,6 +24,7 @@ _REASONS = {
     "last continuing": "a continuing candidate when the continuing candidates fit the seats left",
     "lowest": "the lowest votes",
     "remaining": "not elected: every seat is filled",
+    "doomed": "electing them would break a representation constraint",
 }
 
 

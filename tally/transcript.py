@@ -36,10 +36,11 @@ ACTIONS = ("first count", "surplus", "exclusion", "iteration", "last vacancies")
 ``subject`` and transfers its papers, ``iteration`` is one round of an iterative rule (Meek),
 ``last vacancies`` fills the remaining seats with the continuing candidates (rule 52)."""
 
-REASONS = ("quota", "last continuing", "lowest", "remaining", "majority")
+REASONS = ("quota", "last continuing", "lowest", "remaining", "majority", "doomed")
 """Why a candidate was elected or excluded: reached the ``quota``; one of the ``last continuing``
 candidates when they fit the vacancies left (rule 52); had the ``lowest`` votes (rule 50);
-``remaining`` (defeated because every seat is filled); ``majority`` of continuing votes (IRV)."""
+``remaining`` (defeated because every seat is filled); ``majority`` of continuing votes (IRV);
+``doomed`` (excluded because electing them would break a representation constraint)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,10 +64,10 @@ def count_by_transfer(
     reaching the quota only those it allows are elected, a doomed candidate is excluded at once
     (one per stage, reason ``"doomed"``) and a guarded one is never excluded as the lowest.
 
-    Raises :class:`tally.errors.CountError` for equal rankings. Cost: one pass over the
-    rankings for the first count, then for each transfer one step per distinct ranking in the
-    parcels that move (plus skipped preferences); memory is the rankings plus one list entry
-    per ranking.
+    Raises :class:`tally.errors.CountError` for equal rankings. Cost: building the prefix index
+    unless the reader did (:func:`tally.prefix.build_prefix_index`), then for each transfer
+    one binary search per distinct next preference of the parcels that move (O(distinct
+    prefixes moved × log ballots)); memory is the index plus one tuple per parcel.
     """
     n = len(election.candidates)
     scale = scale_of(rule.decimals)
