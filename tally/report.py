@@ -38,7 +38,7 @@ def _tie_text(tie: TieBreak, names: tuple[str, ...]) -> str:
     if tie.method == "earlier stage":
         how = f"by the votes at stage {tie.stage}"
     elif tie.method == "lot":
-        draws = "; ".join(f"block {c}: {v} of 0..{n - 1}" for c, n, v in tie.draws)
+        draws = "; ".join(f"block {c} drew {v} from 0..{n - 1}" for c, n, v in tie.draws)
         how = f"by lot ({draws})"
     else:
         how = "by the order fixed in the ballot file"
@@ -70,10 +70,10 @@ def describe_stage(stage: Stage, transcript: Transcript) -> list[str]:
         head = stage.action if subject is None else f"{stage.action}: {subject}"
     lines = [f"Stage {stage.number}: {head}"]
     lines.extend(f"  {_tie_text(t, names)}" for t in stage.ties)
-    lines.extend(_decision_text("elected", x, names) for x in stage.elected)
     lines.extend(
         _decision_text("excluded", x, names) for x in stage.excluded if x.reason != "remaining"
     )
+    lines.extend(_decision_text("elected", x, names) for x in stage.elected)
     lines.extend(
         _decision_text("", x, names).replace("   ", "  ", 1)
         for x in stage.excluded
