@@ -1,4 +1,4 @@
-"""``plenary``: serve, migrate, issue development tokens, import the roll, load the demo.
+"""``plenary``: serve, migrate, issue development tokens, import the roll, load the demo, verify.
 
 Every command reads the same ``PLENARY_*`` settings as the service. Errors print one line that
 says what to do and exit non-zero; nothing is half done.
@@ -142,6 +142,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from voting.verify import run
+
+    return run(Path(args.bundle), key=args.key, receipt=args.receipt)
+
+
+def cmd_verify_log(args: argparse.Namespace) -> int:
+    from audit.verify_cli import run
+
+    return run(args, prog="plenary verify-log")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="plenary", description="Online democracy for a membership organisation."
@@ -176,6 +188,26 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="load the demo organisation")
     demo.add_argument("--force", action="store_true", help="load even if members exist")
     demo.set_defaults(func=cmd_demo)
+
+    verify = sub.add_parser("verify", help="check a contest's audit bundle offline")
+    verify.add_argument("bundle", help="the bundle (JSON) from GET /api/v1/contests/ID/bundle")
+    verify.add_argument(
+        "--key", metavar="VKEY", help="the log's verifier key, fetched independently (or a file)"
+    )
+    verify.add_argument("--receipt", metavar="TOKEN", help="your receipt: is it in the box?")
+    verify.set_defaults(func=cmd_verify)
+
+    from audit.verify_cli import DESCRIPTION, EPILOG, build_parser
+
+    verify_log = sub.add_parser(
+        "verify-log",
+        parents=[build_parser()],
+        add_help=False,
+        help="check the transparency log against its pinned key",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+    )
+    verify_log.set_defaults(func=cmd_verify_log)
     return parser
 
 

@@ -11,12 +11,13 @@ import uuid
 from collections.abc import AsyncGenerator
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, MediaType, Request, get, post
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from schemas.bundle import Bundle
 from schemas.contests import (
     BallotIn,
     ContestCreate,
@@ -26,9 +27,11 @@ from schemas.contests import (
     ResultOut,
     Turnout,
 )
+from schemas.problems import DomainError
 from service.auth import identity_of, requires_role
 from service.deps import DbEngine, DbSession
 from voting import lifecycle, queries
+from voting.bundle import build_bundle, contest_blt
 from voting.casting import cast_ballot
 
 __all__ = ["ContestController"]
@@ -169,6 +172,35 @@ class ContestController(Controller):
     ) -> ResultOut:
         """To returning officers once counted; to everyone once published."""
         return await queries.result_out(db_session, contest_id, await _viewer(request, db_session))
+
+    @get("/{contest_id:uuid}/bundle", summary="The audit bundle", media_type=MediaType.JSON)
+    async def bundle(
+        self, request: Request[Any, Any, Any], contest_id: ContestId, db_session: DbSession
+    ) -> Bundle:
+        """After publish, to everyone who may see the contest: manifest, roll commitment,
+        ballots, box commitment, result and the log entries with inclusion proofs and a signed
+        checkpoint (schema: ``schemas/json/bundle.schema.json``). Check it offline with
+        ``plenary verify``."""
+        checkpointer = getattr(request.app.state, "audit_log", None)
+        if checkpointer is None:
+            raise DomainError("the log's signer is not running yet; try again shortly", status=503)
+        viewer = await _viewer(request, db_session)
+        return await build_bundle(
+            db_session,
+            contest_id,
+            viewer,
+            signer=checkpointer.key.signer,
+            origin=checkpointer.origin,
+        )
+
+    @get("/{contest_id:uuid}/blt", summary="Ranked ballots as BLT", media_type=MediaType.TEXT)
+    async def blt(
+        self, request: Request[Any, Any, Any], contest_id: ContestId, db_session: DbSession
+    ) -> str:
+        """After publish, the ballots of an election or referendum as a BLT file, to recount
+        with any STV program (``python -m tally`` reads it)."""
+        viewer = await _viewer(request, db_session)
+        return await contest_blt(db_session, contest_id, viewer)
 
     @get("/{contest_id:uuid}/receipts/{receipt_hash:str}", summary="Prove a receipt is in the box")
     async def receipt(
