@@ -43,9 +43,17 @@ def load_election(path: str, seats: int | None = None) -> Election:
 
 
 def count(election: Election, rule_name: str | None, seed: str | None) -> Transcript:
-    """Count ``election`` under ``rule_name`` (default by seats: IRV for one, Scottish STV)."""
-    rule = rule_named(rule_name or default_rule_name(election.seats))
-    return rule.count(election, seed=seed)
+    """Count ``election`` under ``rule_name``.
+
+    The default is IRV for one seat and Scottish STV for several, except that ballots ranking
+    candidates equal are counted by Meek STV, the one rule here that defines them.
+    """
+    if rule_name is None:
+        equal = election.prefix_index is None and any(
+            len(group) > 1 for ranking, _ in election.ballots for group in ranking
+        )
+        rule_name = "meek" if equal else default_rule_name(election.seats)
+    return rule_named(rule_name).count(election, seed=seed)
 
 
 def compare_results(published: dict[str, Any], recounted: dict[str, Any]) -> list[str]:
@@ -108,7 +116,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--rule",
         choices=["scottish", "meek", "irv"],
-        help="counting rule (default: irv for one seat, scottish for several)",
+        help="counting rule (default: irv for one seat, scottish for several; meek if the "
+        "ballots rank candidates equal)",
     )
     c.add_argument(
         "--seats", type=int, help="number of seats (default: as in the file; 1 for PrefLib)"

@@ -98,3 +98,11 @@ def test_a_recount_of_something_that_is_not_a_result_exits_2(ballot_file, tmp_pa
     junk.write_text("[1, 2]", encoding="utf-8")
     assert main(["recount", str(junk), str(ballot_file)]) == 2
     assert "not a tally result document" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tally.meek") is None, reason="no tally.meek")
+def test_equal_rankings_are_counted_by_meek_by_default(tmp_path, capsys):
+    path = tmp_path / "eq.blt"
+    path.write_text('3 2\n5 1 2 0\n1 2=3 0\n3 3 0\n0\n"A"\n"B"\n"C"\n"t"\n', encoding="utf-8")
+    assert main(["count", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["rule"] == "meek"
