@@ -32,8 +32,22 @@ from audit.tiled import Fetch, TileHashReader, read_entries
 from audit.verify import verify_log
 from audit.verify_cli_proofs import check_proof_document, describe_entry
 
-__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_UNCHECKED", "build_parser", "main"]
+__all__ = [
+    "DESCRIPTION",
+    "EPILOG",
+    "EXIT_FAILED",
+    "EXIT_OK",
+    "EXIT_UNCHECKED",
+    "build_parser",
+    "main",
+    "run",
+]
 
+DESCRIPTION: Final = (
+    "Check a Plenary transparency log against its pinned key: every entry, the signature, "
+    "consistency with the checkpoint you saved, and any proofs you fetched."
+)
+EPILOG: Final = "Exit 0: everything holds; 1: something does not (named); 2: could not check."
 EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
 EXIT_UNCHECKED: Final = 2
@@ -62,8 +76,8 @@ def build_parser(prog: str = "python -m audit verify-log") -> argparse.ArgumentP
     """The command line of ``verify-log`` (shared by ``plenary verify-log``)."""
     parser = argparse.ArgumentParser(
         prog=prog,
-        description="Check a Plenary transparency log against its pinned key, offline or online.",
-        epilog="Exit 0: everything holds; 1: something does not (named); 2: could not check.",
+        description=DESCRIPTION,
+        epilog=EPILOG,
     )
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
@@ -236,14 +250,13 @@ def _run(args: argparse.Namespace, report: _Report) -> None:
         report.ok(f"saved the checkpoint to {args.save}; next time pass --since {args.save}")
 
 
-def main(
-    argv: Sequence[str] | None = None,
+def run(
+    args: argparse.Namespace,
     *,
     prog: str = "python -m audit verify-log",
     out: TextIO | None = None,
 ) -> int:
-    """Run ``verify-log``; return the exit status (see the module docstring)."""
-    args = build_parser(prog).parse_args(argv)
+    """Run ``verify-log`` on parsed arguments (:func:`build_parser`); return the exit status."""
     report = _Report(out or sys.stdout)
     try:
         _run(args, report)
@@ -255,3 +268,13 @@ def main(
         return EXIT_FAILED
     print("VERIFIED", file=report.out)
     return EXIT_OK
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    prog: str = "python -m audit verify-log",
+    out: TextIO | None = None,
+) -> int:
+    """Parse ``argv`` and run ``verify-log``; return the exit status (see the docstring)."""
+    return run(build_parser(prog).parse_args(argv), prog=prog, out=out)
