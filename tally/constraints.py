@@ -20,9 +20,11 @@ kind to elect, not over sets of candidates. A constraint set that no choice of
 ``min(seats, candidates)`` candidates meets is a :class:`tally.errors.CountError` before the
 count starts, naming the constraint (:func:`check_feasible`).
 
-Counting: :func:`count_with_constraints` runs Meek STV (:mod:`tally.meek`, which takes the three
-hooks of :class:`Guard`). Scottish STV takes the same hooks once its count loop
-(:mod:`tally.transfer`) calls them; until then asking for it is a ``CountError``.
+Counting: :func:`count_with_constraints` runs Scottish STV
+(:func:`tally.transfer.count_by_transfer`, where a doomed candidate's exclusion is a stage of its
+own, taken before any surplus) or Meek STV (:func:`tally.meek.count_meek`, where the doomed are
+excluded at the end of the round that dooms them); both loops ask the three questions of
+:class:`Guard`, which keeps why it answered as it did for the transcript's notes.
 """
 
 from __future__ import annotations
@@ -71,7 +73,10 @@ class Guard:
         self.kind = [tuple(k.attribute in labels[c] for k in self.constraints) for c in range(n)]
         self.names = election.candidates
         self.target = min(election.seats, len(election.continuing))
-        self.reported: set[int] = set()
+        self.why_doomed: dict[int, str] = {}
+        self.newly_guarded: list[list[tuple[int, str]]] = []
+        """One entry per call of :meth:`guarded` (one per exclusion of the lowest): who became
+        guarded then, and why."""
 
     def _counts(self, chosen: Sequence[int]) -> list[int]:
         out = [0] * len(self.constraints)
@@ -133,11 +138,22 @@ class Guard:
                 out.append((c, f"electing them would break {k}"))
         if len(out) == len(hopeful):
             return []  # nobody is electable: leave the count to the end (cannot happen if feasible)
+        self.why_doomed.update(out)
         return out
 
     def guarded(self, elected: list[int], hopeful: list[int]) -> set[int]:
         """Hopefuls who may not be excluded: without them the constraints cannot be met."""
-        return {c for c in hopeful if self.broken(elected, [h for h in hopeful if h != c])}
+        found = set()
+        fresh = []
+        known = {c for entry in self.newly_guarded for c, _ in entry}
+        for c in hopeful:
+            k = self.broken(elected, [h for h in hopeful if h != c])
+            if k is not None:
+                found.add(c)
+                if c not in known:
+                    fresh.append((c, f"excluding them would break {k}"))
+        self.newly_guarded.append(fresh)
+        return found
 
     def screen(self, reached: list[int], elected: list[int], hopeful: list[int]) -> list[int]:
         """Of ``reached`` (in order of election), those the constraints let be elected."""
@@ -170,41 +186,46 @@ def count_with_constraints(
     election: Election,
     constraints: Sequence[Constraint],
     *,
-    rule: str = "meek",
+    rule: str = "scottish",
     seed: str | None = None,
 ) -> Transcript:
-    """Count ``election`` by ``rule`` with the guarded/doomed method (module docstring).
+    """Count ``election`` by ``rule`` (``scottish`` or ``meek``) with the guarded/doomed method.
 
-    Raises :class:`CountError` before counting if the constraints cannot all be met. Cost: the
-    count, plus one feasibility search per hopeful candidate at each stage.
+    Raises :class:`CountError` before counting if the constraints cannot all be met. The notes
+    of the transcript name the constraints, then say at which stage each candidate was doomed
+    or first guarded and by which constraint. Cost: the count, plus one feasibility search per
+    hopeful candidate at each stage (see :class:`Guard`).
     """
+    if rule not in ("scottish", "meek"):
+        raise CountError(f"representation constraints work with scottish or meek, not {rule!r}")
     guard = check_feasible(election, constraints)
-    if rule not in ("meek",):
-        raise CountError(
-            f"representation constraints are available with the meek rule, not {rule!r}"
+    if rule == "meek":
+        from tally.meek import RULE, count_meek
+
+        transcript = count_meek(
+            election,
+            RULE,
+            seed=seed,
+            screen=guard.screen,
+            doomed=guard.doomed,
+            guarded=guard.guarded,
         )
-    from tally.meek import RULE, count_meek
+    else:
+        from tally.rules import SCOTTISH
+        from tally.transfer import count_by_transfer
 
-    notes: list[str] = []
-
-    def guarded(elected: list[int], hopeful: list[int]) -> set[int]:
-        found = guard.guarded(elected, hopeful)
-        for c in sorted(found - guard.reported):
-            guard.reported.add(c)
-            rest = [h for h in hopeful if h != c]
-            notes.append(
-                f"{election.name(c)} guarded: excluding them would break "
-                f"{guard.broken(elected, rest)}"
+        transcript = count_by_transfer(election, SCOTTISH, seed=seed, guard=guard)
+    notes = [f"constraints: {'; '.join(str(k) for k in guard.constraints)}"]
+    if rule != "meek":  # Meek notes its doomed candidates itself
+        for stage in transcript.stages:
+            notes.extend(
+                f"stage {stage.number}: {election.name(d.candidate)} doomed: "
+                f"{guard.why_doomed.get(d.candidate, 'a constraint')}"
+                for d in stage.excluded
+                if d.reason == "doomed"
             )
-        return found
-
-    transcript = count_meek(
-        election,
-        RULE,
-        seed=seed,
-        screen=guard.screen,
-        doomed=guard.doomed,
-        guarded=guarded,
-    )
-    text = "; ".join(str(k) for k in guard.constraints)
-    return replace(transcript, notes=(f"constraints: {text}", *transcript.notes, *notes))
+    lowest = [s for s in transcript.stages for d in s.excluded if d.reason == "lowest"]
+    for k, fresh in enumerate(guard.newly_guarded):
+        at = f"stage {lowest[k].number}" if k < len(lowest) else "the end"
+        notes.extend(f"{at}: {election.name(c)} guarded: {why}" for c, why in fresh)
+    return replace(transcript, notes=(*notes, *transcript.notes))
