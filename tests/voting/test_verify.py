@@ -311,6 +311,9 @@ PURE_VOTING = {
     "voting.ballots",
     "voting.definition",
     "voting.scope",
+    "voting.verify_box",
+    "voting.verify_log",
+    "voting.verify_report",
 }
 
 
