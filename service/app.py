@@ -36,7 +36,9 @@ from service.database import locate_database
 from service.errors import exception_handlers
 from service.keys import load_verification_keys
 from service.routes import contests, identity, members, system
+from service.routes.assemblies import AssemblyController
 from service.routes.audit import AuditLogController
+from service.routes.motions import MotionController
 from service.scheduler import contest_clock_lifespan
 from service.settings import Settings
 
@@ -104,7 +106,14 @@ def _openapi() -> OpenAPIConfig:
 
 def api_handlers() -> list[ControllerRouterHandler]:
     """Everything mounted under ``/api/v1``. Each capability adds its routes here."""
-    return [identity.me, members.import_members, contests.ContestController, AuditLogController]
+    return [
+        identity.me,
+        members.import_members,
+        contests.ContestController,
+        AuditLogController,
+        AssemblyController,
+        MotionController,
+    ]
 
 
 def create_app(

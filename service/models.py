@@ -5,6 +5,7 @@ from __future__ import annotations
 from advanced_alchemy.base import orm_registry
 from sqlalchemy import MetaData
 
+import assembly.models
 import assembly.organisation
 import audit.store
 import service.grants
@@ -12,7 +13,7 @@ import voting.models
 
 __all__ = ["metadata"]
 
-_MODULES = (assembly.organisation, service.grants, voting.models)
+_MODULES = (assembly.organisation, assembly.models, service.grants, voting.models)
 
 # The ORM models share advanced-alchemy's registry; the audit store keeps its own plain tables
 # so that ``audit`` needs nothing beyond SQLAlchemy.

@@ -1,0 +1,75 @@
+"""The order of business: which motions an assembly takes, first to last.
+
+The agenda is every motion that reached it (admitted, including composites and forwarded
+motions, and those since voted or remitted), in the order the chair set, then by number. Follows
+issue 6, "Motions", and DESIGN.md ("chair … sets the order of business").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assembly.assemblies import touch_assembly
+from assembly.log import log_event
+from assembly.models import Motion
+from assembly.motions import RULING_STATES
+from assembly.timetable import AssemblyStateError
+from audit.canonical import canonical_json
+from audit.events import digest_of
+from schemas.problems import DomainError
+
+__all__ = ["ON_AGENDA", "agenda", "set_agenda"]
+
+ON_AGENDA = ("admitted", "carried", "lost", "remitted", "forwarded")
+
+
+async def agenda(session: AsyncSession, assembly_id: uuid.UUID) -> list[Motion]:
+    """The motions on the agenda in the order of business. Cost: one indexed read."""
+    rows = await session.scalars(
+        select(Motion)
+        .where(Motion.assembly_id == assembly_id, Motion.state.in_(ON_AGENDA))
+        .order_by(Motion.agenda_position.asc().nulls_last(), Motion.number)
+    )
+    return list(rows.all())
+
+
+async def set_agenda(
+    session: AsyncSession,
+    assembly_id: uuid.UUID,
+    motion_ids: list[str],
+    *,
+    at: dt.datetime | None = None,
+) -> list[Motion]:
+    """The chair puts the listed motions (each on the agenda) first, in that order; the rest
+    follow by number. Logged with the digest of the order. Caller commits."""
+    assembly = await touch_assembly(session, assembly_id, at=at, lock=True)
+    if assembly.state not in RULING_STATES:
+        raise AssemblyStateError(f"the assembly is {assembly.state}; its agenda is fixed")
+    try:
+        order = [uuid.UUID(i) for i in motion_ids]
+    except ValueError:
+        raise DomainError("the agenda lists motion ids") from None
+    if len(set(order)) != len(order):
+        raise DomainError("each motion appears on the agenda once")
+    motions = {m.id: m for m in await agenda(session, assembly.id)}
+    missing = [str(i) for i in order if i not in motions]
+    if missing:
+        raise DomainError(f"not on this assembly's agenda (admit them first): {', '.join(missing)}")
+    for motion in motions.values():
+        motion.agenda_position = None
+    for position, motion_id in enumerate(order, start=1):
+        motions[motion_id].agenda_position = position
+    await log_event(
+        session,
+        assembly.id,
+        "assembly.agenda_set",
+        actor="chair",
+        digests={"order": digest_of(canonical_json([str(i) for i in order]))},
+        facts={"motions": len(order)},
+    )
+    await session.flush()
+    return await agenda(session, assembly.id)

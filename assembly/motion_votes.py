@@ -1,0 +1,251 @@
+"""Voting on a motion as standing orders say: its amendments first, in order, then the motion.
+
+The chair starts the vote (``start_vote``); each admitted amendment is then voted, one at a
+time, in the order of the lines it touches, as a ``motion`` contest in the motion's scope under
+the assembly's majority rule (the constitutional one for a constitutional motion), secret or
+recorded as standing orders say. ``advance_vote`` closes, counts and publishes the contest open
+now and applies its outcome: a carried amendment is merged into the text at once and every
+later amendment whose lines it changed falls (the chair may reinstate one with
+``assembly.amendments.reinstate_amendment``); then it opens the next vote, the last being the
+motion as amended. Every step is logged with the digest of the text it concerns. Follows
+issue 6, "Amendments".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assembly.amendments import edit_of, log_amendment
+from assembly.assemblies import orders_of, touch_assembly
+from assembly.models import Amendment, Assembly, Motion
+from assembly.motions import MotionStateError, load_motion, log_motion
+from assembly.text import apply, rebase, text_digest, vote_order
+from assembly.timetable import AssemblyStateError
+from schemas.contests import ContestCreate, MajorityIn, QuorumIn
+from voting.lifecycle import (
+    close_contest,
+    count_contest_now,
+    create_contest,
+    load_contest,
+    open_contest,
+    publish_contest,
+)
+
+__all__ = ["advance_vote", "amendments_of", "start_vote"]
+
+
+async def amendments_of(
+    session: AsyncSession, motion_id: uuid.UUID, *, lock: bool = False
+) -> list[Amendment]:
+    """The motion's amendments by number."""
+    query = select(Amendment).where(Amendment.motion_id == motion_id).order_by(Amendment.number)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return list((await session.scalars(query)).all())
+
+
+def _majority(motion: Motion, assembly: Assembly) -> MajorityIn:
+    rule = orders_of(assembly).rule_for(motion.category).to_dict()
+    quorum = rule["quorum"]
+    return MajorityIn(
+        base=rule["base"],
+        threshold=str(rule["threshold"]),
+        comparison=rule["comparison"],
+        quorum=None
+        if quorum is None
+        else QuorumIn(kind=quorum["kind"], value=str(quorum["value"])),
+    )
+
+
+async def _open(
+    session: AsyncSession, motion: Motion, assembly: Assembly, title: str, created_by: str
+) -> uuid.UUID:
+    body = ContestCreate(
+        title=title[:300],
+        kind="motion",
+        scope=motion.scope,
+        secret=not orders_of(assembly).recorded_votes,
+        majority=_majority(motion, assembly),
+    )
+    contest = await create_contest(session, body, created_by=created_by)
+    await open_contest(session, contest.id, actor="chair")
+    return contest.id
+
+
+async def _open_next(
+    session: AsyncSession, motion: Motion, assembly: Assembly, created_by: str
+) -> None:
+    """Open the vote on the next pending amendment, or on the motion as amended."""
+    current = tuple(motion.current_paragraphs or motion.paragraphs)
+    pending = [a for a in await amendments_of(session, motion.id) if a.state == "admitted"]
+    if pending:
+        by_number = {a.number: a for a in pending}
+        number, edit = vote_order((a.number, edit_of(a, current=True)) for a in pending)[0]
+        amendment = by_number[number]
+        title = f"Amendment {number} to motion {motion.number} ({edit.describe()}): {motion.title}"
+        amendment.contest_id = await _open(session, motion, assembly, title, created_by)
+        amendment.state = "voting"
+        await log_amendment(
+            session,
+            motion,
+            amendment,
+            "vote_opened",
+            "chair",
+            digests={
+                "motion_text": text_digest(current),
+                "if_carried": text_digest(apply(current, edit)),
+            },
+            subjects={"contest": str(amendment.contest_id)},
+        )
+        return
+    motion.contest_id = await _open(
+        session, motion, assembly, f"Motion {motion.number}: {motion.title}", created_by
+    )
+    await log_motion(
+        session,
+        motion,
+        "vote_opened",
+        "chair",
+        digests={"voted_text": text_digest(current)},
+        subjects={"contest": str(motion.contest_id)},
+    )
+
+
+async def start_vote(
+    session: AsyncSession, motion_id: uuid.UUID, *, created_by: str, at: dt.datetime | None = None
+) -> Motion:
+    """The chair begins voting on an admitted motion in session: the first vote opens at once.
+    Caller commits. Cost: one contest created and opened (its electorate frozen)."""
+    motion = await load_motion(session, motion_id, lock=True)
+    assembly = await touch_assembly(session, motion.assembly_id, at=at)
+    if assembly.state != "in_session":
+        raise AssemblyStateError(f"the assembly is {assembly.state}; motions are voted in session")
+    if motion.state != "admitted" or motion.vote_state is not None:
+        shown = motion.vote_state or motion.state
+        raise MotionStateError(
+            f"motion {motion.number} is {shown}; only an admitted motion is voted"
+        )
+    amendments = [
+        a for a in await amendments_of(session, motion.id, lock=True) if a.state == "admitted"
+    ]
+    for amendment in amendments:
+        amendment.current_start, amendment.current_end = amendment.start_line, amendment.end_line
+    motion.vote_state = "voting"
+    motion.current_paragraphs = list(motion.paragraphs)
+    await log_motion(
+        session, motion, "vote_started", "chair", facts={"amendments": len(amendments)}
+    )
+    await _open_next(session, motion, assembly, created_by)
+    return motion
+
+
+async def _decide(session: AsyncSession, contest_id: uuid.UUID) -> str:
+    """Close, count and publish the contest; its outcome (carried, lost or inquorate)."""
+    for step in (close_contest, count_contest_now, publish_contest):
+        await step(session, contest_id, actor="chair")
+    contest = await load_contest(session, contest_id)
+    assert contest.result is not None
+    return str(contest.result["outcome"])
+
+
+async def _amendment_decided(
+    session: AsyncSession, motion: Motion, amendment: Amendment, outcome: str, moment: dt.datetime
+) -> None:
+    amendment.decided_at = moment
+    if outcome != "carried":
+        amendment.state = "lost"
+        await log_amendment(
+            session,
+            motion,
+            amendment,
+            "lost",
+            "chair",
+            facts={"outcome": outcome},
+            subjects={"contest": str(amendment.contest_id)},
+        )
+        return
+    before = tuple(motion.current_paragraphs or motion.paragraphs)
+    carried = edit_of(amendment, current=True)
+    after = apply(before, carried)
+    motion.current_paragraphs = list(after)
+    amendment.state = "carried"
+    await log_amendment(
+        session,
+        motion,
+        amendment,
+        "carried",
+        "chair",
+        digests={"before": text_digest(before), "after": text_digest(after)},
+        subjects={"contest": str(amendment.contest_id)},
+    )
+    for later in await amendments_of(session, motion.id):
+        if later.state != "admitted":
+            continue
+        rebased = rebase(edit_of(later, current=True), carried)
+        if rebased is None:
+            later.state = "fallen"
+            await log_amendment(
+                session, motion, later, "fallen", "chair", facts={"changed_by": amendment.number}
+            )
+        else:
+            later.current_start, later.current_end = rebased.start, rebased.end
+
+
+async def advance_vote(
+    session: AsyncSession,
+    motion_id: uuid.UUID,
+    *,
+    created_by: str,
+    open_next: bool = True,
+    at: dt.datetime | None = None,
+) -> Motion:
+    """Close, count and publish the vote open on the motion and apply its outcome; then, with
+    ``open_next``, open the next vote. With no vote open, just open the next. Caller commits.
+    Cost: one contest counted, at most one created and opened."""
+    motion = await load_motion(session, motion_id, lock=True)
+    assembly = await touch_assembly(session, motion.assembly_id, at=at)
+    moment = at or dt.datetime.now(dt.UTC)
+    if motion.vote_state != "voting":
+        shown = motion.vote_state or "not being voted"
+        raise MotionStateError(f"motion {motion.number} is {shown}; start its vote first")
+    voting = [a for a in await amendments_of(session, motion.id, lock=True) if a.state == "voting"]
+    if voting:
+        amendment = voting[0]
+        assert amendment.contest_id is not None
+        outcome = await _decide(session, amendment.contest_id)
+        await _amendment_decided(session, motion, amendment, outcome, moment)
+    elif motion.contest_id is not None:
+        outcome = await _decide(session, motion.contest_id)
+        final = list(motion.current_paragraphs or motion.paragraphs)
+        motion.vote_state = "decided"
+        motion.decided_at = moment
+        carried = [a for a in await amendments_of(session, motion.id) if a.state == "carried"]
+        if outcome == "carried":
+            motion.state = "carried"
+            motion.final_paragraphs = final
+            motion.final_digest = text_digest(final)
+            digests = {"original": motion.text_digest, "final": motion.final_digest}
+        else:
+            motion.state = "lost"
+            digests = {"voted_text": text_digest(final)}
+        await log_motion(
+            session,
+            motion,
+            motion.state,
+            "chair",
+            digests=digests,
+            subjects={"contest": str(motion.contest_id)},
+            facts={"outcome": outcome, "amendments_carried": len(carried)},
+        )
+        return motion
+    elif not open_next:
+        raise MotionStateError(f"no vote is open on motion {motion.number}; open the next one")
+    if open_next:
+        if assembly.state != "in_session":
+            raise AssemblyStateError(f"the assembly is {assembly.state}; no further vote can open")
+        await _open_next(session, motion, assembly, created_by)
+    return motion

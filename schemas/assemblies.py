@@ -1,0 +1,271 @@
+"""Contracts for assemblies, motions, amendments, their votes and the assembly's record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from schemas.contests import MajorityIn
+
+__all__ = [
+    "AgendaIn",
+    "AmendmentCreate",
+    "AmendmentOut",
+    "AssemblyCreate",
+    "AssemblyOut",
+    "AssemblyRecord",
+    "ChairIn",
+    "CompositeCreate",
+    "DiffLineOut",
+    "ForwardIn",
+    "LineOut",
+    "MotionCreate",
+    "MotionOut",
+    "ReinstateIn",
+    "RulingIn",
+    "SecondingOut",
+    "StandingOrdersIn",
+    "StateIn",
+    "TimetableIn",
+    "VoteOut",
+    "VoteStepOut",
+]
+
+AssemblyKind = Literal["conference", "regional_assembly", "branch_meeting"]
+AssemblyState = Literal["draft", "motions_open", "amendments_open", "in_session", "closed"]
+Category = Literal["policy", "constitutional", "organisational"]
+Action = Literal["delete", "replace", "insert_after"]
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+Paragraph = Annotated[str, msgspec.Meta(min_length=1, max_length=5000)]
+Paragraphs = Annotated[list[Paragraph], msgspec.Meta(min_length=1, max_length=200)]
+Count = Annotated[int, msgspec.Meta(ge=0, le=1000)]
+Line = Annotated[int, msgspec.Meta(ge=0, le=10000)]
+
+
+def _two_thirds() -> MajorityIn:
+    return MajorityIn(base="cast", threshold="2/3", comparison="at_least")
+
+
+class StandingOrdersIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The rules an assembly runs by. Majorities are ``tally`` rules: ``threshold`` of
+    ``base``; constitutional motions (and amendments to them) need two thirds by default."""
+
+    seconders_required: Count = 2
+    seconders_from_distinct_branches: bool = False
+    amendment_seconders_required: Count = 1
+    majority: MajorityIn = msgspec.field(default_factory=MajorityIn)
+    constitutional_majority: MajorityIn = msgspec.field(default_factory=_two_thirds)
+    votes: Literal["secret", "recorded"] = "secret"
+
+
+class TimetableIn(msgspec.Struct, forbid_unknown_fields=True):
+    """When the assembly moves on by itself; a time left out is the chair's to decide."""
+
+    opens_at: dt.datetime | None = None
+    motions_deadline: dt.datetime | None = None
+    amendments_deadline: dt.datetime | None = None
+    session_starts_at: dt.datetime | None = None
+    session_ends_at: dt.datetime | None = None
+
+
+class AssemblyCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """An administrator sets up an assembly (it starts as a draft)."""
+
+    title: Title
+    kind: AssemblyKind
+    scope: str = "national"
+    timetable: TimetableIn = msgspec.field(default_factory=TimetableIn)
+    standing_orders: StandingOrdersIn = msgspec.field(default_factory=StandingOrdersIn)
+
+
+class AssemblyOut(msgspec.Struct):
+    """An assembly, its timetable, its standing orders (as stored) and its chairs."""
+
+    id: str
+    title: str
+    kind: str
+    scope: str
+    state: str
+    timetable: TimetableIn
+    standing_orders: dict[str, Any]
+    chairs: list[str]
+
+
+class ChairIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The token subject (membership number) who will chair the assembly."""
+
+    subject: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
+class StateIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The state a chair moves the assembly to: always the next one."""
+
+    to: AssemblyState
+
+
+class MotionCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """A member submits a motion as numbered paragraphs. ``scope`` may be narrower than the
+    assembly's (``region:SCO`` at conference); ``on_behalf_of_branch`` proposes it for the
+    member's branch."""
+
+    title: Title
+    category: Category
+    paragraphs: Paragraphs
+    scope: str | None = None
+    on_behalf_of_branch: bool = False
+
+
+class RulingIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The chair's reason for ruling a motion or amendment out of order (published)."""
+
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+
+
+class CompositeCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """The chair composites several motions (same category and scope) into one."""
+
+    title: Title
+    paragraphs: Paragraphs
+    sources: Annotated[list[str], msgspec.Meta(min_length=2, max_length=50)]
+
+
+class ForwardIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The conference a carried regional motion goes to."""
+
+    to_assembly: str
+
+
+class AmendmentCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """Delete or replace lines ``start..end`` (``end`` defaults to ``start``), or insert
+    ``paragraphs`` after line ``start`` (0: before the first line)."""
+
+    action: Action
+    start: Line
+    end: Line | None = None
+    paragraphs: list[Paragraph] = []
+
+
+class ReinstateIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The chair rules that a fallen amendment still applies, to these lines of the text as
+    amended so far."""
+
+    start: Line
+    end: Line | None = None
+
+
+class AgendaIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The order of business: admitted motions, first to last."""
+
+    motions: list[str]
+
+
+class LineOut(msgspec.Struct):
+    """A numbered line of a motion."""
+
+    number: int
+    text: str
+
+
+class DiffLineOut(msgspec.Struct, omit_defaults=True):
+    """A line of an amendment shown against the motion: ``unchanged``, ``deleted`` (struck
+    through) or ``inserted`` (new text, no number)."""
+
+    text: str
+    change: Literal["unchanged", "deleted", "inserted"]
+    number: int | None = None
+
+
+class SecondingOut(msgspec.Struct):
+    """Seconders so far, how many count (one per branch when standing orders say so), and
+    how many are needed."""
+
+    seconders: int
+    counted: int
+    required: int
+    enough: bool
+
+
+class AmendmentOut(msgspec.Struct, omit_defaults=True):
+    """An amendment with its diff against the numbered lines and the motion as it would read
+    if carried. ``current_start``/``current_end`` are its lines in the text as amended so far
+    once voting on the motion has begun."""
+
+    id: str
+    motion: str
+    number: int
+    action: str
+    start: int
+    end: int
+    paragraphs: list[str]
+    state: str
+    describe: str
+    text_digest: str
+    seconding: SecondingOut
+    diff: list[DiffLineOut]
+    motion_if_carried: list[LineOut]
+    ruling_reason: str | None = None
+    current_start: int | None = None
+    current_end: int | None = None
+    contest: str | None = None
+
+
+class VoteStepOut(msgspec.Struct, omit_defaults=True):
+    """One vote in the sequence on a motion: an amendment or the motion itself."""
+
+    subject: Literal["amendment", "motion"]
+    id: str
+    contest: str | None = None
+    state: str | None = None
+    outcome: str | None = None
+
+
+class VoteOut(msgspec.Struct, omit_defaults=True):
+    """Where voting on a motion stands: every step so far and the contest open now."""
+
+    motion: str
+    state: str
+    steps: list[VoteStepOut]
+    open_contest: str | None = None
+    text_digest: str | None = None
+    lines: list[LineOut] = []
+
+
+class MotionOut(msgspec.Struct, omit_defaults=True):
+    """A motion with its numbered lines, seconding, amendments, links and decision."""
+
+    id: str
+    assembly: str
+    number: int
+    title: str
+    category: str
+    scope: str
+    state: str
+    lines: list[LineOut]
+    text_digest: str
+    seconding: SecondingOut
+    amendments: list[AmendmentOut] = []
+    proposer: str | None = None
+    proposer_branch: str | None = None
+    proposer_assembly: str | None = None
+    ruling_reason: str | None = None
+    composited_into: str | None = None
+    composite_of: list[str] = []
+    forwarded_from: str | None = None
+    forwarded_to: str | None = None
+    agenda_position: int | None = None
+    vote_state: str | None = None
+    contest: str | None = None
+    current_lines: list[LineOut] = []
+    final_lines: list[LineOut] = []
+    final_digest: str | None = None
+
+
+class AssemblyRecord(msgspec.Struct):
+    """The record of an assembly: every motion and amendment, each decision with its vote
+    result, final texts and digests, and the log entries that recorded them."""
+
+    assembly: AssemblyOut
+    motions: list[dict[str, Any]]
+    log: list[dict[str, Any]]

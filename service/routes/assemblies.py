@@ -1,0 +1,253 @@
+"""Assemblies over HTTP: set up, chairs, states, motions, composites, agenda and the record.
+
+Each handler parses, authorises, calls one ``assembly`` function and commits before answering.
+Administrators set assemblies up and grant chairs; a chair acts on the one assembly they hold
+a grant on (a ``chair`` role in the token alone is not enough); members act where the scope
+of the decision includes them, which the domain checks against the roll. Reads commit too,
+because touching an assembly takes the timetabled steps that are due.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post, put
+from litestar.exceptions import PermissionDeniedException
+from litestar.params import JSONBody, PathParameter
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assembly import agenda as agenda_of
+from assembly.assemblies import (
+    AssemblyNotFound,
+    create_assembly,
+    log_chair_granted,
+    move_assembly,
+    touch_assembly,
+)
+from assembly.composites import composite_motions
+from assembly.models import Assembly, Motion
+from assembly.motions import submit_motion
+from assembly.record import assembly_record, record_markdown
+from assembly.views import assembly_out, motion_out
+from schemas.assemblies import (
+    AgendaIn,
+    AssemblyCreate,
+    AssemblyOut,
+    AssemblyRecord,
+    ChairIn,
+    CompositeCreate,
+    MotionCreate,
+    MotionOut,
+    StateIn,
+)
+from service.auth import identity_of, requires_role
+from service.deps import DbSession
+from service.grants import grant_role, has_grant
+from voting.queries import viewer_for
+from voting.scope import Scope
+
+__all__ = ["AssemblyController", "require_chair", "visible_assembly"]
+
+AssemblyId = Annotated[uuid.UUID, PathParameter(description="the assembly's id")]
+_ADMIN = requires_role("admin")
+
+
+async def require_chair(
+    request: Request[Any, Any, Any], session: AsyncSession, assembly_id: uuid.UUID
+) -> str:
+    """The caller's subject if they hold a chair grant on this assembly, else 403."""
+    subject = identity_of(request).subject
+    if not await has_grant(session, subject, "chair", "assembly", str(assembly_id)):
+        raise PermissionDeniedException(
+            "this needs the chair of this assembly (a chair grant on it from an administrator)"
+        )
+    return subject
+
+
+async def visible_assembly(
+    request: Request[Any, Any, Any], session: AsyncSession, assembly_id: uuid.UUID
+) -> Assembly:
+    """The assembly, its due steps taken, if the caller may see it: officers and its chairs
+    always, members in its scope once it is out of draft; else 404 as if it did not exist."""
+    assembly = await touch_assembly(session, assembly_id)
+    identity = identity_of(request)
+    viewer = await viewer_for(session, identity.subject, identity.roles)
+    if viewer.officer or await has_grant(
+        session, identity.subject, "chair", "assembly", str(assembly_id)
+    ):
+        return assembly
+    in_scope = viewer.region is not None and viewer.branch is not None
+    if (
+        in_scope
+        and assembly.state != "draft"
+        and Scope.parse(assembly.scope).contains(viewer.region or "", viewer.branch or "")
+    ):
+        return assembly
+    raise AssemblyNotFound(f"there is no assembly {assembly_id} that you can see")
+
+
+class AssemblyController(Controller):
+    path = "/assemblies"
+    tags = ["assemblies"]  # noqa: RUF012 - Litestar reads it as a class attribute
+
+    @post("/", guards=[_ADMIN], status_code=201, summary="Set up an assembly (draft)")
+    async def create(
+        self, request: Request[Any, Any, Any], data: JSONBody[AssemblyCreate], db_session: DbSession
+    ) -> AssemblyOut:
+        """An administrator sets up a conference, regional assembly or branch meeting with its
+        scope, timetable and standing orders."""
+        assembly = await create_assembly(db_session, data, created_by=identity_of(request).subject)
+        await db_session.commit()
+        return await assembly_out(db_session, assembly)
+
+    @get("/", summary="Assemblies you can see")
+    async def index(
+        self, request: Request[Any, Any, Any], db_session: DbSession
+    ) -> list[AssemblyOut]:
+        """Newest first: every one to officers, those in your scope (not drafts) to members."""
+        ids = (
+            await db_session.scalars(select(Assembly.id).order_by(Assembly.created_at.desc()))
+        ).all()
+        shown = []
+        for assembly_id in ids:
+            try:
+                shown.append(await visible_assembly(request, db_session, assembly_id))
+            except AssemblyNotFound:
+                continue
+        await db_session.commit()
+        return [await assembly_out(db_session, a) for a in shown]
+
+    @get("/{assembly_id:uuid}", summary="One assembly")
+    async def show(
+        self, request: Request[Any, Any, Any], assembly_id: AssemblyId, db_session: DbSession
+    ) -> AssemblyOut:
+        assembly = await visible_assembly(request, db_session, assembly_id)
+        await db_session.commit()
+        return await assembly_out(db_session, assembly)
+
+    @post("/{assembly_id:uuid}/chairs", guards=[_ADMIN], status_code=201, summary="Grant a chair")
+    async def grant_chair(
+        self,
+        request: Request[Any, Any, Any],
+        assembly_id: AssemblyId,
+        data: JSONBody[ChairIn],
+        db_session: DbSession,
+    ) -> AssemblyOut:
+        """An administrator makes ``subject`` a chair of this assembly (and of it alone)."""
+        assembly = await touch_assembly(db_session, assembly_id)
+        await grant_role(
+            db_session,
+            subject=data.subject,
+            role="chair",
+            object_kind="assembly",
+            object_id=str(assembly.id),
+            granted_by=identity_of(request).subject,
+        )
+        await log_chair_granted(db_session, assembly.id)
+        await db_session.commit()
+        return await assembly_out(db_session, assembly)
+
+    @post("/{assembly_id:uuid}/state", status_code=200, summary="Move to the next state (chair)")
+    async def move(
+        self,
+        request: Request[Any, Any, Any],
+        assembly_id: AssemblyId,
+        data: JSONBody[StateIn],
+        db_session: DbSession,
+    ) -> AssemblyOut:
+        """draft → motions_open → amendments_open → in_session → closed, one step at a time."""
+        await require_chair(request, db_session, assembly_id)
+        assembly = await move_assembly(db_session, assembly_id, data.to)
+        await db_session.commit()
+        return await assembly_out(db_session, assembly)
+
+    @post("/{assembly_id:uuid}/motions", status_code=201, summary="Submit a motion")
+    async def submit(
+        self,
+        request: Request[Any, Any, Any],
+        assembly_id: AssemblyId,
+        data: JSONBody[MotionCreate],
+        db_session: DbSession,
+    ) -> MotionOut:
+        """A member in scope submits numbered paragraphs while motions are open (409 naming
+        the deadline otherwise)."""
+        await visible_assembly(request, db_session, assembly_id)
+        motion = await submit_motion(
+            db_session, assembly_id, data, subject=identity_of(request).subject
+        )
+        await db_session.commit()
+        return await motion_out(db_session, motion, await touch_assembly(db_session, assembly_id))
+
+    @get("/{assembly_id:uuid}/motions", summary="Every motion, with its amendments")
+    async def motions(
+        self, request: Request[Any, Any, Any], assembly_id: AssemblyId, db_session: DbSession
+    ) -> list[MotionOut]:
+        assembly = await visible_assembly(request, db_session, assembly_id)
+        await db_session.commit()
+        rows = await db_session.scalars(
+            select(Motion).where(Motion.assembly_id == assembly.id).order_by(Motion.number)
+        )
+        return [await motion_out(db_session, m, assembly) for m in rows.all()]
+
+    @post("/{assembly_id:uuid}/composites", status_code=201, summary="Composite motions (chair)")
+    async def composite(
+        self,
+        request: Request[Any, Any, Any],
+        assembly_id: AssemblyId,
+        data: JSONBody[CompositeCreate],
+        db_session: DbSession,
+    ) -> MotionOut:
+        """The composite is admitted; each source becomes ``composited`` and links to it."""
+        await require_chair(request, db_session, assembly_id)
+        motion = await composite_motions(db_session, assembly_id, data)
+        await db_session.commit()
+        return await motion_out(db_session, motion, await touch_assembly(db_session, assembly_id))
+
+    @get("/{assembly_id:uuid}/agenda", summary="The order of business")
+    async def agenda(
+        self, request: Request[Any, Any, Any], assembly_id: AssemblyId, db_session: DbSession
+    ) -> list[MotionOut]:
+        assembly = await visible_assembly(request, db_session, assembly_id)
+        await db_session.commit()
+        motions = await agenda_of.agenda(db_session, assembly.id)
+        return [await motion_out(db_session, m, assembly, amendments=False) for m in motions]
+
+    @put("/{assembly_id:uuid}/agenda", summary="Set the order of business (chair)")
+    async def set_agenda(
+        self,
+        request: Request[Any, Any, Any],
+        assembly_id: AssemblyId,
+        data: JSONBody[AgendaIn],
+        db_session: DbSession,
+    ) -> list[MotionOut]:
+        await require_chair(request, db_session, assembly_id)
+        motions = await agenda_of.set_agenda(db_session, assembly_id, data.motions)
+        await db_session.commit()
+        assembly = await touch_assembly(db_session, assembly_id)
+        return [await motion_out(db_session, m, assembly, amendments=False) for m in motions]
+
+    @get("/{assembly_id:uuid}/record", summary="The assembly's record (JSON)")
+    async def record(
+        self, request: Request[Any, Any, Any], assembly_id: AssemblyId, db_session: DbSession
+    ) -> AssemblyRecord:
+        """Motions, amendments, decisions, vote results, final texts, digests and the log
+        entries that recorded them."""
+        assembly = await visible_assembly(request, db_session, assembly_id)
+        await db_session.commit()
+        return await assembly_record(db_session, assembly)
+
+    @get(
+        "/{assembly_id:uuid}/record.md",
+        summary="The assembly's record (Markdown)",
+        media_type="text/markdown; charset=utf-8",
+    )
+    async def record_md(
+        self, request: Request[Any, Any, Any], assembly_id: AssemblyId, db_session: DbSession
+    ) -> Response[str]:
+        """The same record as a readable document."""
+        assembly = await visible_assembly(request, db_session, assembly_id)
+        await db_session.commit()
+        document = record_markdown(await assembly_record(db_session, assembly))
+        return Response(content=document, media_type="text/markdown; charset=utf-8")
