@@ -1,0 +1,91 @@
+"""A regional assembly: a fallen amendment reinstated by the chair, and the carried motion
+forwarded to conference with its provenance (issue 6, "Motions" and "Amendments")."""
+
+from __future__ import annotations
+
+from tests.assembly.conftest import Chamber, log_entries
+
+TEXT = ["Scotland needs more ferries.", "Build them on the Clyde.", "Fund them from the budget."]
+
+
+async def test_reinstated_amendment_and_forwarding_to_conference(
+    chamber: Chamber, database_url: str
+) -> None:
+    regional = await chamber.assembly(
+        title="Scottish assembly",
+        kind="regional_assembly",
+        scope="region:SCO",
+        standing_orders={"seconders_required": 0, "amendment_seconders_required": 0},
+    )
+    await chamber.move(regional, "motions_open")
+    motion = await chamber.motion(regional, "S1", title="Ferries", paragraphs=TEXT)
+    await chamber.motion(regional, "W1", title="From Wales", paragraphs=["x"], expect=404)
+    await chamber.move(regional, "amendments_open")
+    await chamber.chair_does(motion, "admit")
+    first = await chamber.amend(
+        motion, "S2", action="replace", start=1, end=2, paragraphs=["Scotland needs ferries now."]
+    )
+    second = await chamber.amend(motion, "S3", action="delete", start=2)
+    for amendment in (first, second):
+        await chamber.on_amendment(amendment, "admit", chamber.chair)
+    await chamber.move(regional, "in_session")
+
+    vote = await chamber.chair_does(motion, "vote/start")
+    await chamber.vote(vote["open_contest"], {"S1": "for", "S2": "for"})
+    vote = await chamber.chair_does(motion, "vote/close")  # decided, nothing opened yet
+    assert "open_contest" not in vote
+    shown = await chamber.call("GET", f"/motions/{motion['id']}", "S1")
+    assert [a["state"] for a in shown["amendments"]] == ["carried", "fallen"]
+    # The chair rules it still applies, to line 2 of the text as amended.
+    reinstate = f"/motions/{motion['id']}/amendments/{second['id']}/reinstate"
+    beyond = await chamber.call("POST", reinstate, chamber.chair, {"start": 3}, 422)
+    assert "lines 1-2" in beyond["detail"]  # the text as amended has two lines
+    reinstated = await chamber.call("POST", reinstate, chamber.chair, {"start": 2})
+    assert reinstated["state"] == "admitted"
+    assert reinstated["current_start"] == 2
+    vote = await chamber.chair_does(motion, "vote/next")
+    assert vote["steps"][-1]["id"] == second["id"]
+    await chamber.vote(vote["open_contest"], {"S1": "for"})
+    vote = await chamber.chair_does(motion, "vote/next")
+    await chamber.vote(vote["open_contest"], {"S1": "for", "E1": "for"})
+    vote = await chamber.chair_does(motion, "vote/next")
+    assert vote["state"] == "decided"
+    assert [line["text"] for line in vote["lines"]] == ["Scotland needs ferries now."]
+    # Too late to reinstate anything once the motion is decided.
+    await chamber.call("POST", reinstate, chamber.chair, {"start": 1}, 409)
+
+    conference = await chamber.call(
+        "POST", "/assemblies", chamber.admin, {"title": "Conference", "kind": "conference"}, 201
+    )
+    await chamber.call(
+        "POST", f"/assemblies/{conference['id']}/chairs", chamber.admin, {"subject": "CH2"}, 201
+    )
+    refused = await chamber.chair_does(motion, "forward", {"to_assembly": conference["id"]}, 409)
+    assert "not open yet" in refused["detail"]
+    await chamber.call(
+        "POST", f"/assemblies/{conference['id']}/state", chamber.auth("CH2"), {"to": "motions_open"}
+    )
+    forwarded = await chamber.chair_does(motion, "forward", {"to_assembly": conference["id"]}, 201)
+    assert forwarded["assembly"] == conference["id"]
+    assert forwarded["forwarded_from"] == motion["id"]
+    assert forwarded["proposer_assembly"] == regional["id"]
+    assert forwarded["scope"] == "national"
+    assert [line["text"] for line in forwarded["lines"]] == ["Scotland needs ferries now."]
+    source = await chamber.call("GET", f"/motions/{motion['id']}", "S1")
+    assert source["state"] == "forwarded"
+    assert source["forwarded_to"] == forwarded["id"]
+    assert source["final_digest"] == forwarded["text_digest"]
+    # The regional chair does not chair the conference.
+    await chamber.chair_does(forwarded, "admit", expect=403)
+    admitted = await chamber.call("POST", f"/motions/{forwarded['id']}/admit", chamber.auth("CH2"))
+    assert admitted["state"] == "admitted"  # an assembly's motion needs no seconders
+
+    kinds = [
+        e["type"]
+        for e in await log_entries(database_url)
+        if e["subjects"].get("motion") in (motion["id"], forwarded["id"])
+    ]
+    assert kinds.count("amendment.reinstated") == 1
+    assert kinds.count("amendment.fallen") == 1
+    assert "motion.forwarded" in kinds
+    assert kinds[-1] == "motion.admitted"
