@@ -98,53 +98,55 @@ def count_by_transfer(
             lot_holder.append(Lot(seed_used[0]))
         return lot_holder[0]
 
-    def credit(lo: int, hi: int, depth: int, value: int) -> tuple[int, int]:
+    def credit(lo: int, hi: int, depth: int, value: int) -> int:
         """Pass the papers in [lo, hi), which share their first ``depth`` preferences, to their
         next continuing preference at ``value`` (rules 48(1)-(2), 50(2)-(3)).
 
-        Returns (non-transferable weight, value credited). Cost: one binary search per
-        distinct next preference, descending through candidates no longer continuing.
+        Returns the weight of the papers that are non-transferable. Cost: one binary search
+        per distinct next preference, descending through candidates no longer continuing; a
+        single ranking is scanned for its next continuing preference directly.
         """
+        sorted_keys, running, standing, held, received = keys, cumulative, hopeful, parcels, votes
         exhausted = 0
-        gained = 0
         work = [(lo, hi, depth)]
         while work:
             lo, hi, depth = work.pop()
-            if len(keys[lo]) == depth:  # papers whose preferences end here
-                end = bisect_right(keys, keys[lo], lo, hi)
-                exhausted += cumulative[end] - cumulative[lo]
+            if len(sorted_keys[lo]) == depth:  # papers whose preferences end here
+                end = bisect_right(sorted_keys, sorted_keys[lo], lo, hi)
+                exhausted += running[end] - running[lo]
                 lo = end
             while lo < hi:
-                key = keys[lo]
+                key = sorted_keys[lo]
                 mark = key[depth]
-                if lo + 1 == hi or keys[lo + 1][depth] != mark:
+                c = ord(mark) - 1
+                if lo + 1 == hi or sorted_keys[lo + 1][depth] != mark:
                     end = lo + 1
-                    if not hopeful[ord(mark) - 1]:
+                    position = depth
+                    if not standing[c]:
                         # a single ranking: find its next continuing preference directly
-                        for mark in key[depth + 1 :]:
-                            if hopeful[ord(mark) - 1]:
+                        for position in range(depth + 1, len(key)):
+                            c = ord(key[position]) - 1
+                            if standing[c]:
                                 break
                         else:
-                            exhausted += cumulative[end] - cumulative[lo]
+                            exhausted += running[end] - running[lo]
                             lo = end
                             continue
                 else:
-                    end = bisect_left(keys, key[:depth] + chr(ord(mark) + 1), lo + 2, hi)
-                    if not hopeful[ord(mark) - 1]:
+                    end = bisect_left(sorted_keys, key[:depth] + chr(ord(mark) + 1), lo + 2, hi)
+                    if not standing[c]:
                         work.append((lo, end, depth + 1))
                         lo = end
                         continue
-                c = ord(mark) - 1
-                weight = cumulative[end] - cumulative[lo]
-                parcels[c].append((lo, end, key.index(mark, depth) + 1, value))
-                votes[c] += weight * value
-                gained += weight * value
+                    position = depth
+                held[c].append((lo, end, position + 1, value))
+                received[c] += (running[end] - running[lo]) * value
                 lo = end
-        return exhausted, gained
+        return exhausted
 
     # Rule 45: the first stage.
     if valid:
-        non_transferable = credit(index.start, len(keys), 0, scale)[0] * scale
+        non_transferable = credit(index.start, len(keys), 0, scale) * scale
 
     def current_quota() -> int:
         if not rule.majority_of_continuing:
@@ -207,7 +209,7 @@ def count_by_transfer(
         parcels[chosen] = []
         votes[chosen] = 0
         for lo, hi, depth, value in moved:
-            non_transferable += credit(lo, hi, depth, value)[0] * value
+            non_transferable += credit(lo, hi, depth, value) * value
         record("exclusion", chosen, None, [], [decision], None)
 
     record("first count", None, None, [], [], None)
@@ -241,13 +243,12 @@ def count_by_transfer(
                 continue  # exactly the quota: nothing to transfer (rule 48(1))
             moved = parcels[chosen]
             parcels[chosen] = []
-            credited = 0
+            before = sum(votes)
             exhausted_value = 0
             for lo, hi, depth, old in moved:
                 value = old * surplus // total
-                exhausted, gained = credit(lo, hi, depth, value)
-                exhausted_value += exhausted * value
-                credited += gained
+                exhausted_value += credit(lo, hi, depth, value) * value
+            credited = sum(votes) - before
             votes[chosen] = quota
             non_transferable += exhausted_value
             loss += surplus - credited - exhausted_value
