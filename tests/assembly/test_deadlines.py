@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -137,3 +138,15 @@ async def test_past_deadline_is_refused_over_http_with_the_deadline(
         ("system", "amendments_open"),
         ("chair", "in_session"),
     ]
+
+
+async def test_every_assembly_and_motion_endpoint_is_in_openapi(client: httpx.AsyncClient) -> None:
+    paths = (await client.get("/schema/openapi.json")).json()["paths"]
+    ours = {p for p in paths if p.startswith(("/api/v1/assemblies", "/api/v1/motions"))}
+    assert {
+        "/api/v1/assemblies",
+        "/api/v1/assemblies/{assembly_id}/record.md",
+        "/api/v1/motions/{motion_id}/vote/next",
+        "/api/v1/motions/{motion_id}/amendments/{amendment_id}/reinstate",
+    } <= ours
+    assert len(ours) >= 20

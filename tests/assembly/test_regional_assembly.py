@@ -15,7 +15,11 @@ async def test_reinstated_amendment_and_forwarding_to_conference(
         title="Scottish assembly",
         kind="regional_assembly",
         scope="region:SCO",
-        standing_orders={"seconders_required": 0, "amendment_seconders_required": 0},
+        standing_orders={
+            "seconders_required": 0,
+            "amendment_seconders_required": 0,
+            "votes": "recorded",
+        },
     )
     await chamber.move(regional, "motions_open")
     motion = await chamber.motion(regional, "S1", title="Ferries", paragraphs=TEXT)
@@ -31,6 +35,9 @@ async def test_reinstated_amendment_and_forwarding_to_conference(
     await chamber.move(regional, "in_session")
 
     vote = await chamber.chair_does(motion, "vote/start")
+    contest = await chamber.call("GET", f"/contests/{vote['open_contest']}", "S1")
+    assert contest["secret"] is False  # standing orders say recorded
+    assert contest["scope"] == "region:SCO"
     await chamber.vote(vote["open_contest"], {"S1": "for", "S2": "for"})
     vote = await chamber.chair_does(motion, "vote/close")  # decided, nothing opened yet
     assert "open_contest" not in vote
