@@ -27,10 +27,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from audit.checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint
 from audit.errors import AuditError, StoreError
-from audit.merkle import EMPTY_ROOT, Hash, as_hash, leaf_hash
+from audit.merkle import EMPTY_ROOT, Hash, as_hash, leaf_hashes
 from audit.note import Signer
 from audit.proofs import check_consistency, consistency_proof_from_hashes, consistency_proof_indexes
-from audit.store import audit_checkpoint, audit_entry, log_size, read_hashes
+from audit.store import (
+    audit_checkpoint,
+    log_size,
+    read_entry_rows,
+    read_hash_range,
+    read_hashes,
+)
 from audit.stored import (
     append_indexes,
     hashes_to_store_from,
@@ -151,31 +157,24 @@ async def _check_appended(session: AsyncSession, old_size: int, size: int) -> No
     start = old_size
     while start < size:
         end = min(size, start + CHECK_CHUNK)
-        rows = await session.execute(
-            select(audit_entry.c.idx, audit_entry.c.data, audit_entry.c.leaf_hash)
-            .where(audit_entry.c.idx >= start, audit_entry.c.idx < end)
-            .order_by(audit_entry.c.idx)
-        )
-        leaves: list[Hash] = []
-        for expected_index, (index, data, stored_leaf) in enumerate(rows, start):
-            if index != expected_index:
-                raise LogIntegrityError(f"entry {expected_index} is missing from the log")
-            leaves.append(leaf_hash(bytes(data)))
-            if not hmac.compare_digest(leaves[-1], bytes(stored_leaf)):
-                raise LogIntegrityError(
-                    f"entry {index} does not match its recorded leaf hash: it was altered"
-                )
-        if len(leaves) != end - start:
-            raise LogIntegrityError(f"entries {start + len(leaves)} to {end - 1} are missing")
+        indexes, data, recorded = await read_entry_rows(session, start, end)
+        if indexes != list(range(start, end)):
+            missing = next(i for i in range(start, end) if i not in set(indexes))
+            raise LogIntegrityError(f"entry {missing} is missing from the log")
+        leaves = leaf_hashes(data)
+        if leaves != recorded:
+            bad = next(i for i, (a, b) in enumerate(zip(leaves, recorded, strict=True)) if a != b)
+            raise LogIntegrityError(
+                f"entry {start + bad} does not match its recorded leaf hash: it was altered"
+            )
         expected = hashes_to_store_from(leaves, start, edge)
-        lo, hi = stored_hash_count(start), stored_hash_count(end)
-        stored = await read_hashes(session, range(lo, hi))
-        for (index, want), got in zip(expected, stored, strict=True):
-            if not hmac.compare_digest(want, got):
-                raise LogIntegrityError(
-                    f"stored hash {index} does not match the entries it covers: "
-                    "the audit_hash table was altered"
-                )
+        stored = await read_hash_range(session, stored_hash_count(start), stored_hash_count(end))
+        if [h for _, h in expected] != stored:
+            index = next(i for (i, want), got in zip(expected, stored, strict=True) if want != got)
+            raise LogIntegrityError(
+                f"stored hash {index} does not match the entries it covers: "
+                "the audit_hash table was altered"
+            )
         known = dict(zip(append_indexes(start), edge, strict=True))
         known.update(expected)
         edge = [known[i] for i in append_indexes(end)]
