@@ -204,11 +204,13 @@ async def advance_vote(
     at: dt.datetime | None = None,
 ) -> Motion:
     """Close, count and publish the vote open on the motion and apply its outcome; then, with
-    ``open_next``, open the next vote. With no vote open, just open the next. Caller commits.
-    Cost: one contest counted, at most one created and opened."""
+    ``open_next`` and while the assembly is in session, open the next vote. With no vote open,
+    just open the next. Caller commits. Cost: one contest counted, at most one opened."""
     motion = await load_motion(session, motion_id, lock=True)
     assembly = await touch_assembly(session, motion.assembly_id, at=at)
     moment = at or dt.datetime.now(dt.UTC)
+    # Once the session has closed, the vote open is still decided, but nothing further opens.
+    open_next = open_next and assembly.state == "in_session"
     if motion.vote_state != "voting":
         shown = motion.vote_state or "not being voted"
         raise MotionStateError(f"motion {motion.number} is {shown}; start its vote first")
@@ -242,10 +244,10 @@ async def advance_vote(
             facts={"outcome": outcome, "amendments_carried": len(carried)},
         )
         return motion
+    elif assembly.state != "in_session":
+        raise AssemblyStateError(f"the assembly is {assembly.state}; no further vote can open")
     elif not open_next:
         raise MotionStateError(f"no vote is open on motion {motion.number}; open the next one")
     if open_next:
-        if assembly.state != "in_session":
-            raise AssemblyStateError(f"the assembly is {assembly.state}; no further vote can open")
         await _open_next(session, motion, assembly, created_by)
     return motion

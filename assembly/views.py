@@ -171,7 +171,7 @@ async def vote_out(session: AsyncSession, motion: Motion) -> VoteOut:
     if motion.contest_id is not None:
         pairs.append(("motion", str(motion.id), motion.contest_id))
     held = [(subject, ident, await load_contest(session, c)) for subject, ident, c in pairs]
-    held.sort(key=lambda step: step[2].created_at)
+    held.sort(key=lambda step: (step[2].created_at, step[0] == "motion"))
     steps: list[VoteStepOut] = []
     open_contest = None
     for subject, ident, contest in held:
