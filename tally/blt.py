@@ -252,29 +252,29 @@ def parse_blt(text: str, source: str = "<blt>") -> Election:
     # Ballots, up to the line "0". A line of plain numbers takes the fast path; anything else
     # (ids, nicknames, "=", "-", comments, errors) the careful one.
     weight_of = merged.get
+    code_of = {str(k): chr(k) for k in range(1, n + 1)}.__getitem__
+    join = "".join
     i -= 1  # read the first ballot line again, below
     while True:
         if i >= count:
             raise FormatError(source, count, "the file ends early: no line 0 after the ballots")
         raw = lines[i]
         i += 1
-        try:
-            numbers: list[int] | None = list(map(int, raw.split()))
-        except ValueError:
-            numbers = None
-        if numbers is not None:
-            if not numbers:
-                continue
-            if numbers == [0]:
-                break
-            if len(numbers) > 1 and numbers[-1] == 0 and numbers[0] >= 0:
-                prefs = numbers[1:-1]
-                if not prefs or (
-                    min(prefs) >= 1 and max(prefs) <= n and len(set(prefs)) == len(prefs)
-                ):
-                    key = "".join(map(chr, prefs))
-                    merged[key] = weight_of(key, 0) + numbers[0]
+        tokens = raw.split()
+        if len(tokens) > 1 and tokens[-1] == "0":
+            try:
+                key = join(map(code_of, tokens[1:-1]))
+                weight = int(tokens[0])
+            except (KeyError, ValueError):
+                pass
+            else:
+                if weight >= 0 and len(set(key)) == len(key):
+                    merged[key] = weight_of(key, 0) + weight
                     continue
+        elif tokens == ["0"]:
+            break
+        elif not tokens:
+            continue
         lineno = i
         content = _strip_comment(raw)
         if not content:
