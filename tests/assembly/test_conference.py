@@ -92,6 +92,17 @@ async def test_whole_conference_from_motions_to_final_texts(
     for motion in (housing, charter, land):
         await chamber.chair_does(motion, "admit")
     await chamber.chair_does(housing, "admit", expect=409)
+    order = await chamber.call(
+        "PUT", f"/assemblies/{conference['id']}/agenda", chamber.chair, {"motions": [land["id"]]}
+    )
+    assert [m["id"] for m in order] == [land["id"], housing["id"], charter["id"], composite["id"]]
+    await chamber.call(
+        "PUT",
+        f"/assemblies/{conference['id']}/agenda",
+        chamber.chair,
+        {"motions": [stray["id"]]},
+        422,
+    )
     # A chair's token role is not enough: the grant on this assembly is.
     await chamber.call(
         "POST", f"/motions/{charter['id']}/remit", chamber.auth("X", "chair"), None, 403
@@ -183,6 +194,7 @@ async def test_whole_conference_from_motions_to_final_texts(
     assert kinds["assembly.created"] == 1
     assert kinds["assembly.chair_granted"] == 1
     assert kinds["assembly.state_changed"] == 3
+    assert kinds["assembly.agenda_set"] == 1
     assert kinds["motion.submitted"] == 6
     assert kinds["motion.seconded"] == 14
     assert kinds["motion.seconding_withdrawn"] == 1

@@ -3,6 +3,8 @@ forwarded to conference with its provenance (issue 6, "Motions" and "Amendments"
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.assembly.conftest import Chamber, log_entries
 
 TEXT = ["Scotland needs more ferries.", "Build them on the Clyde.", "Fund them from the budget."]
@@ -24,14 +26,32 @@ async def test_reinstated_amendment_and_forwarding_to_conference(
     await chamber.move(regional, "motions_open")
     motion = await chamber.motion(regional, "S1", title="Ferries", paragraphs=TEXT)
     await chamber.motion(regional, "W1", title="From Wales", paragraphs=["x"], expect=404)
+    # Two seconds at once by one member: exactly one counts.
+    racing = await asyncio.gather(
+        *(
+            chamber.client.post(
+                f"/api/v1/motions/{motion['id']}/seconders", headers=chamber.auth("S9")
+            )
+            for _ in range(2)
+        )
+    )
+    assert sorted(r.status_code for r in racing) == [201, 409]
     await chamber.move(regional, "amendments_open")
     await chamber.chair_does(motion, "admit")
     first = await chamber.amend(
         motion, "S2", action="replace", start=1, end=2, paragraphs=["Scotland needs ferries now."]
     )
     second = await chamber.amend(motion, "S3", action="delete", start=2)
+    stray = await chamber.amend(motion, "E1", action="insert_after", start=0, paragraphs=["Oh."])
     for amendment in (first, second):
         await chamber.on_amendment(amendment, "admit", chamber.chair)
+    ruled = await chamber.call(
+        "POST",
+        f"/motions/{motion['id']}/amendments/{stray['id']}/rule-out",
+        chamber.chair,
+        {"reason": "Frivolous."},
+    )
+    assert (ruled["state"], ruled["ruling_reason"]) == ("ruled_out", "Frivolous.")
     await chamber.move(regional, "in_session")
 
     vote = await chamber.chair_does(motion, "vote/start")
@@ -42,7 +62,7 @@ async def test_reinstated_amendment_and_forwarding_to_conference(
     vote = await chamber.chair_does(motion, "vote/close")  # decided, nothing opened yet
     assert "open_contest" not in vote
     shown = await chamber.call("GET", f"/motions/{motion['id']}", "S1")
-    assert [a["state"] for a in shown["amendments"]] == ["carried", "fallen"]
+    assert [a["state"] for a in shown["amendments"]] == ["carried", "fallen", "ruled_out"]
     # The chair rules it still applies, to line 2 of the text as amended.
     reinstate = f"/motions/{motion['id']}/amendments/{second['id']}/reinstate"
     beyond = await chamber.call("POST", reinstate, chamber.chair, {"start": 3}, 422)
