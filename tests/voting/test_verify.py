@@ -32,7 +32,7 @@ from voting.verify import verify_bundle_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 
-Bundle = dict[str, Any]
+BundleJson = dict[str, Any]
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +93,7 @@ async def published(
     await drop_database(pg_admin_url, name)
 
 
-def _run(tmp_path: Path, bundle: Bundle | bytes, *args: str) -> int:
+def _run(tmp_path: Path, bundle: BundleJson | bytes, *args: str) -> int:
     """``plenary verify`` on ``bundle`` written to a file; its exit status."""
     path = tmp_path / "bundle.json"
     path.write_bytes(bundle if isinstance(bundle, bytes) else json.dumps(bundle).encode())
@@ -109,7 +109,7 @@ def _verify(tmp_path: Path, capsys: pytest.CaptureFixture[str], bundle: Any, *ar
     return out
 
 
-def _entry(bundle: Bundle, kind: str) -> dict[str, Any]:
+def _entry(bundle: BundleJson, kind: str) -> dict[str, Any]:
     for item in bundle["log"]["entries"]:
         if json.loads(item["entry"])["type"] == kind:
             return item  # type: ignore[no-any-return]
@@ -119,37 +119,37 @@ def _entry(bundle: Bundle, kind: str) -> dict[str, Any]:
 # --- tampering, each named -------------------------------------------------------------------
 
 
-def _change_a_ballot(b: Bundle) -> None:
+def _change_a_ballot(b: BundleJson) -> None:
     b["ballots"][0] = {"choice": "for" if b["ballots"][0]["choice"] != "for" else "against"}
 
 
-def _remove_a_ballot(b: Bundle) -> None:
+def _remove_a_ballot(b: BundleJson) -> None:
     b["ballots"].pop()
 
 
-def _add_a_ballot(b: Bundle) -> None:
+def _add_a_ballot(b: BundleJson) -> None:
     b["ballots"].append({"choice": "for"})
     b["ballots"].sort(key=lambda x: json.dumps(x, separators=(",", ":")))
 
 
-def _change_a_receipt_hash(b: Bundle) -> None:
+def _change_a_receipt_hash(b: BundleJson) -> None:
     h = b["box"]["receipt_hashes"][1]
     b["box"]["receipt_hashes"][1] = h[:-1] + ("0" if h[-1] != "0" else "1")
 
 
-def _edit_the_result(b: Bundle) -> None:
+def _edit_the_result(b: BundleJson) -> None:
     b["result"]["outcome"] = "lost"
     b["result"]["figures"]["outcome"] = "lost"
 
 
-def _edit_a_log_entry(b: Bundle) -> None:
+def _edit_a_log_entry(b: BundleJson) -> None:
     item = _entry(b, "contest.closed")
     document = json.loads(item["entry"])
     document["facts"]["voters"] += 1
     item["entry"] = json.dumps(document, separators=(",", ":"), sort_keys=True)
 
 
-def _flip_a_signature_byte(b: Bundle) -> None:
+def _flip_a_signature_byte(b: BundleJson) -> None:
     text, _, signatures = b["log"]["checkpoint"].rpartition("\n\n")
     prefix, _, sig64 = signatures.rstrip("\n").rpartition(" ")
     raw = bytearray(base64.b64decode(sig64))
@@ -157,11 +157,11 @@ def _flip_a_signature_byte(b: Bundle) -> None:
     b["log"]["checkpoint"] = f"{text}\n\n{prefix} {base64.b64encode(bytes(raw)).decode()}\n"
 
 
-def _retitle_the_manifest(b: Bundle) -> None:
+def _retitle_the_manifest(b: BundleJson) -> None:
     b["manifest"]["title"] = "Something else"
 
 
-TAMPERING: list[tuple[str, Callable[[Bundle], None], str, str]] = [
+TAMPERING: list[tuple[str, Callable[[BundleJson], None], str, str]] = [
     ("one ballot changed", _change_a_ballot, "ballots digest", "a ballot was added, removed"),
     ("one ballot removed", _remove_a_ballot, "ballots digest", "a ballot was added, removed"),
     ("one ballot added", _add_a_ballot, "counts", "4 ballots, 3 receipts and 3 voters"),
@@ -181,7 +181,7 @@ def test_tampered_bundle_fails_naming_the_problem(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     what: str,
-    tamper: Callable[[Bundle], None],
+    tamper: Callable[[BundleJson], None],
     check: str,
     words: str,
 ) -> None:
