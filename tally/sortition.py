@@ -8,18 +8,22 @@ the seed, the digest and every draw, so ``verify_draw`` can repeat the draw and 
 Two methods, named in the inputs (and so in the digest):
 
 ``uniform`` (the default) — **every panel that meets the quotas is equally likely.** The
-  panels are counted exactly (``tally.sortition_cells``: dynamic programming over cells of
-  members who look alike to the quotas, with exact integers); then the number taken from each
-  cell is drawn cell by cell with probability proportional to the number of panels completing
-  it, the members of each cell by a uniform sample, and finally the panel's order by a
-  shuffle. So each of the ``panels_possible`` panels has probability exactly
-  ``1 / panels_possible`` and the listed order is uniformly random. Cost: linear in the number
-  of counting states, which grows with the seats and with the number of quotas on features
-  other than the one with most quotas; past ``DEFAULT_STATE_BUDGET`` states it stops with
-  ``DrawTooLarge``. Measured on this machine with a pool of 10,000 and quotas (±1 around
-  proportional) on every value: gender (3 values) alone, 30 seats: 0.02 s; gender and age
-  band (6 values), 30 seats: 0.2 s, 60 seats: 2.1 s; adding a third feature (12
-  neighbourhoods) passes the budget even at 12 seats (found out in 3.4 s).
+  panels meeting the quotas of as many features as fit a budget are counted exactly
+  (``tally.sortition_cells``: dynamic programming over cells of members who look alike to the
+  quotas, with exact integers), one of them is drawn with every counted panel equally likely,
+  and it is drawn again while it breaks a quota of a feature that was not counted (rejection
+  sampling, which keeps the draw uniform among the panels meeting every quota); finally the
+  panel's order is shuffled, so the listed order is uniformly random too. When every feature
+  was counted, ``panels_possible`` is the number of quota-respecting panels and each had
+  probability exactly ``1 / panels_possible``. Steps in ``tally.sortition_uniform``. Limits:
+  the count stops at ``DEFAULT_STATE_BUDGET`` states, and the rejection at ``MAX_TRIALS``
+  panels, both with ``DrawTooLarge``. Measured here, pool of 10,000, quotas on every value
+  (from one below to two above proportional), features gender (3 values), age band (6), 12
+  neighbourhoods and 5 ethnic groups: gender and age, 30 seats: 0.4 s, all counted, 60 seats:
+  1.2 s; all four, 30 seats: 2.7 s (neighbourhood and gender counted, 9 panels drawn); all
+  four, 60 seats: 0.9 s (278 panels drawn, 24,043 draws recorded); all four, 100 seats:
+  ``DrawTooLarge`` after 2,000 rejected panels (5 s). A rehearsal with a practice seed shows
+  beforehand how many panels a draw needs (``trials``).
 
 ``sequential`` — for structures too large to count: at each of the ``seats`` steps, one member
   is chosen uniformly among all members not yet chosen **whose selection still leaves a
@@ -29,10 +33,10 @@ Two methods, named in the inputs (and so in the digest):
   number of orders that reach them. For instance from 2 men and 8 women, 3 seats, "man at
   least 1": uniformly, both men sit with probability 1/8 (8 of the 64 possible panels); the
   sequential draw seats both with probability 1/15. It is the "keep feasible, pick uniformly"
-  sequential draw, not a uniform one; the result says which method was used. Cost: a few
-  searches per seat (most answered by a remembered completion); measured with the four
-  features gender, age band, 12 neighbourhoods and 5 ethnic groups, all quota'd, pool of
-  10,000: 30 seats in 0.5 s, 60 seats in 1.3 s.
+  sequential draw, not a uniform one; the result says which method was used. Steps in
+  ``tally.sortition_sequential``. Cost: a few searches per seat (most answered by a
+  remembered completion); measured on the four-feature pool above: 30 seats in 0.3 s, 60
+  seats in 1.2 s, 100 seats in 1.9 s.
 """
 
 from __future__ import annotations
@@ -42,7 +46,6 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 from tally.lot import Draw, Lot
-from tally.sortition_cells import PanelSpace, PanelSpaceTooLarge
 from tally.sortition_inputs import (
     DrawInputs,
     DrawTooLarge,
@@ -51,12 +54,12 @@ from tally.sortition_inputs import (
     Member,
     Method,
     Quota,
-    cell_feature_order,
-    cell_key,
+    cells_for,
     check_quotas,
     exclude_recent_servers,
-    panel_space,
 )
+from tally.sortition_sequential import draw_sequentially
+from tally.sortition_uniform import draw_uniformly
 
 __all__ = [
     "RESULT_FORMAT",
@@ -76,17 +79,17 @@ __all__ = [
 
 RESULT_FORMAT = "plenary-sortition-result/1"
 
-_WITNESSES = 64
-"""Completions the sequential draw remembers between seats (more: fewer searches, more scans)."""
-
 
 @dataclass(frozen=True, slots=True)
 class DrawResult:
     """A panel and everything needed to re-run and check it.
 
-    ``panel`` lists member ids in draw order; ``draws`` are every ``Lot`` draw in order;
-    ``panels_possible`` is the number of quota-respecting panels (``uniform`` only, else
-    ``None``).
+    ``panel`` lists member ids in draw order; ``draws`` are every ``Lot`` draw in order. For
+    ``uniform`` only (``None`` or empty for ``sequential``): ``counted_features`` are the
+    features whose quotas were counted exactly, ``panels_counted`` the number of panels
+    meeting those quotas, ``trials`` how many panels were drawn from them before one met every
+    quota, and ``panels_possible`` the number of panels meeting every quota when all features
+    were counted (each had probability ``1 / panels_possible``).
     """
 
     method: Method
@@ -95,7 +98,10 @@ class DrawResult:
     seed: bytes
     panel: tuple[str, ...]
     draws: tuple[Draw, ...]
-    panels_possible: int | None
+    counted_features: tuple[str, ...] = ()
+    panels_counted: int | None = None
+    trials: int | None = None
+    panels_possible: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict; big numbers (draw bounds, panel counts) are decimal strings."""
@@ -109,6 +115,9 @@ class DrawResult:
             "draws": [
                 {"counter": d.counter, "n": str(d.n), "value": str(d.value)} for d in self.draws
             ],
+            "counted_features": list(self.counted_features),
+            "panels_counted": None if self.panels_counted is None else str(self.panels_counted),
+            "trials": self.trials,
             "panels_possible": None if self.panels_possible is None else str(self.panels_possible),
         }
 
@@ -117,6 +126,8 @@ class DrawResult:
         """The result ``to_dict`` wrote."""
         if data.get("format") != RESULT_FORMAT:
             raise ValueError(f"not a sortition result in format {RESULT_FORMAT}")
+        counted = data.get("panels_counted")
+        trials = data.get("trials")
         possible = data.get("panels_possible")
         return cls(
             method=Method(data["method"]),
@@ -128,6 +139,9 @@ class DrawResult:
                 Draw(counter=int(d["counter"]), n=int(d["n"]), value=int(d["value"]))
                 for d in data["draws"]
             ),
+            counted_features=tuple(str(f) for f in data.get("counted_features", ())),
+            panels_counted=None if counted is None else int(counted),
+            trials=None if trials is None else int(trials),
             panels_possible=None if possible is None else int(possible),
         )
 
@@ -136,134 +150,40 @@ def draw_panel(inputs: DrawInputs, seed: bytes | str) -> DrawResult:
     """Draw a panel meeting every quota, deterministically from ``seed``.
 
     Checks the quotas first (``check_quotas``: ``InfeasibleQuotas`` names the quota), then
-    draws by ``inputs.method`` (see the module docstring for what each guarantees). Cost:
-    ``uniform`` — the exact count (see ``tally.sortition_cells``) plus one draw per cell and
-    per seat; ``sequential`` — per seat, a scan of the cells and a search for each cell not yet
-    known to keep the quotas possible. Raises ``DrawTooLarge`` past the method's budget.
+    draws by ``inputs.method`` (see the module docstring for what each guarantees and costs;
+    ``tally.sortition_uniform`` and ``tally.sortition_sequential`` for the steps). Raises
+    ``DrawTooLarge`` past the method's budget.
     """
     check_quotas(inputs)
     lot = Lot(seed)
-    space = panel_space(inputs)
-    members = _cell_members(inputs, space)
-    possible: int | None
+    digest = inputs.digest()
     if inputs.method is Method.UNIFORM:
-        try:
-            counts = space.count()
-        except PanelSpaceTooLarge as error:
-            raise DrawTooLarge(f"{error}; the 'sequential' method can draw it") from error
-        possible = counts.total
-        panel: list[str] = []
-        for cell, take in enumerate(counts.sample(lot)):
-            if take:
-                panel.extend(lot.sample(members[cell], take))
-        panel = lot.shuffle(panel)
-    else:
-        possible = None
-        panel = _draw_sequentially(space, members, lot)
+        drawn = draw_uniformly(inputs, lot)
+        return DrawResult(
+            method=inputs.method,
+            seats=inputs.seats,
+            inputs_digest=digest,
+            seed=lot.seed,
+            panel=tuple(drawn.panel),
+            draws=tuple(lot.draws),
+            counted_features=drawn.counted_features,
+            panels_counted=drawn.panels_counted,
+            trials=drawn.trials,
+            panels_possible=(
+                drawn.panels_counted
+                if set(drawn.counted_features) == set(inputs.features)
+                else None
+            ),
+        )
+    panel = draw_sequentially(cells_for(inputs), lot)
     return DrawResult(
         method=inputs.method,
         seats=inputs.seats,
-        inputs_digest=inputs.digest(),
+        inputs_digest=digest,
         seed=lot.seed,
         panel=tuple(panel),
         draws=tuple(lot.draws),
-        panels_possible=possible,
     )
-
-
-def _cell_members(inputs: DrawInputs, space: PanelSpace) -> list[list[str]]:
-    """Each cell's member ids, sorted (the order draws index into)."""
-    order = cell_feature_order(inputs)
-    index = {key: c for c, key in enumerate(space.keys)}
-    cells: list[list[str]] = [[] for _ in space.keys]
-    for member in sorted(inputs.pool, key=lambda m: m.id):
-        cells[index[cell_key(member, order)]].append(member.id)
-    return cells
-
-
-def _draw_sequentially(space: PanelSpace, members: list[list[str]], lot: Lot) -> list[str]:
-    """The ``sequential`` method: each seat uniformly among members that keep quotas possible.
-
-    Per seat: ``below(candidates)``, where the candidates are the members not yet chosen in
-    cells not yet found unsafe, counted through the cells in order and inside a cell by id.
-    If the drawn member's cell is safe (one more from it still leaves a panel meeting every
-    quota possible) the member is seated; if not, the cell is set aside and the draw is
-    repeated. A cell found unsafe stays unsafe for the rest of the draw (a panel that cannot
-    take one more from it now never can later), so this rejection sampling seats a member
-    uniformly among the safe ones. Safety is decided by a remembered completion (cell counts
-    meeting every quota, at least what is chosen) that takes more from the cell, or that does
-    after moving one place into it from another cell; failing those, by a search.
-    """
-    cells = len(space.keys)
-    chosen = [0] * cells
-    remaining = [list(ids) for ids in members]
-    first = space.completion(chosen)
-    if first is None:
-        raise InfeasibleQuotas("no panel meets the quotas")
-    witnesses = [first]
-    dead: set[int] = set()
-    panel: list[str] = []
-    while len(panel) < space.seats:
-        live = [c for c in range(cells) if c not in dead and remaining[c]]
-        point = lot.below(sum(len(remaining[c]) for c in live))
-        for cell in live:
-            if point < len(remaining[cell]):
-                break
-            point -= len(remaining[cell])
-        witness = _keeps_quotas(space, witnesses, chosen, cell)
-        if witness is None:
-            dead.add(cell)
-            continue
-        panel.append(remaining[cell].pop(point))
-        chosen[cell] += 1
-        kept = [w for w in witnesses if w[cell] >= chosen[cell] and w is not witness]
-        witnesses = [*kept[-(_WITNESSES - 1) :], witness]
-    return panel
-
-
-def _keeps_quotas(
-    space: PanelSpace, witnesses: list[list[int]], chosen: list[int], cell: int
-) -> list[int] | None:
-    """A completion taking more than ``chosen`` from ``cell``, or ``None`` if there is none.
-
-    Cost: a scan of the remembered completions, then at most one search.
-    """
-    for witness in reversed(witnesses):
-        if witness[cell] > chosen[cell]:
-            return witness
-    for witness in reversed(witnesses):
-        held = [0] * len(space.bounds)
-        for c, x in enumerate(witness):
-            for d in space.cell_bounds[c]:
-                held[d] += x
-        spare = [c for c in range(len(witness)) if witness[c] > chosen[c]]
-        moved = _move_into(space, witness, held, spare, cell)
-        if moved is not None:
-            return moved
-    return space.completion([x + (c == cell) for c, x in enumerate(chosen)])
-
-
-def _move_into(
-    space: PanelSpace, witness: list[int], held: list[int], spare: list[int], cell: int
-) -> list[int] | None:
-    """``witness`` with one place moved from a spare cell into ``cell``, if quotas allow."""
-    into = set(space.cell_bounds[cell])
-    for source in spare:
-        out = set(space.cell_bounds[source])
-        if all(_room(space, held, d) for d in into - out) and all(
-            held[d] > space.bounds[d].low for d in out - into
-        ):
-            moved = list(witness)
-            moved[source] -= 1
-            moved[cell] += 1
-            return moved
-    return None
-
-
-def _room(space: PanelSpace, held: list[int], bound: int) -> bool:
-    """Whether one more member with ``bound``'s value stays within its maximum."""
-    high = space.bounds[bound].high
-    return high is None or held[bound] < high
 
 
 def verify_draw(inputs: DrawInputs, result: DrawResult) -> list[str]:
@@ -317,9 +237,10 @@ def verify_draw(inputs: DrawInputs, result: DrawResult) -> list[str]:
         )
     if again.draws != result.draws:
         problems.append("re-running the draw makes different draws from the recorded ones")
-    if again.panels_possible != result.panels_possible:
-        problems.append(
-            f"re-running counts {again.panels_possible} possible panels, "
-            f"the result says {result.panels_possible}"
-        )
+    for name in ("counted_features", "panels_counted", "trials", "panels_possible"):
+        if getattr(again, name) != getattr(result, name):
+            problems.append(
+                f"re-running gives {name} {getattr(again, name)}, "
+                f"the result says {getattr(result, name)}"
+            )
     return problems

@@ -41,8 +41,8 @@ __all__ = [
     "below_big",
 ]
 
-DEFAULT_STATE_BUDGET = 400_000
-"""States the exact count may hold over all layers (a few seconds of work, ~100 MB at most)."""
+DEFAULT_STATE_BUDGET = 150_000
+"""States the exact count may hold over all layers (about 3 s of work here, tens of MB)."""
 
 DEFAULT_NODE_BUDGET = 200_000
 """Search steps one feasibility question may take."""
@@ -154,37 +154,36 @@ class PanelSpace:
                 per_bound[d][c] += caps[c]
         return total, per_bound
 
-    def _step(
-        self,
-        state: tuple[int, ...],
-        cell: int,
-        take: int,
-        base: Sequence[int],
-    ) -> tuple[int, ...] | None:
-        """The state after taking ``take`` more from ``cell``, or ``None`` if a bound breaks.
+    def _moves(self, state: tuple[int, ...], cell: int) -> list[tuple[int, tuple[int, ...]]]:
+        """Every ``(take, state after)`` for taking ``take`` from ``cell``, fewest first.
 
         ``state[0]`` counts members taken, ``state[1 + d]`` those with bound ``d``'s value
-        (capped at the low end for a bound with no maximum); ``base[d]`` is what an earlier
-        selection already holds (only the search uses it).
+        (capped at the low end for a bound with no maximum, and reset to 0 once the bound is
+        checked after its last cell). Takes that break a maximum, or leave a minimum short
+        after its last cell, are not listed. Cost: O(takes × bounds of the cell).
         """
-        out = list(state)
-        out[0] += take
-        if out[0] > self.seats:
-            return None
+        most = min(self.sizes[cell], self.seats - state[0])
+        least = 0
         for d in self.cell_bounds[cell]:
             bound = self.bounds[d]
-            count = out[1 + d] + take
-            if bound.high is None:
-                count = min(count, bound.low)
-            elif count + base[d] > bound.high:
-                return None
-            out[1 + d] = count
+            if bound.high is not None:
+                most = min(most, bound.high - state[1 + d])
         for d in self.retire_after[cell]:
-            bound = self.bounds[d]
-            if out[1 + d] + base[d] < bound.low:
-                return None
-            out[1 + d] = 0
-        return tuple(out)
+            least = max(least, self.bounds[d].low - state[1 + d])
+        moves = []
+        dims = self.cell_bounds[cell]
+        retiring = self.retire_after[cell]
+        for take in range(least, most + 1):
+            out = list(state)
+            out[0] += take
+            for d in dims:
+                low = self.bounds[d].low
+                count = out[1 + d] + take
+                out[1 + d] = min(count, low) if self.bounds[d].high is None else count
+            for d in retiring:
+                out[1 + d] = 0
+            moves.append((take, tuple(out)))
+        return moves
 
     def _hopeless(
         self,
@@ -192,7 +191,6 @@ class PanelSpace:
         nxt: int,
         total: Sequence[int],
         per_bound: Sequence[Sequence[int]],
-        base: Sequence[int],
     ) -> bool:
         """True when cells ``nxt`` onwards cannot finish the panel from ``state``."""
         left = self.seats - state[0]
@@ -203,7 +201,7 @@ class PanelSpace:
             for d in dims:
                 if self.last_cell[d] < nxt:
                     continue
-                short = self.bounds[d].low - state[1 + d] - base[d]
+                short = self.bounds[d].low - state[1 + d]
                 if short > 0:
                     if short > per_bound[d][nxt]:
                         return True
@@ -222,7 +220,6 @@ class PanelSpace:
         ``state_budget``.
         """
         cells = len(self.keys)
-        base = [0] * len(self.bounds)
         if self.impossible:
             return PanelCounts(self, [{} for _ in range(cells + 1)])
         total, per_bound = self._suffixes(self.sizes)
@@ -232,11 +229,8 @@ class PanelSpace:
         for c in range(cells):
             nxt: set[tuple[int, ...]] = set()
             for state in layers[c]:
-                for take in range(min(self.sizes[c], self.seats - state[0]) + 1):
-                    after = self._step(state, c, take, base)
-                    if after is not None and not self._hopeless(
-                        after, c + 1, total, per_bound, base
-                    ):
+                for _, after in self._moves(state, c):
+                    if not self._hopeless(after, c + 1, total, per_bound):
                         nxt.add(after)
             held += len(nxt)
             if held > state_budget:
@@ -252,12 +246,13 @@ class PanelSpace:
         for c in range(cells - 1, -1, -1):
             later = ways[c + 1]
             here = ways[c]
+            most = min(self.sizes[c], self.seats)
+            binomials = [math.comb(self.sizes[c], take) for take in range(most + 1)]
             for state in layers[c]:
                 subtotal = 0
-                for take in range(min(self.sizes[c], self.seats - state[0]) + 1):
-                    after = self._step(state, c, take, base)
-                    if after is not None and after in later:
-                        subtotal += math.comb(self.sizes[c], take) * later[after]
+                for take, after in self._moves(state, c):
+                    if after in later:
+                        subtotal += binomials[take] * later[after]
                 if subtotal:
                     here[state] = subtotal
         return PanelCounts(self, ways)
@@ -314,59 +309,41 @@ class PanelSpace:
         if self.impossible:
             return None
         cells = len(self.keys)
-        caps = self.sizes
-        base = [0] * len(self.bounds)
-        total, per_bound = self._suffixes(caps)
+        total, per_bound = self._suffixes(self.sizes)
         start = (0,) * (1 + len(self.bounds))
-        if self._hopeless(start, 0, total, per_bound, base):
+        if self._hopeless(start, 0, total, per_bound):
             return None
         failed: set[tuple[int, tuple[int, ...]]] = set()
         choice: list[int] = []
-        stack: list[tuple[tuple[int, ...], list[int]]] = [(start, self._takes(start, 0, caps))]
+        stack = [(start, self._moves(start, 0) if cells else [])]
         nodes = 0
         while stack:
-            state, takes = stack[-1]
+            state, moves = stack[-1]
             depth = len(stack) - 1
-            if depth == cells:
-                if state[0] == self.seats:
-                    return choice
-                stack.pop()
-                if choice:
-                    choice.pop()
-                continue
-            if not takes:
+            if state[0] == self.seats and depth < cells:
+                # Every seat is filled and no minimum is short (or ``_hopeless`` would have
+                # said so): the remaining cells take nothing.
+                return choice + [0] * (cells - depth)
+            if depth == cells and state[0] == self.seats:
+                return choice
+            if not moves:
                 failed.add((depth, state))
                 stack.pop()
                 if choice:
                     choice.pop()
                 continue
-            if state[0] == self.seats:
-                # Every seat is filled and no minimum is short (or ``_hopeless`` would have
-                # said so): the remaining cells take nothing.
-                return choice + [0] * (cells - depth)
-            take = takes.pop()
-            after = self._step(state, depth, take, base)
+            take, after = moves.pop()
             nodes += 1
             if nodes > node_budget:
                 raise PanelSpaceTooLarge(
                     f"deciding whether the quotas can be met took more than {node_budget} "
                     f"steps ({len(self.bounds)} binding quotas over {cells} cells)"
                 )
-            if (
-                after is None
-                or (depth + 1, after) in failed
-                or self._hopeless(after, depth + 1, total, per_bound, base)
-            ):
+            if (depth + 1, after) in failed or self._hopeless(after, depth + 1, total, per_bound):
                 continue
             choice.append(take)
-            stack.append((after, self._takes(after, depth + 1, caps)))
+            stack.append((after, self._moves(after, depth + 1) if depth + 1 < cells else []))
         return None
-
-    def _takes(self, state: tuple[int, ...], cell: int, caps: Sequence[int]) -> list[int]:
-        """How many to try taking from ``cell``, as a stack (the most is tried first)."""
-        if cell >= len(caps):
-            return []
-        return list(range(min(caps[cell], self.seats - state[0]) + 1))
 
 
 class PanelCounts:
@@ -387,15 +364,13 @@ class PanelCounts:
         if self.total == 0:
             raise ValueError("no panel meets the quotas")
         space = self.space
-        base = [0] * len(space.bounds)
         state = (0,) * (1 + len(space.bounds))
         takes: list[int] = []
         for c in range(len(space.keys)):
             point = below_big(lot, self.ways[c][state])
             later = self.ways[c + 1]
-            for take in range(min(space.sizes[c], space.seats - state[0]) + 1):
-                after = space._step(state, c, take, base)
-                if after is None or after not in later:
+            for take, after in space._moves(state, c):
+                if after not in later:
                     continue
                 weight = math.comb(space.sizes[c], take) * later[after]
                 if point < weight:

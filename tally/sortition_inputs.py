@@ -28,6 +28,7 @@ from tally.sortition_cells import PanelSpace, PanelSpaceTooLarge
 
 __all__ = [
     "INPUTS_FORMAT",
+    "Cells",
     "DrawInputs",
     "DrawTooLarge",
     "Eligibility",
@@ -36,10 +37,9 @@ __all__ = [
     "Method",
     "Quota",
     "cell_feature_order",
-    "cell_key",
+    "cells_for",
     "check_quotas",
     "exclude_recent_servers",
-    "panel_space",
 ]
 
 INPUTS_FORMAT = "plenary-sortition-inputs/1"
@@ -204,29 +204,37 @@ def cell_feature_order(inputs: DrawInputs) -> list[str]:
     return sorted(spread, key=lambda name: (-spread[name], name))
 
 
-def cell_key(member: Member, order: list[str]) -> tuple[str, ...]:
-    """The member's values for the features in ``order``: the cell the member belongs to."""
-    return tuple(member.features[name] for name in order)
+@dataclass(frozen=True, slots=True)
+class Cells:
+    """The pool split into cells by ``features``: the panel arithmetic and each cell's ids.
+
+    ``members[c]`` are cell ``c``'s member ids sorted; draws index into that order.
+    """
+
+    features: tuple[str, ...]
+    space: PanelSpace
+    members: tuple[tuple[str, ...], ...]
 
 
-def panel_space(inputs: DrawInputs, quotas: Iterable[Quota] | None = None) -> PanelSpace:
-    """The cells of ``inputs`` in canonical order, with ``quotas`` (default: all of them).
+def cells_for(inputs: DrawInputs, quotas: Iterable[Quota] | None = None) -> Cells:
+    """The cells for ``quotas`` (default: all of them), in canonical order.
 
-    Features are ordered by the number of values with a quota (most first), then by name;
+    Only the features those quotas use split the pool, ordered by ``cell_feature_order``;
     cells are sorted by their values in that order. The first feature's quotas are then cheap
     for the exact count (see ``tally.sortition_cells``). Cost: O(pool × features).
     """
     chosen = inputs.quotas if quotas is None else tuple(quotas)
-    names = cell_feature_order(inputs)
-    sizes: dict[tuple[str, ...], int] = {}
-    for member in inputs.pool:
-        key = cell_key(member, names)
-        sizes[key] = sizes.get(key, 0) + 1
-    keys = sorted(sizes)
+    used = {q.feature for q in chosen}
+    names = tuple(name for name in cell_feature_order(inputs) if name in used)
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for member in sorted(inputs.pool, key=lambda m: m.id):
+        groups.setdefault(tuple(member.features[n] for n in names), []).append(member.id)
+    keys = sorted(groups)
     position = {name: i for i, name in enumerate(names)}
     bounds = {(position[q.feature], q.value): (q.min, q.max) for q in chosen}
     labels = {(position[q.feature], q.value): q.label for q in chosen}
-    return PanelSpace(keys, [sizes[k] for k in keys], bounds, inputs.seats, labels)
+    space = PanelSpace(keys, [len(groups[k]) for k in keys], bounds, inputs.seats, labels)
+    return Cells(names, space, tuple(tuple(groups[k]) for k in keys))
 
 
 def check_quotas(inputs: DrawInputs) -> None:
@@ -287,5 +295,5 @@ def check_quotas(inputs: DrawInputs) -> None:
 
 
 def _feasible(inputs: DrawInputs, quotas: Iterable[Quota]) -> bool:
-    space = panel_space(inputs, quotas)
+    space = cells_for(inputs, quotas).space
     return space.completion([0] * len(space.keys)) is not None

@@ -6,8 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tally.lot import Lot
 from tally.sortition import (
     DrawInputs,
+    DrawTooLarge,
     InfeasibleQuotas,
     Member,
     Method,
@@ -16,6 +18,7 @@ from tally.sortition import (
     draw_panel,
     verify_draw,
 )
+from tally.sortition_uniform import draw_uniformly
 from tests.strategies import feasible_sortitions
 
 
@@ -46,6 +49,17 @@ def test_drawn_panel_meets_every_quota_and_verifies(inputs, seed):
 @given(feasible_sortitions(Method.UNIFORM))
 def test_uniform_method_counts_the_panels_brute_force_finds(inputs):
     assert draw_panel(inputs, "count").panels_possible == brute_force_panels(inputs)
+
+
+@given(feasible_sortitions(Method.UNIFORM), st.binary(max_size=8), st.integers(1, 40))
+def test_uniform_draw_meets_every_quota_whatever_it_could_count(inputs, seed, budget):
+    try:
+        drawn = draw_uniformly(inputs, Lot(seed), state_budget=budget)
+    except DrawTooLarge:
+        return  # not even one feature's quotas fit this budget, or every trial was rejected
+    assert len(set(drawn.panel)) == inputs.seats
+    assert meets(inputs, drawn.panel)
+    assert drawn.trials >= 1
 
 
 @given(feasible_sortitions(), st.binary(max_size=8))

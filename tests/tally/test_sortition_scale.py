@@ -36,7 +36,7 @@ def national_pool(features: int, seats: int, method: Method) -> DrawInputs:
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("features", "seats", "method", "limit"),
-    [(2, 30, Method.UNIFORM, 5.0), (4, 30, Method.SEQUENTIAL, 5.0)],
+    [(2, 30, Method.UNIFORM, 5.0), (4, 30, Method.UNIFORM, 15.0), (4, 30, Method.SEQUENTIAL, 5.0)],
 )
 def test_large_pool_draw_meets_quotas_and_verifies(features, seats, method, limit):
     inputs = national_pool(features, seats, method)
@@ -45,5 +45,9 @@ def test_large_pool_draw_meets_quotas_and_verifies(features, seats, method, limi
     elapsed = time.perf_counter() - started
     assert len(result.panel) == seats
     assert verify_draw(inputs, result) == []
-    # Generous bound (measured 0.2 s and 0.5 s): catches a change that makes draws hang.
+    if method is Method.UNIFORM:
+        # Two features are counted exactly; with four, the other two are met by rejection.
+        assert (result.panels_possible is None) == (features == 4)
+        assert result.trials is not None
+    # Generous bounds (measured 0.4 s, 2.7 s and 0.3 s): catch a change that makes draws hang.
     assert elapsed < limit

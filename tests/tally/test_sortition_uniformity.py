@@ -8,7 +8,9 @@ from collections import Counter
 from fractions import Fraction
 from itertools import combinations
 
+from tally.lot import Lot
 from tally.sortition import DrawInputs, Member, Method, Quota, draw_panel
+from tally.sortition_uniform import draw_uniformly
 
 # Two men and eight women, three seats, at least one man: 64 of the 120 trios qualify.
 POOL = tuple(Member(f"m{k}", {"gender": "man"}) for k in range(2)) + tuple(
@@ -91,3 +93,50 @@ def test_sequential_method_draws_with_its_stated_odds_which_are_not_uniform():
     assert chi_square(counts, promised) < CHI_SQUARE_BOUND
     # The same statistic tells the two methods apart, so the uniform test above can fail.
     assert chi_square(counts, uniform) > 2 * CHI_SQUARE_BOUND
+
+
+# Eight members, three seats, "man at least 1" and "young at most 1": 21 of the 56 trios
+# qualify. With a budget of 6 counting states only the age quota is counted (4 states; both
+# need 10), so the gender quota is met by rejection: this exercises the uniform method's
+# rejection step.
+MIXED = tuple(
+    Member(i, {"gender": g, "age": a})
+    for i, g, a in [
+        ("a", "woman", "young"),
+        ("b", "woman", "young"),
+        ("c", "woman", "old"),
+        ("d", "woman", "old"),
+        ("e", "man", "young"),
+        ("f", "man", "old"),
+        ("g", "woman", "old"),
+        ("h", "man", "young"),
+    ]
+)
+MIXED_QUOTAS = (Quota("gender", "man", 1), Quota("age", "young", 0, 1))
+
+# The 99.9th percentile of chi-square with 20 degrees of freedom is about 45.31.
+MIXED_BOUND = Fraction(4531, 100)
+
+
+def test_uniform_method_stays_uniform_when_it_rejects_on_uncounted_quotas():
+    inputs = DrawInputs(MIXED, 3, MIXED_QUOTAS)
+    by_id = {m.id: m for m in MIXED}
+
+    def meets(panel: tuple[str, ...]) -> bool:
+        men = sum(1 for i in panel if by_id[i].features["gender"] == "man")
+        young = sum(1 for i in panel if by_id[i].features["age"] == "young")
+        return men >= 1 and young <= 1
+
+    panels = [frozenset(p) for p in combinations(sorted(by_id), 3) if meets(p)]
+    assert len(panels) == 21
+    counts: Counter[frozenset[str]] = Counter()
+    trials = 0
+    for k in range(DRAWS_PER_PANEL * len(panels)):
+        drawn = draw_uniformly(inputs, Lot(f"mixed {k}"), state_budget=6)
+        assert drawn.counted_features == ("age",)
+        assert drawn.panels_counted == 28
+        trials += drawn.trials
+        counts[frozenset(drawn.panel)] += 1
+    assert trials > DRAWS_PER_PANEL * len(panels)  # some panels were rejected
+    uniform = {panel: Fraction(1, len(panels)) for panel in panels}
+    assert chi_square(counts, uniform) < MIXED_BOUND
