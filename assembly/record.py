@@ -116,16 +116,16 @@ def _motion_markdown(m: dict[str, Any], numbers: dict[str, int]) -> list[str]:
         "",
     ]
     if m.get("proposer_branch"):
-        out.append(f"Proposed on behalf of branch {m['proposer_branch']}.")
+        out += [f"Proposed on behalf of branch {m['proposer_branch']}.", ""]
     if m.get("composite_of"):
         sources = ", ".join(str(numbers[s]) for s in m["composite_of"])
-        out.append(f"Composite of motions {sources}.")
+        out += [f"Composite of motions {sources}.", ""]
     if m.get("composited_into"):
-        out.append(f"Composited into motion {numbers.get(m['composited_into'], '?')}.")
+        out += [f"Composited into motion {numbers.get(m['composited_into'], '?')}.", ""]
     if m.get("forwarded_from"):
-        out.append(f"Forwarded from motion {m['forwarded_from']} of another assembly.")
+        out += [f"Forwarded from motion {m['forwarded_from']} of another assembly.", ""]
     if m.get("ruling_reason"):
-        out.append(f"Ruled out of order: {m['ruling_reason']}")
+        out += [f"Ruled out of order: {m['ruling_reason']}", ""]
     seconding = m["seconding"]
     out += [
         f"Seconders: {seconding['seconders']} ({seconding['required']} required).",
@@ -137,7 +137,8 @@ def _motion_markdown(m: dict[str, Any], numbers: dict[str, int]) -> list[str]:
     ]
     for a in m.get("amendments", []):
         out.append(
-            f"### Amendment {a['number']}: {a['describe']} — {a['state']}{_figures(a.get('vote'))}"
+            f"### Amendment {a['number']}: {a['describe']}"
+            + (_figures(a.get("vote")) or f" — {a['state'].replace('_', ' ')}")
         )
         out.append("")
         if a.get("ruling_reason"):
@@ -172,7 +173,7 @@ def record_markdown(record: AssemblyRecord) -> str:
         "",
         f"- Motions deadline: {when(t.motions_deadline)}",
         f"- Amendments deadline: {when(t.amendments_deadline)}",
-        f"- Session: {when(t.session_starts_at)} to {when(t.session_ends_at)}",
+        f"- Session starts: {when(t.session_starts_at)}; ends: {when(t.session_ends_at)}",
         f"- Seconders: {orders['seconders_required']} per motion"
         + (" from distinct branches" if orders["seconders_from_distinct_branches"] else "")
         + f", {orders['amendment_seconders_required']} per amendment",
