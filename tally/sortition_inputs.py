@@ -72,6 +72,15 @@ class Quota:
     min: int = 0
     max: int | None = None
 
+    def __post_init__(self) -> None:
+        for name, number in (("min", self.min), ("max", self.max)):
+            if number is None and name == "max":
+                continue
+            if isinstance(number, bool) or not isinstance(number, int) or number < 0:
+                raise ValueError(f"{self.label}: {name} must be a whole number ≥ 0, not {number!r}")
+        if not isinstance(self.feature, str) or not isinstance(self.value, str):
+            raise ValueError(f"a quota names a feature and a value as text, not {self.label!r}")
+
     @property
     def label(self) -> str:
         """``feature=value``, the name a person sees."""
@@ -121,13 +130,16 @@ class DrawInputs:
             if member.id in seen:
                 raise ValueError(f"member {member.id} appears twice in the pool")
             seen.add(member.id)
+            for name, value in member.features.items():
+                if not isinstance(name, str) or not isinstance(value, str):
+                    raise ValueError(
+                        f"member {member.id}: features are text, not {name!r}={value!r}"
+                    )
         labels: set[tuple[str, str]] = set()
         for quota in self.quotas:
             if (quota.feature, quota.value) in labels:
                 raise ValueError(f"two quotas for {quota.label}: give one with min and max")
             labels.add((quota.feature, quota.value))
-            if quota.min < 0 or (quota.max is not None and quota.max < 0):
-                raise ValueError(f"{quota.label}: a quota cannot be negative")
         for name in self.features:
             for member in self.pool:
                 if not isinstance(member.features.get(name), str):

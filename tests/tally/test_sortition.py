@@ -221,7 +221,9 @@ def test_conflicting_combination_names_just_the_conflicting_quotas():
             lambda: DrawInputs(SMALL, 2, (Quota("gender", "man", 1), Quota("gender", "man", 0, 2))),
             "two quotas for gender=man",
         ),
-        (lambda: DrawInputs(SMALL, 2, (Quota("gender", "man", -1),)), "cannot be negative"),
+        (lambda: DrawInputs(SMALL, 2, (Quota("gender", "man", -1),)), "min must be a whole"),
+        (lambda: Quota("gender", "man", 0, 2.5), "max must be a whole number"),  # type: ignore[arg-type]
+        (lambda: DrawInputs((Member("x", {"age": 30}),), 1), "features are text"),  # type: ignore[dict-item]
     ],
 )
 def test_malformed_inputs_are_rejected(make, message):
@@ -258,3 +260,15 @@ def test_minimum_on_a_value_nobody_has_is_infeasible_in_the_arithmetic_too():
     space = PanelSpace([("a",), ("b",)], [2, 2], {(0, "c"): (1, None)}, 2)
     assert space.count().total == 0
     assert space.completion([0, 0]) is None
+
+
+def test_draws_are_pinned_so_past_draws_stay_reproducible():
+    # A change to the methods that altered these would break the re-run of every past draw.
+    uniform = draw_panel(branch_inputs(Method.UNIFORM), "pinned 2026")
+    assert uniform.panel == ("ian", "cat", "gus", "bea", "fay", "dee")
+    assert uniform.panels_possible == 309
+    assert uniform.inputs_digest == (
+        "cf726fdcc8b3bc1963816fa1e1e34c041b0913d7228a0cdbdee570e904d861e5"
+    )
+    sequential = draw_panel(branch_inputs(Method.SEQUENTIAL), "pinned 2026")
+    assert sequential.panel == ("cat", "hal", "kim", "gus", "dee", "ana")
