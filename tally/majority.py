@@ -33,7 +33,7 @@ Other yes/no questions use the same rule:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
@@ -270,6 +270,15 @@ class MotionResult:
             value = data.get(key)
             return None if value is None else _figure_from_json(value, key)
 
+        try:
+            return cls._read(data, opt)
+        except (KeyError, TypeError) as error:
+            raise ValueError(
+                f"not a well-formed motion result: missing or mistyped {error}"
+            ) from error
+
+    @classmethod
+    def _read(cls, data: Mapping[str, Any], opt: Callable[[str], Fraction | None]) -> Self:
         return cls(
             outcome=Outcome(data["outcome"]),
             rule=MajorityRule.from_dict(data["rule"]),

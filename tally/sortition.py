@@ -126,24 +126,27 @@ class DrawResult:
         """The result ``to_dict`` wrote."""
         if data.get("format") != RESULT_FORMAT:
             raise ValueError(f"not a sortition result in format {RESULT_FORMAT}")
-        counted = data.get("panels_counted")
-        trials = data.get("trials")
-        possible = data.get("panels_possible")
-        return cls(
-            method=Method(data["method"]),
-            seats=int(data["seats"]),
-            inputs_digest=str(data["inputs_digest"]),
-            seed=bytes.fromhex(data["seed_hex"]),
-            panel=tuple(str(i) for i in data["panel"]),
-            draws=tuple(
-                Draw(counter=int(d["counter"]), n=int(d["n"]), value=int(d["value"]))
-                for d in data["draws"]
-            ),
-            counted_features=tuple(str(f) for f in data.get("counted_features", ())),
-            panels_counted=None if counted is None else int(counted),
-            trials=None if trials is None else int(trials),
-            panels_possible=None if possible is None else int(possible),
-        )
+        try:
+            counted = data.get("panels_counted")
+            trials = data.get("trials")
+            possible = data.get("panels_possible")
+            return cls(
+                method=Method(data["method"]),
+                seats=int(data["seats"]),
+                inputs_digest=str(data["inputs_digest"]),
+                seed=bytes.fromhex(data["seed_hex"]),
+                panel=tuple(str(i) for i in data["panel"]),
+                draws=tuple(
+                    Draw(counter=int(d["counter"]), n=int(d["n"]), value=int(d["value"]))
+                    for d in data["draws"]
+                ),
+                counted_features=tuple(str(f) for f in data.get("counted_features", ())),
+                panels_counted=None if counted is None else int(counted),
+                trials=None if trials is None else int(trials),
+                panels_possible=None if possible is None else int(possible),
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"not a well-formed sortition result: {error}") from error
 
 
 def draw_panel(inputs: DrawInputs, seed: bytes | str) -> DrawResult:

@@ -171,14 +171,17 @@ class DrawInputs:
         """The inputs ``to_dict`` wrote."""
         if data.get("format") != INPUTS_FORMAT:
             raise ValueError(f"not sortition inputs in format {INPUTS_FORMAT}")
-        return cls(
-            pool=tuple(Member(m["id"], dict(m["features"])) for m in data["pool"]),
-            seats=data["seats"],
-            quotas=tuple(
-                Quota(q["feature"], q["value"], q["min"], q["max"]) for q in data["quotas"]
-            ),
-            method=Method(data["method"]),
-        )
+        try:
+            return cls(
+                pool=tuple(Member(m["id"], dict(m["features"])) for m in data["pool"]),
+                seats=data["seats"],
+                quotas=tuple(
+                    Quota(q["feature"], q["value"], q["min"], q["max"]) for q in data["quotas"]
+                ),
+                method=Method(data["method"]),
+            )
+        except (KeyError, TypeError) as error:
+            raise ValueError(f"sortition inputs are missing or mistype {error}") from error
 
     def canonical(self) -> bytes:
         """The bytes the digest is taken over."""

@@ -160,3 +160,10 @@ def test_nonsense_quorums_are_rejected(make, message):
 def test_float_vote_is_rejected():
     with pytest.raises(ValueError, match="int or a Fraction"):
         count_motion(MajorityRule.simple_majority(), 2.0, 1)  # type: ignore[arg-type]
+
+
+def test_malformed_result_dict_is_a_value_error():
+    data = count_motion(MajorityRule.simple_majority(), 3, 1).to_dict()
+    del data["against"]
+    with pytest.raises(ValueError, match="against"):
+        MotionResult.from_dict(data)

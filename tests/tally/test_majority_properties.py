@@ -48,6 +48,19 @@ def test_votes_exactly_at_the_threshold_carry_only_when_non_strict(base, thresho
     assert loose.outcome is Outcome.CARRIED
 
 
+@given(
+    st.fractions(min_value=Fraction(1, 50), max_value=Fraction(49, 50), max_denominator=50),
+    st.integers(1, 40),
+)
+def test_electorate_threshold_is_exact_at_the_boundary_too(threshold, scale):
+    electorate = threshold.denominator * scale
+    for_ = threshold * electorate
+    strict = MajorityRule(Base.ELECTORATE, threshold, Comparison.MORE_THAN)
+    loose = MajorityRule(Base.ELECTORATE, threshold, Comparison.AT_LEAST)
+    assert count_motion(strict, for_, 0, electorate=electorate).outcome is Outcome.LOST
+    assert count_motion(loose, for_, 0, electorate=electorate).outcome is Outcome.CARRIED
+
+
 @given(majority_rules(), st.lists(st.tuples(st.sampled_from(list(Choice)), st.integers(0, 9))))
 def test_integer_and_fraction_weights_agree(rule, ballots):
     electorate = sum(weight for _, weight in ballots) + 7

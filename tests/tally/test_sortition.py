@@ -272,3 +272,10 @@ def test_draws_are_pinned_so_past_draws_stay_reproducible():
     )
     sequential = draw_panel(branch_inputs(Method.SEQUENTIAL), "pinned 2026")
     assert sequential.panel == ("cat", "hal", "kim", "gus", "dee", "ana")
+
+
+def test_malformed_result_dict_is_a_value_error():
+    data = draw_panel(branch_inputs(), "malformed").to_dict()
+    del data["panel"]
+    with pytest.raises(ValueError, match="not a well-formed sortition result"):
+        DrawResult.from_dict(data)
