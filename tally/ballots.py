@@ -108,8 +108,9 @@ class Election:
 
     @property
     def valid_papers(self) -> int:
-        """The number of valid ballot papers (sum of weights), rule 45(3). Cost: one pass."""
-        return sum(b.weight for b in self.ballots)
+        """The number of valid ballot papers, rule 45(3): the weights of every ballot that
+        gives at least one preference (an empty paper is not valid). Cost: one pass."""
+        return sum(weight for ranking, weight in self.ballots if ranking)
 
     @property
     def continuing(self) -> tuple[int, ...]:

@@ -123,3 +123,11 @@ def test_more_seats_than_candidates_elects_everyone_standing():
 def test_unknown_and_unavailable_rules_are_clear_errors():
     with pytest.raises(CountError, match="unknown rule"):
         rule_named("borda")
+
+
+def test_an_empty_ballot_paper_is_not_a_valid_vote():
+    e = Election(("A", "B"), 1, (Ballot((), 4), Ballot(((0,),), 2), Ballot(((1,),), 1)))
+    assert e.valid_papers == 3
+    t = SCOTTISH.count(e)
+    assert t.valid_votes == 3 * 10**5
+    assert t.stages[0].non_transferable == 0
