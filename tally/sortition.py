@@ -111,6 +111,7 @@ class DrawResult:
             "seats": self.seats,
             "inputs_digest": self.inputs_digest,
             "seed_hex": self.seed.hex(),
+            "seed_text": _as_text(self.seed),
             "panel": list(self.panel),
             "draws": [
                 {"counter": d.counter, "n": str(d.n), "value": str(d.value)} for d in self.draws
@@ -147,6 +148,14 @@ class DrawResult:
             )
         except (KeyError, TypeError, ValueError) as error:
             raise ValueError(f"not a well-formed sortition result: {error}") from error
+
+
+def _as_text(seed: bytes) -> str | None:
+    """The seed as text when it is UTF-8 (for people to read; ``seed_hex`` is what counts)."""
+    try:
+        return seed.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def draw_panel(inputs: DrawInputs, seed: bytes | str) -> DrawResult:

@@ -10,6 +10,10 @@ where ``to_dict()`` is ``{"format": "plenary-sortition-inputs/1", "method": ...,
 "pool": [{"id": ..., "features": {name: value, ...}}, ...] sorted by id, "quotas": [{"feature":
 ..., "value": ..., "min": int, "max": int or null}, ...] sorted by (feature, value)}``. The order
 in which the caller lists members or quotas therefore changes neither the digest nor the draw.
+To write it in another language: object keys sorted by Unicode code point, no whitespace,
+integers in decimal, strings with only ``"``, ``\\`` and U+0000–U+001F escaped (as ``\\n``,
+``\\r``, ``\\t``, ``\\b``, ``\\f`` or ``\\u00xx``), every other character as itself in UTF-8;
+ids sorted and ``(feature, value)`` pairs compared by code point too.
 
 Also here: the check that quotas can be met, run before any draw, whose errors name the quota
 (DESIGN.md "Sortition"; issue 3 "Sortition draw"), and the exclusion of recent servers.

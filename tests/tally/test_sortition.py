@@ -116,6 +116,7 @@ def test_faithful_result_verifies_after_a_json_round_trip():
     again = DrawResult.from_dict(json.loads(text))
     assert again == result
     assert verify_draw(inputs, again) == []
+    assert json.loads(text)["seed_text"] == "verify me"
     assert again.counted_features == ("age", "gender")
     assert again.trials == 1
     back = DrawInputs.from_dict(json.loads(json.dumps(inputs.to_dict())))
