@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from audit.store import append_event
 from schemas.contests import ContestCreate
@@ -40,6 +40,7 @@ __all__ = [
     "load_contest",
     "open_contest",
     "publish_contest",
+    "vacuum_box",
 ]
 
 _FREEZE_ALL = (
@@ -228,6 +229,55 @@ async def open_contest(session: AsyncSession, contest_id: uuid.UUID, *, actor: s
     return contest
 
 
+_REWRITE = [
+    text(
+        "CREATE TEMP TABLE box_ballot ON COMMIT DROP AS "
+        "SELECT content FROM contest_ballot WHERE contest_id = :c"
+    ),
+    text("DELETE FROM contest_ballot WHERE contest_id = :c"),
+    text(
+        "INSERT INTO contest_ballot (id, contest_id, content, member_id) "
+        "SELECT gen_random_uuid(), :c, content, NULL FROM box_ballot ORDER BY content"
+    ),
+    text("DROP TABLE box_ballot"),
+    text(
+        "CREATE TEMP TABLE box_receipt ON COMMIT DROP AS "
+        "SELECT receipt_hash FROM contest_receipt WHERE contest_id = :c"
+    ),
+    text("DELETE FROM contest_receipt WHERE contest_id = :c"),
+    text(
+        "INSERT INTO contest_receipt (contest_id, receipt_hash) "
+        "SELECT :c, receipt_hash FROM box_receipt ORDER BY receipt_hash"
+    ),
+    text("DROP TABLE box_receipt"),
+    text("UPDATE contest_elector SET voted = voted WHERE contest_id = :c"),
+]
+
+
+async def _rewrite_box(session: AsyncSession, contest_id: uuid.UUID) -> None:
+    """Rewrite a secret box so its rows no longer carry the casting transactions.
+
+    Casting writes a member's electorate row, their ballot and their receipt hash in one
+    transaction, so until now all three carried that transaction's id (PostgreSQL's ``xmin``)
+    and sat in casting order on disk: a database operator could join them. Rewriting the
+    ballots and receipts in canonical order under new random ids, and touching every elector
+    row, gives all of them the closing transaction's id. The old row versions stay on disk
+    until vacuumed (``vacuum_box``, after the commit), and anyone who read the database, a
+    replica, the WAL or a backup while the contest was open could still link them; see
+    docs/THREAT_MODEL.md. Cost: one rewrite of the box and one update of the electorate.
+    """
+    for statement in _REWRITE:
+        await session.execute(statement, {"c": contest_id})
+
+
+async def vacuum_box(engine: AsyncEngine) -> None:
+    """Vacuum the tables a close rewrote, so the dead row versions of the casting transactions
+    are reclaimed (run after the close commits; VACUUM cannot run inside a transaction)."""
+    async with engine.connect() as conn:
+        autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.execute(text("VACUUM contest_ballot, contest_receipt, contest_elector"))
+
+
 async def close_contest(session: AsyncSession, contest_id: uuid.UUID, *, actor: str) -> Contest:
     """Close the box and commit to it: receipts root, ballots digest and the counts, which must
     agree (ballots = receipts = voters ≤ electorate). Caller commits."""
@@ -255,6 +305,8 @@ async def close_contest(session: AsyncSession, contest_id: uuid.UUID, *, actor: 
             status=500,
             title="Ballot box integrity check failed",
         )
+    if contest.secret:
+        await _rewrite_box(session, contest.id)
     contest.voters = voters
     contest.receipts_root = box.receipts_root
     contest.ballots_digest = box.ballots_digest

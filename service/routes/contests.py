@@ -104,9 +104,18 @@ class ContestController(Controller):
         summary="Close and commit to the box",
     )
     async def close(
-        self, request: Request[Any, Any, Any], contest_id: ContestId, db_session: DbSession
+        self,
+        request: Request[Any, Any, Any],
+        contest_id: ContestId,
+        db_session: DbSession,
+        db_engine: DbEngine,
     ) -> ContestOut:
-        return await self._transition(request, contest_id, db_session, lifecycle.close_contest)
+        """Commits to the box and, for a secret contest, rewrites it so that no row keeps the
+        transaction it was cast in (then vacuums the old row versions)."""
+        closed = await self._transition(request, contest_id, db_session, lifecycle.close_contest)
+        if closed.secret:
+            await lifecycle.vacuum_box(db_engine)
+        return closed
 
     @post("/{contest_id:uuid}/count", guards=[_RO], status_code=200, summary="Count the closed box")
     async def count(

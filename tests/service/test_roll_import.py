@@ -52,11 +52,9 @@ async def test_admin_imports_a_roll_and_it_is_logged(client, auth, database_url)
     assert me.json()["on_roll"] is True
 
     async with session_for(database_url) as s:
-        assert await log_size(s) == 1
-        [(index, entry)] = await read_entries(s, 0, 1)
+        entries = await read_entries(s, 0, await log_size(s))
+    [entry] = [e for _, e in entries if json.loads(e)["type"] == "roll.imported"]
     event = json.loads(entry)
-    assert index == 0
-    assert event["type"] == "roll.imported"
     assert event["digests"]["roll"] == "sha256:" + body["digest"]
     assert event["facts"]["members"] == 3
     for personal in (b"Ann", b"ann@x.org", b"A1"):

@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from service.database import session_for
 from tests.voting.conftest import Contests, import_roll
@@ -185,3 +185,40 @@ async def test_a_thousand_members_casting_at_once_are_all_counted(
     assert result["figures"]["for"] == 666
     assert result["figures"]["against"] == 334
     assert await _counts(database_url, motion["id"]) == (1000, 1000)
+
+
+async def test_closing_a_secret_box_unlinks_ballots_from_casting_transactions(
+    contests: Contests, database_url: str
+) -> None:
+    """Before close each ballot shares its transaction id with the voter's electorate row;
+    after close every ballot, receipt and elector row carries the closing transaction's."""
+    motion = await contests.create(title="M", kind="motion")
+    await contests.step(motion, "open")
+    for member, choice in [("S1", "for"), ("S2", "against"), ("S3", "abstain")]:
+        await contests.cast(motion, member, {"choice": choice})
+    link = text(
+        "SELECT count(*) FROM contest_ballot b JOIN contest_elector e "
+        "ON e.contest_id = b.contest_id AND e.xmin = b.xmin WHERE b.contest_id = :c AND e.voted"
+    )
+    async with session_for(database_url) as s:
+        assert await s.scalar(link, {"c": motion["id"]}) == 3  # the leak closing removes
+    await contests.step(motion, "close")
+    async with session_for(database_url) as s:
+        xids = {
+            row[0]
+            for table in ("contest_ballot", "contest_receipt", "contest_elector")
+            for row in (
+                await s.execute(
+                    text(f"SELECT DISTINCT xmin::text FROM {table} WHERE contest_id = :c"),
+                    {"c": motion["id"]},
+                )
+            ).all()
+        }
+        stored = (
+            await s.scalars(
+                text("SELECT content FROM contest_ballot WHERE contest_id = :c ORDER BY ctid"),
+                {"c": motion["id"]},
+            )
+        ).all()
+    assert len(xids) == 1
+    assert [bytes(c) for c in stored] == sorted(bytes(c) for c in stored)
