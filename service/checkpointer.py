@@ -84,9 +84,15 @@ class Checkpointer:
     async def sign(self, session: AsyncSession) -> StoredCheckpoint:
         """Sign now if the log has grown (waiting for another signer), committing ``session``.
 
-        Returns the latest checkpoint. Raises :class:`LogIntegrityError` when the stored log
-        does not extend the last checkpoint.
+        Returns the latest checkpoint. When the log has not grown this takes no lock, so
+        readers never queue behind a signer. Raises :class:`LogIntegrityError` when the stored
+        log does not extend the last checkpoint.
         """
+        row = (await session.execute(_GROWN)).one()
+        if row.signed is not None and int(row.size or 0) <= row.signed:
+            latest = await latest_checkpoint(session)
+            if latest is not None:
+                return latest
         signed = await sign_checkpoint_if_grown(session, self.key.signer, self.origin)
         assert signed is not None  # a waiting signer always gets the lock
         return signed
