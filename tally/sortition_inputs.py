@@ -291,7 +291,8 @@ def check_quotas(inputs: DrawInputs) -> None:
         floor = sum(q.min for q in mine)
         if floor > seats:
             raise InfeasibleQuotas(
-                f"the minimums for {name} add up to {floor} but there are only {seats} seats", mine
+                f"the minimums for {name} add up to {floor} but there are only {seats} seats",
+                tuple(q for q in mine if q.min > 0),
             )
         ceilings = {q.value: q.max for q in mine if q.max is not None}
         room = sum(
