@@ -72,8 +72,11 @@ class MeekRule:
     ``keep_rounding``: ``"up"`` (Hill, PR Foundation) or ``"down"`` (OpenSTV, Droop ``meek``).
     ``omega_decimals``: the round ends when the surplus is below ``10**-omega_decimals``
     (or at most that, when ``omega_inclusive``). ``floor_surplus``: a negative total surplus
-    counts as 0. ``stop_at_excluded_group``: an equal-ranking group with nobody left stops the
-    ballot (Droop's recursive descent) instead of being skipped.
+    counts as 0; ``floor_each_surplus``: an elected candidate below the quota adds 0 to it
+    (stv-rs ``--force-positive-surplus``). ``stop_at_excluded_group``: an equal-ranking group
+    with nobody left stops the ballot (Droop's recursive descent) instead of being skipped.
+    ``equalize``: a group of equal rankings counts as the mean of its orderings (stv-rs
+    ``--equalize``) instead of Droop's descent.
     """
 
     name: str
@@ -84,6 +87,7 @@ class MeekRule:
     floor_surplus: bool
     stop_at_excluded_group: bool
     floor_each_surplus: bool = False
+    equalize: bool = False
     decimals: int = 9
 
     def count(self, election: Election, *, seed: str | None = None) -> Transcript:
@@ -139,7 +143,9 @@ def count_meek(
     scale = scale_of(rule.decimals)
     n = len(election.candidates)
     seats = election.seats
-    paths = BallotPaths(election, rule.keep_rounding, rule.stop_at_excluded_group, scale)
+    paths = BallotPaths(
+        election, rule.keep_rounding, rule.stop_at_excluded_group, scale, rule.equalize
+    )
     valid = paths.valid * scale
     omega = scale // 10**rule.omega_decimals
     notes: list[str] = []

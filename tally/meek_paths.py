@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from itertools import accumulate, chain
+from math import comb
 from operator import itemgetter
 
 from tally.ballots import Election, Ranking
@@ -44,11 +45,20 @@ class BallotPaths:
     changes a status only through :meth:`set_status` so the ballots waiting on it move.
     """
 
-    def __init__(self, election: Election, keep_rounding: str, stop_at_empty: bool, scale: int):
+    def __init__(
+        self,
+        election: Election,
+        keep_rounding: str,
+        stop_at_empty: bool,
+        scale: int,
+        equalize: bool = False,
+    ):
         n = len(election.candidates)
         self.scale = scale
         self.round_up = keep_rounding == "up"
         self.stop_at_empty = stop_at_empty
+        self.equalize = equalize
+        self.fixed_shares: dict[tuple[int, ...], tuple[list[int], int]] = {}
         self.status = [WITHDRAWN if c in election.withdrawn else HOPEFUL for c in range(n)]
         self.keep = [0 if c in election.withdrawn else scale for c in range(n)]
         strict: dict[tuple[int, ...], int] = {}
@@ -102,6 +112,11 @@ class BallotPaths:
         for ranking, count in self.equal:
             cut: list[tuple[int, ...]] = []
             for group in ranking:
+                if self.equalize:  # every candidate stays: an excluded one passes all on
+                    cut.append(group)
+                    if all(status[c] == HOPEFUL for c in group):
+                        break
+                    continue
                 live = tuple(c for c in group if status[c] == HOPEFUL or status[c] == ELECTED)
                 if not live:
                     if self.stop_at_empty:
@@ -179,6 +194,7 @@ class BallotPaths:
         Cost: O(k log r) per range waiting on the candidate (k next candidates, r rankings).
         """
         self.status[candidate] = status
+        self.fixed_shares.clear()
         if status == DEFEATED:
             self.keep[candidate] = 0
         ranges = self.waiting[candidate]
@@ -236,8 +252,12 @@ class BallotPaths:
                     excess += weight * count
                 else:
                     votes[stop] += weight * count
+        shares: dict[tuple[int, ...], tuple[list[int], int]] = {}
         for ranking, count in self.equal_paths.items():
-            kept_total, left = self._descend(ranking, 0, scale, count, votes)
+            if self.equalize:
+                kept_total, left = self._equalized(ranking, count, votes, shares)
+            else:
+                kept_total, left = self._descend(ranking, 0, scale, count, votes)
             excess += left * count
             loss += (scale - kept_total - left) * count
         return votes, excess, loss
@@ -261,3 +281,86 @@ class BallotPaths:
                 kept_total += k
                 left_total += left
         return kept_total, left_total
+
+    def _equalized(
+        self,
+        ranking: Ranking,
+        count: int,
+        votes: list[int],
+        shares: dict[tuple[int, ...], tuple[list[int], int]],
+    ) -> tuple[int, int]:
+        """stv-rs "equalized counting" of one cut ballot: (kept, left at the end).
+
+        ``shares`` caches, for this iteration, the :meth:`_equal_shares` of groups with an
+        elected candidate; ``fixed_shares`` those of the others until a status changes.
+        Cost: O(group size) per group, plus the shares of each new group.
+        """
+        scale = self.scale
+        power = scale
+        kept_total = 0
+        for group in ranking:
+            if len(group) == 1:
+                kept, power = self._split(power, self.keep[group[0]])
+                votes[group[0]] += kept * count
+                kept_total += kept
+            else:
+                known = shares.get(group) or self.fixed_shares.get(group)
+                if known is None:
+                    known = self._equal_shares(group)
+                    if any(self.status[c] == ELECTED for c in group):
+                        shares[group] = known  # keep factors below 1 change every iteration
+                    else:
+                        self.fixed_shares[group] = known
+                weights, rest = known
+                for c, weight in zip(group, weights, strict=True):
+                    kept = power * weight // scale
+                    votes[c] += kept * count
+                    kept_total += kept
+                power = power * rest // scale
+            if power == 0:
+                break
+        return kept_total, power
+
+    def _equal_shares(self, group: tuple[int, ...]) -> tuple[list[int], int]:
+        """Each candidate's share of the weight reaching an equal group, and the part passed on.
+
+        A group of ``m`` counts as the mean of its ``m!`` orderings: candidate ``i`` keeps
+        ``kf_i / m × Σ_j e_j / C(m-1, j)``, where ``e_j`` are the elementary symmetric sums of
+        the other candidates' ``1 - kf``, and ``∏(1 - kf)`` passes on. Every product and
+        quotient is truncated to the scale, in stv-rs's order. Cost: O(m³).
+        """
+        scale = self.scale
+        keep = self.keep
+        m = len(group)
+        unused = [scale - keep[c] for c in group]
+        # Only candidates passing something on (elected, excluded) add terms: the others' 1 - kf
+        # is 0 and stv-rs skips zero factors. The product over j != i is taken in ballot order,
+        # so the product of the factors before i is shared by every later i.
+        pascal = [comb(m - 1, k) for k in range(m)]
+
+        def times(poly: list[int], a: int) -> list[int]:
+            """``poly × (X + a)``, each new term truncated, as stv-rs's in-place update."""
+            return [
+                poly[0],
+                *[poly[k] + poly[k - 1] * a // scale for k in range(1, len(poly))],
+                poly[-1] * a // scale,
+            ]
+
+        weights = []
+        before = [scale]
+        for i, c in enumerate(group):
+            if keep[c]:
+                poly = before
+                for a in unused[i + 1 :]:
+                    if a:
+                        poly = times(poly, a)
+                weight = sum(p // pascal[k] for k, p in enumerate(poly))
+                weights.append(weight * keep[c] // scale // m)
+            else:
+                weights.append(0)
+            if unused[i]:
+                before = times(before, unused[i])
+        rest = scale
+        for a in unused:
+            rest = rest * a // scale
+        return weights, rest
