@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import pytest
 
+from tally import sortition_uniform
 from tally.lot import Lot
 from tally.sortition import (
     DrawInputs,
@@ -20,6 +21,7 @@ from tally.sortition import (
 )
 from tally.sortition_cells import PanelSpace, below_big
 from tally.sortition_inputs import cells_for
+from tally.sortition_uniform import draw_uniformly
 
 
 def branch_pool() -> tuple[Member, ...]:
@@ -280,3 +282,19 @@ def test_malformed_result_dict_is_a_value_error():
     del data["panel"]
     with pytest.raises(ValueError, match="not a well-formed sortition result"):
         DrawResult.from_dict(data)
+
+
+def test_uniform_draw_that_cannot_count_even_one_feature_points_to_sequential():
+    with pytest.raises(DrawTooLarge, match="'sequential' method can draw it"):
+        draw_uniformly(branch_inputs(), Lot("tiny budget"), state_budget=1)
+
+
+def test_uniform_draw_gives_up_after_its_trials_and_points_to_sequential(monkeypatch):
+    from tests.tally.test_sortition_uniformity import MIXED, MIXED_QUOTAS
+
+    inputs = DrawInputs(MIXED, 3, MIXED_QUOTAS)
+    # With this seed the first panel drawn on the age quota alone breaks "man at least 1".
+    assert draw_uniformly(inputs, Lot("reject 1"), state_budget=6).trials == 2
+    monkeypatch.setattr(sortition_uniform, "MAX_TRIALS", 1)
+    with pytest.raises(DrawTooLarge, match="none of 1 panels drawn uniformly"):
+        draw_uniformly(inputs, Lot("reject 1"), state_budget=6)
