@@ -29,7 +29,8 @@ the round ends when the surplus is at most omega, and a negative total surplus i
 Equal rankings (``a=b``): the weight reaching a group is divided equally (truncated) among the
 group's candidates still standing, and what each passes on descends, separately, to the next
 group — the recursive descent of Droop and stv-rs. Under :data:`PARAMETRIC` a ballot stops at a
-group whose candidates are all excluded, as theirs does; :data:`RULE` skips such a group.
+group whose candidates are all excluded, as theirs does; :data:`RULE` skips such a group. With
+``equalize`` (stv-rs ``--equalize``) a group counts instead as the mean of its orderings.
 
 Ties for exclusion: the file's ``[tie]`` order when it gives one (Droop and stv-rs treat the
 file order as a lot drawn in advance), otherwise by lot (:class:`tally.lot.Lot`) through
