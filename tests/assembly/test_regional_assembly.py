@@ -26,6 +26,11 @@ async def test_reinstated_amendment_and_forwarding_to_conference(
     await chamber.move(regional, "motions_open")
     motion = await chamber.motion(regional, "S1", title="Ferries", paragraphs=TEXT)
     await chamber.motion(regional, "W1", title="From Wales", paragraphs=["x"], expect=404)
+    spare = await chamber.motion(regional, "S1", title="Spare", paragraphs=["x"])
+    await chamber.call("POST", f"/motions/{spare['id']}/withdraw", "S2", None, 403)
+    assert (await chamber.call("POST", f"/motions/{spare['id']}/withdraw", "S1"))["state"] == (
+        "withdrawn"
+    )
     # Two seconds at once by one member: exactly one counts.
     racing = await asyncio.gather(
         *(
@@ -106,6 +111,8 @@ async def test_reinstated_amendment_and_forwarding_to_conference(
     await chamber.chair_does(forwarded, "admit", expect=403)
     admitted = await chamber.call("POST", f"/motions/{forwarded['id']}/admit", chamber.auth("CH2"))
     assert admitted["state"] == "admitted"  # an assembly's motion needs no seconders
+    remitted = await chamber.call("POST", f"/motions/{forwarded['id']}/remit", chamber.auth("CH2"))
+    assert remitted["state"] == "remitted"
 
     kinds = [
         e["type"]
@@ -115,4 +122,4 @@ async def test_reinstated_amendment_and_forwarding_to_conference(
     assert kinds.count("amendment.reinstated") == 1
     assert kinds.count("amendment.fallen") == 1
     assert "motion.forwarded" in kinds
-    assert kinds[-1] == "motion.admitted"
+    assert kinds[-2:] == ["motion.admitted", "motion.remitted"]
