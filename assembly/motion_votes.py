@@ -71,7 +71,7 @@ async def _open(
         secret=not orders_of(assembly).recorded_votes,
         majority=_majority(motion, assembly),
     )
-    contest = await create_contest(session, body, created_by=created_by)
+    contest = await create_contest(session, body, created_by=created_by, actor="chair")
     await open_contest(session, contest.id, actor="chair")
     return contest.id
 

@@ -136,8 +136,14 @@ async def _log(
     contest.log_indexes = [*contest.log_indexes, index]
 
 
-async def create_contest(session: AsyncSession, body: ContestCreate, *, created_by: str) -> Contest:
-    """Check and store a new draft contest, and log it. Caller commits."""
+async def create_contest(
+    session: AsyncSession,
+    body: ContestCreate,
+    *,
+    created_by: str,
+    actor: str = "returning_officer",
+) -> Contest:
+    """Check and store a new draft contest, and log it with the acting role. Caller commits."""
     definition = check_definition(body, now=_now())
     contest = Contest(
         id=uuid.uuid4(),
@@ -176,7 +182,7 @@ async def create_contest(session: AsyncSession, body: ContestCreate, *, created_
         session,
         contest,
         "created",
-        "returning_officer",
+        actor,
         {"manifest": contest.manifest_digest},
         {"kind": contest.kind, "scope": contest.scope, "secret": contest.secret},
     )
