@@ -9,6 +9,7 @@ import stat
 
 import httpx
 from litestar import Litestar
+from sqlalchemy import text
 
 from audit.canonical import canonical_json
 from audit.checkpoint import Checkpoint, open_checkpoint
@@ -19,7 +20,7 @@ from audit.note import parse_verifier_key
 from audit.proofs import check_consistency, check_inclusion
 from audit.store import append_entries, log_size, read_entries
 from audit.store_checkpoints import checkpoint_at
-from audit.stored import tree_hash
+from audit.stored import stored_hash_index, tree_hash
 from audit.tile import read_tile_data
 from audit.tiled import tile_covering
 from service.database import session_for
@@ -215,3 +216,22 @@ async def test_the_audit_endpoints_are_public_and_documented(
         assert operation["tags"] == ["audit"]
     inclusion = schema["paths"][f"{AUDIT}/proof/inclusion"]["get"]
     assert "400" in inclusion["responses"]
+
+
+async def test_a_tampered_log_is_not_signed_and_the_last_good_checkpoint_is_served(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    await _append(database_url, 4)
+    good, good_note = await _checkpoint(client)
+    async with session_for(database_url) as s:
+        # Tampered in the same transaction, so no signer ever sees the honest hashes.
+        await append_entries(
+            s, [canonical_json({"n": n, "type": "test.appended"}) for n in (5, 6, 7)]
+        )
+        await s.execute(
+            text("UPDATE audit_hash SET hash = :h WHERE idx = :i"),
+            {"h": b"\x07" * 32, "i": stored_hash_index(0, 6)},
+        )
+        await s.commit()
+    checkpoint, note = await _checkpoint(client)
+    assert (checkpoint.size, note) == (good.size, good_note) == (5, good_note)
