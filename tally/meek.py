@@ -186,7 +186,7 @@ def count_meek(
                 notes.append(f"stage {out.number}: {election.name(c)} doomed: {why}")
 
     stages[0] = exclude_doomed(stages[0])
-    last_was_exclusion = False
+    last_was_exclusion = bool(stages[0].excluded)
     while len(hopeful()) > seats - len(elected) > 0:
         last_surplus = valid
         iterations = 0
@@ -238,10 +238,10 @@ def count_meek(
             f"stage {number}: {iterations} iteration{'s' if iterations != 1 else ''}, "
             f"surplus {format_fixed(surplus, rule.decimals)}, ended: {why}"
         )
-        last_was_exclusion = not newly
         if not newly:
             stage = _exclude_lowest(stage, votes, surplus, paths, election, lot, guarded, elected)
         stages.append(exclude_doomed(stage))
+        last_was_exclusion = bool(stages[-1].excluded)
 
     if last_was_exclusion and hopeful():
         votes, excess, loss = paths.distribute()
