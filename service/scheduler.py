@@ -6,7 +6,8 @@ it asks the database for contests that are due (a draft whose ``opens_at`` has p
 contest whose ``closes_at`` has passed, by the database's clock), takes each with
 ``FOR NO KEY UPDATE SKIP LOCKED`` and runs :func:`voting.lifecycle.open_contest` or
 :func:`~voting.lifecycle.close_contest` (actor ``system``) in a transaction of its own, committed
-at once. Nothing that matters is held in memory: a process that was down catches up on its
+at once (and, for a secret box, vacuums it afterwards as the returning officer's close does).
+Nothing that matters is held in memory: a process that was down catches up on its
 first round, and of several processes only one takes a contest while the others skip it; the
 state check in ``voting.lifecycle`` refuses a second close if two ever raced.
 
@@ -130,6 +131,7 @@ class ContestClock:
 
     def __init__(self, engine: AsyncEngine) -> None:
         """Work through sessions on ``engine`` (two connections are plenty)."""
+        self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._held: dict[uuid.UUID, _HoldOff] = {}
         self._missed_reported: set[uuid.UUID] = set()
@@ -159,7 +161,7 @@ class ContestClock:
             if contest_id is None:
                 return None
             try:
-                await _STEPS[action](session, contest_id, actor=ACTOR)
+                contest = await _STEPS[action](session, contest_id, actor=ACTOR)
                 await session.commit()
             except Exception as exc:
                 await session.rollback()
@@ -167,7 +169,20 @@ class ContestClock:
                 return ClockStep(contest_id, action, done=False)
         self._held.pop(contest_id, None)
         _log.info("contest %s %s on time by the clock", contest_id, _PAST[action])
+        if action == "close" and contest.secret:
+            await self._vacuum(contest_id)
         return ClockStep(contest_id, action, done=True)
+
+    async def _vacuum(self, contest_id: uuid.UUID) -> None:
+        """After a secret box closes, reclaim the row versions that carried the casting
+        transactions (as the returning officer's close does; ``voting.lifecycle.vacuum_box``).
+        The close stands if this fails; autovacuum gets there later."""
+        try:
+            await lifecycle.vacuum_box(self._engine)
+        except Exception as exc:
+            _log.warning(
+                "contest %s closed, but vacuuming its box failed: %s", contest_id, _reason(exc)
+            )
 
     def _hold_off(self, contest_id: uuid.UUID, action: Action, exc: BaseException) -> None:
         previous = self._held.get(contest_id)

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 from litestar import Litestar
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from audit.store import read_entries
@@ -64,6 +64,14 @@ async def _wait_for_state(database_url: str, contest_id: str, state: str, within
         await asyncio.sleep(0.1)
 
 
+async def _last_vacuum(database_url: str) -> dt.datetime | None:
+    async with session_for(database_url) as s:
+        last: dt.datetime | None = await s.scalar(
+            text("SELECT last_vacuum FROM pg_stat_user_tables WHERE relname = 'contest_ballot'")
+        )
+    return last
+
+
 async def _log_of(database_url: str, contest_id: str) -> list[dict[str, Any]]:
     async with session_for(database_url) as s:
         entries = [json.loads(e) for _, e in await read_entries(s, 0, 10_000)]
@@ -91,6 +99,11 @@ async def test_contest_opens_and_closes_by_itself_on_time(
     assert 0 <= lag_open <= POLL_SECONDS + 1.0
     assert 0 <= lag_close <= POLL_SECONDS + 1.0
     assert closed.voters == 2
+    # The secret box was rewritten and its old row versions vacuumed, as an RO's close does.
+    deadline = time.monotonic() + 3
+    while await _last_vacuum(database_url) is None:
+        assert time.monotonic() < deadline, "the closed secret box was not vacuumed"
+        await asyncio.sleep(0.1)
     log = await _log_of(database_url, motion["id"])
     assert [(e["type"], e["actor"]) for e in log] == [
         ("contest.created", "returning_officer"),
