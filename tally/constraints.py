@@ -1,7 +1,13 @@
 """Representation constraints inside STV: "at least / at most k seats to candidates with A".
 
 The method is the guarded/doomed one of I. D. Hill, "STV with constraints", Voting matters 9
-(1998), as discussed by J. Otten, Voting matters 13 (2001). At every point of the count:
+(1998), pp. 2-4 (votingmatters.org.uk/ISSUE9/P1.HTM), as summarised by J. Otten, "STV with
+multiple constraints", Voting matters 13 (2001) (votingmatters.org.uk/ISSUE13/P3.HTM): doomed
+candidates "cannot be elected if a conformant result is to be obtained" and are eliminated
+immediately; guarded ones must be elected for a conformant result and await a quota. With
+several constraints Hill lists every way the constraints could still be met; Otten shows that
+list can grow past any computer. Here the same question is answered without the list (below).
+At every point of the count:
 
 - a hopeful candidate is *doomed* when electing them would leave no way to fill the remaining
   seats that meets every constraint; a doomed candidate is excluded at once (their votes move on
