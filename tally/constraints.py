@@ -65,8 +65,9 @@ class Guard:
     """Decides doomed and guarded candidates for one election and constraint set.
 
     Cost of each question: a search over the numbers of each *kind* of candidate (a kind is a
-    set of labels the constraints look at), at most ∏(candidates of a kind + 1) steps and far
-    fewer with pruning; with two genders and five regions, a few hundred steps.
+    set of labels the constraints look at), remembering dead ends, so at most
+    kinds × (seats + 1)^(constraints + 1) states, and far fewer with pruning; with two genders
+    and five regions, a few hundred steps.
     """
 
     def __init__(self, election: Election, constraints: Sequence[Constraint]) -> None:
@@ -113,6 +114,8 @@ class Guard:
             kind, available = groups[j]
             room[j] = [room[j + 1][i] + (available if has else 0) for i, has in enumerate(kind)]
 
+        failed: set[tuple[int, int, tuple[int, ...]]] = set()  # states known to lead nowhere
+
         def search(j: int, left: int, counts: list[int]) -> bool:
             if any(c > h for c, h in zip(counts, highs, strict=True)):
                 return False
@@ -120,11 +123,15 @@ class Guard:
                 return False
             if j == len(groups):
                 return left == 0
+            state = (j, left, tuple(counts))
+            if state in failed:
+                return False
             kind, available = groups[j]
             for take in range(min(available, left), -1, -1):
                 step = [c + (take if has else 0) for c, has in zip(counts, kind, strict=True)]
                 if search(j + 1, left - take, step):
                     return True
+            failed.add(state)
             return False
 
         if search(0, need, base):
@@ -179,13 +186,15 @@ def check_feasible(election: Election, constraints: Sequence[Constraint]) -> Gua
     meet every constraint at once. Cost: one search (see :class:`Guard`).
     """
     guard = Guard(election, constraints)
-    broken = guard.broken([], list(election.continuing))
-    if broken is not None:
-        raise CountError(
-            f"the constraints cannot all be met: {broken} (with {guard.target} seats among "
-            f"{len(election.continuing)} candidates); no count was made"
-        )
-    return guard
+    everyone = list(election.continuing)
+    if guard.broken([], everyone) is None:
+        return guard
+    alone = [k for k in guard.constraints if Guard(election, [k]).broken([], everyone)]
+    what = str(alone[0]) if alone else " and ".join(str(k) for k in guard.constraints) + " together"
+    raise CountError(
+        f"the constraints cannot all be met: {what} (with {guard.target} seats among "
+        f"{len(everyone)} candidates); no count was made"
+    )
 
 
 def count_with_constraints(
