@@ -189,7 +189,8 @@ async def append_entries(session: AsyncSession, entries: Sequence[bytes]) -> int
     The caller commits (or rolls back, which leaves no trace: no entry, no hash, the head
     unchanged). Cost: one row-lock update, one read of ``popcount(size)`` edge hashes, then
     the entries and about ``2 × len(entries)`` stored hashes written in one statement each,
-    through ``COPY`` from :data:`COPY_THRESHOLD` entries up (about 60,000 entries a second).
+    through ``COPY`` from :data:`COPY_THRESHOLD` entries up (about 100,000 entries a second
+    in batches of 10,000; ``bench/audit_store_speed.py``).
     """
     if not entries:
         raise ValueError("nothing to append")

@@ -115,7 +115,8 @@ class Checkpointer:
         """Tick every :data:`POLL_SECONDS` until ``stop`` is set; never raises.
 
         A log that fails its integrity check is reported once per distinct problem (it is
-        for a person to investigate); a database that cannot be reached is retried.
+        for a person to investigate); a database that cannot be reached is retried, and
+        reported once per distinct error.
         """
         while not stop.is_set():
             try:
@@ -126,7 +127,9 @@ class Checkpointer:
                     _log.error("not signing the audit log: %s", exc)
                     self._reported = str(exc)
             except Exception as exc:  # the database may be restarting: try again next round
-                _log.warning("audit log checkpoint not signed this round: %r", exc)
+                if repr(exc) != self._reported:
+                    _log.warning("audit log checkpoint not signed (retrying each second): %r", exc)
+                    self._reported = repr(exc)
             with suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=POLL_SECONDS)
 
