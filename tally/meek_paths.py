@@ -7,26 +7,27 @@ withdrawn candidates (keep factor 0) are skipped. So what a ballot gives depends
 none: the rest is excess). :class:`BallotPaths` keeps, for every path, the number of ballots on
 it; an iteration of the count walks the paths, not the ballots.
 
-The ballots themselves sit in one sorted array of distinct rankings, so the ballots sharing a
+The ballots themselves sit in the shared prefix index (:mod:`tally.prefix`: the distinct strict
+rankings as sorted strings, which the BLT reader builds while reading), so the ballots sharing a
 prefix are a contiguous range — a node of a prefix tree that is never built. Ranges waiting on
 a hopeful candidate are kept per candidate; when that candidate is elected or excluded only
 those ranges move, and a range splits into its next candidates by binary search
 (``bisect`` on the next preference), not by touching each ballot. Ballots with equal rankings
 (``a=b``) are few in practice and are distributed one distinct ranking at a time.
 
-Cost: building is one sort of the distinct rankings; moving a range costs O(k log r) for its k
+Cost: building is one sort of the distinct rankings, or nothing when the reader built the index
+(and the ballots have no equal rankings); moving a range costs O(k log r) for its k
 next candidates among r rankings; :meth:`BallotPaths.distribute` costs one step per path and
 elected candidate on it, plus one per group of each equal-ranking ballot.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from itertools import accumulate, chain
+from bisect import bisect_left
 from math import comb
-from operator import itemgetter
 
-from tally.ballots import Election, Ranking
+from tally.ballots import Election, PrefixIndex, Ranking
+from tally.prefix import index_from_keys
 
 __all__ = ["DEFEATED", "ELECTED", "HOPEFUL", "WITHDRAWN", "BallotPaths"]
 
@@ -34,7 +35,7 @@ HOPEFUL, ELECTED, DEFEATED, WITHDRAWN = 0, 1, 2, 3
 
 _END = -1  # the stop of a path whose ballots run out: its remainder is excess
 
-# A range of the sorted rankings: (low, high, depth, elected passed); all share depth preferences.
+# A range of the sorted keys: (low, high, depth, elected passed); all share depth preferences.
 _Range = tuple[int, int, int, tuple[int, ...]]
 
 
@@ -61,43 +62,16 @@ class BallotPaths:
         self.fixed_shares: dict[tuple[int, ...], tuple[list[int], int]] = {}
         self.status = [WITHDRAWN if c in election.withdrawn else HOPEFUL for c in range(n)]
         self.keep = [0 if c in election.withdrawn else scale for c in range(n)]
-        strict: dict[tuple[int, ...], int] = {}
-        equal: dict[Ranking, int] = {}
-        valid = 0
-        withdrawn = election.withdrawn
-        for ranking, weight in election.ballots:
-            if not ranking or weight <= 0:
-                continue
-            valid += weight
-            flat = tuple(chain.from_iterable(ranking))
-            if len(flat) != len(ranking):
-                if withdrawn:
-                    ranking = tuple(
-                        g for g in (tuple(c for c in g if c not in withdrawn) for g in ranking) if g
-                    )
-                    if all(len(g) == 1 for g in ranking):
-                        flat = tuple(chain.from_iterable(ranking))
-                        strict[flat] = strict.get(flat, 0) + weight
-                        continue
-                equal[ranking] = equal.get(ranking, 0) + weight
-                continue
-            if withdrawn and not withdrawn.isdisjoint(flat):
-                flat = tuple(c for c in flat if c not in withdrawn)
-            strict[flat] = strict.get(flat, 0) + weight
-        self.valid = valid
-        keys = list(strict)
-        weights = list(strict.values())
-        del strict
-        order = sorted(range(len(keys)), key=keys.__getitem__)
-        self.rankings = [keys[i] for i in order]
-        self.cumulative = [0, *accumulate([weights[i] for i in order])]
-        del keys, weights, order
+        index, equal = _split_ballots(election)
+        self.keys = index.keys
+        self.cumulative = index.cumulative
+        self.valid = index.total + sum(equal.values())
         self.equal = list(equal.items())
         self.equal_paths: dict[Ranking, int] = {}
         # paths[elected passed][stop] = number of ballots; waiting[c] = ranges stopped at c
         self.paths: dict[tuple[int, ...], dict[int, int]] = {}
         self.waiting: list[list[_Range]] = [[] for _ in range(n)]
-        self._route([(0, len(self.rankings), 0, ())])
+        self._route([(index.start, len(self.keys), 0, ())])
         self._shorten_equal()
 
     def _shorten_equal(self) -> None:
@@ -133,9 +107,9 @@ class BallotPaths:
         """Send each range on to its next hopeful candidate (or to the end of its ballots).
 
         A range of one ranking is walked preference by preference; a larger one is split into
-        its next candidates by binary search.
+        its next candidates by binary search, as :mod:`tally.prefix` describes.
         """
-        rankings = self.rankings
+        keys = self.keys
         cumulative = self.cumulative
         status = self.status
         waiting = self.waiting
@@ -143,11 +117,11 @@ class BallotPaths:
         while todo:
             low, high, depth, passed = todo.pop()
             if high - low == 1:
-                ranking = rankings[low]
+                key = keys[low]
                 weight = cumulative[high] - cumulative[low]
                 stop = _END
-                for depth in range(depth, len(ranking)):  # noqa: B020 - walking on
-                    c = ranking[depth]
+                for depth in range(depth, len(key)):  # noqa: B020 - walking on
+                    c = ord(key[depth]) - 1
                     s = status[c]
                     if s == HOPEFUL:
                         waiting[c].append((low, high, depth + 1, passed))
@@ -161,16 +135,18 @@ class BallotPaths:
                 else:
                     stops[stop] = stops.get(stop, 0) + weight
                 continue
-            if low < high and len(rankings[low]) == depth:
+            if low < high and len(keys[low]) == depth:  # ballots that end here
                 self._add(passed, _END, cumulative[low + 1] - cumulative[low])
                 low += 1
-            if low >= high:
-                continue
-            key = itemgetter(depth)
             i = low
             while i < high:
-                c = rankings[i][depth]
-                j = bisect_right(rankings, c, i, high, key=key) if high - i > 1 else high
+                key = keys[i]
+                mark = key[depth]
+                if i + 1 == high or keys[i + 1][depth] != mark:
+                    j = i + 1
+                else:
+                    j = bisect_left(keys, key[:depth] + chr(ord(mark) + 1), i + 2, high)
+                c = ord(mark) - 1
                 s = status[c]
                 if s == HOPEFUL:
                     waiting[c].append((i, j, depth + 1, passed))
@@ -364,3 +340,32 @@ class BallotPaths:
         for a in unused:
             rest = rest * a // scale
         return weights, rest
+
+
+def _split_ballots(election: Election) -> tuple[PrefixIndex, dict[Ranking, int]]:
+    """The prefix index of the strict ballots, and the equal-ranking ballots with their weights.
+
+    Withdrawn candidates stay in the index (the count skips them) but are taken out of equal
+    groups. The reader's index is used when it covers these ballots. Cost: nothing then;
+    otherwise one string per ballot and a sort of the distinct strings.
+    """
+    given = election.prefix_index
+    if given is not None and given.ballots is election.ballots:
+        return given, {}
+    withdrawn = election.withdrawn
+    strict: dict[str, int] = {}
+    equal: dict[Ranking, int] = {}
+    for ranking, weight in election.ballots:
+        if weight <= 0:
+            continue
+        if any(len(group) != 1 for group in ranking):
+            ranking = tuple(
+                g for g in (tuple(c for c in g if c not in withdrawn) for g in ranking) if g
+            )
+            if not ranking or any(len(group) != 1 for group in ranking):
+                # valid, if only for withdrawn candidates: then non-transferable from the start
+                equal[ranking] = equal.get(ranking, 0) + weight
+                continue
+        key = "".join([chr(c + 1) for (c,) in ranking])
+        strict[key] = strict.get(key, 0) + weight
+    return index_from_keys(strict, election.ballots), equal
