@@ -1,0 +1,355 @@
+"""Casting under load, over HTTP on loopback, against the real service; then close, count, publish.
+
+Starts the service (``plenary serve`` in a subprocess, or ``--workers N`` uvicorn processes) on
+a database of its own (DATABASE_URL's server, else the embedded PostgreSQL under
+``.plenary/bench-pgdata``), imports a generated roll (``bench/import_roll.py``'s generator) big
+enough for a 100,000-member electorate, opens an election (20 candidates, 5 seats, Scottish
+STV) and has members cast ranked ballots over HTTP. Prints, against the targets of issue 5 on
+this 2-core machine with the load generator on it too:
+
+- freezing the electorate when the contest opens: < 5 s;
+- acknowledged votes per second, sustained, with as many requests in flight as it takes:
+  >= 1,000/s;
+- latency p50/p95/p99 at a paced 500 votes/s (open loop: each vote is sent at its scheduled
+  time whether or not earlier ones have been answered, and timed from then): p99 < 100 ms;
+- errors (anything but 201): none;
+- close -> count -> publish of 100,000 ranked ballots: < 10 s in total.
+
+The remaining members cast at full speed so that the count is over 100,000 ballots. Tokens
+are signed before the clock starts (the organisation's sign-on does that in production).
+
+    .venv/bin/python bench/cast_load.py [--electorate 100000] [--workers 1] [--seconds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import uvloop
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import text  # noqa: E402
+
+from assembly.roll import parse_roll  # noqa: E402
+from assembly.roll_import import import_roll  # noqa: E402
+from bench.import_roll import generate  # noqa: E402
+from bench.load_client import Casts, Loopback, Meter, flat_out, paced, percentile  # noqa: E402
+from service.auth import issue_token  # noqa: E402
+from service.database import (  # noqa: E402
+    create_database,
+    drop_database,
+    session_for,
+    sqlalchemy_url,
+    start_embedded,
+    with_database,
+)
+from service.events import log_roll_import  # noqa: E402
+from service.keys import SigningKey, ensure_private_key, load_private_key  # noqa: E402
+from service.migrate import upgrade  # noqa: E402
+from service.settings import Settings  # noqa: E402
+
+FREEZE_TARGET_S = 5.0
+THROUGHPUT_TARGET = 1_000.0
+PACED_RATE = 500.0
+P99_TARGET_MS = 100.0
+CLOSE_COUNT_PUBLISH_TARGET_S = 10.0
+CANDIDATES = 20
+SEATS = 5
+ACTIVE_SHARE = 0.9  # the generator makes about 9 in 10 members active
+DATABASE = "plenary_bench_cast"
+STEPS = ("close", "count", "publish")
+
+
+def rankings(count: int, seed: int) -> Iterator[list[int]]:
+    """Plackett-Luce rankings of 1-20 candidate positions: popular candidates first more often."""
+    rng = random.Random(seed)
+    weights = [1.0 / (c + 1) for c in range(CANDIDATES)]
+    for _ in range(count):
+        remaining = list(range(CANDIDATES))
+        w = list(weights)
+        ranking: list[int] = []
+        for _ in range(rng.choice((1, 2, 3, 3, 4, 5, 5, 6, 8, 20))):
+            pick = rng.choices(range(len(remaining)), weights=w)[0]
+            ranking.append(remaining.pop(pick))
+            w.pop(pick)
+        yield ranking
+
+
+def tell(line: str) -> None:
+    print(line, flush=True)
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "MISSED"
+
+
+@contextmanager
+def _service(
+    env: dict[str, str], port: int, workers: int, log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """The service on 127.0.0.1:``port``: ``plenary serve``, or uvicorn with ``workers``."""
+    if workers == 1:
+        command = ["-m", "service.cli", "serve", "--no-migrate", "--port", str(port)]
+    else:
+        command = [
+            "-m",
+            "uvicorn",
+            "--factory",
+            "service.app:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, *command], env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def _until_ready(client: httpx.AsyncClient, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("the service exited while starting; see .plenary/bench-cast/serve.log")
+        try:
+            if (await client.get("/health")).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.2)
+    raise SystemExit("the service did not start within 60 s")
+
+
+def bench_database() -> tuple[str, int | None]:
+    """The admin URL of the benchmark's PostgreSQL server and, when embedded, its pid."""
+    configured = os.environ.get("DATABASE_URL")
+    if configured:
+        return sqlalchemy_url(configured), None
+    pgdata = ROOT / ".plenary" / "bench-pgdata"
+    admin = start_embedded(pgdata)
+    return admin, int((pgdata / "postmaster.pid").read_text().split()[0])
+
+
+async def prepare_database(admin: str, name: str, roll_size: int) -> str:
+    """A fresh database ``name`` at the newest migration with a generated roll imported."""
+    await drop_database(admin, name)
+    await create_database(admin, name)
+    url = with_database(admin, name)
+    await upgrade(url)
+    started = time.perf_counter()
+    rows = parse_roll(generate(roll_size))
+    async with session_for(url) as session:
+        imported = await import_roll(session, rows, source="bench")
+        await log_roll_import(session, imported, actor_role="admin")
+        await session.commit()
+    tell(f"roll: {roll_size:,} members imported in {time.perf_counter() - started:.1f} s")
+    return url
+
+
+async def _step(client: httpx.AsyncClient, path: str, ro: dict[str, str]) -> float:
+    started = time.perf_counter()
+    r = await client.post(path, headers=ro, timeout=300)
+    if r.status_code != 200:
+        raise SystemExit(f"{path}: {r.status_code} {r.text}")
+    return time.perf_counter() - started
+
+
+async def main(args: argparse.Namespace) -> None:
+    electorate = args.electorate
+    admin, postgres_pid = bench_database()
+    url = await prepare_database(admin, DATABASE, math.ceil(electorate / ACTIVE_SHARE * 1.01))
+    data_dir = ROOT / ".plenary" / "bench-cast"
+    settings = Settings(data_dir=data_dir, database_url=url)
+    key = load_private_key(ensure_private_key(settings)[0])
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "PLENARY_DATA_DIR": str(data_dir),
+        "PLENARY_LOG_LEVEL": "WARNING",
+        "PLENARY_PORT": str(args.port),
+        "PLENARY_DB_POOL_SIZE": str(args.pool or args.in_flight + 4),
+    }
+    ro = {
+        "Authorization": "Bearer "
+        + issue_token(key, settings, subject="RO1", roles=["returning_officer"], ttl_seconds=7200)
+    }
+    try:
+        with _service(env, args.port, args.workers, data_dir / "serve.log") as process:
+            base = f"http://127.0.0.1:{args.port}"
+            async with httpx.AsyncClient(base_url=base, timeout=300) as client:
+                await _until_ready(client, process)
+                meter = Meter(process.pid, postgres_pid)
+                await _run(client, ro, key, settings, electorate, args, meter)
+    finally:
+        if not args.keep:
+            await drop_database(admin, DATABASE)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    tell(f"peak memory of the load generator: {peak:.0f} MiB")
+
+
+async def _votes(
+    settings: Settings, key: SigningKey, candidate_ids: list[str], voting: int
+) -> list[tuple[str, bytes]]:
+    """A signed token and a ranked ballot for each of ``voting`` members of the electorate,
+    in a shuffled (but repeatable) order."""
+    assert settings.database_url is not None
+    async with session_for(settings.database_url) as session:
+        numbers = list(
+            (
+                await session.scalars(
+                    text(
+                        "SELECT m.membership_number FROM contest_elector e "
+                        "JOIN member m ON m.id = e.member_id ORDER BY m.membership_number"
+                    )
+                )
+            ).all()
+        )
+    random.Random(7).shuffle(numbers)
+    votes = []
+    for member, ranking in zip(numbers[:voting], rankings(voting, seed=5), strict=True):
+        token = issue_token(key, settings, subject=member, ttl_seconds=7200)
+        body = ('{"ranking":["' + '","'.join(candidate_ids[c] for c in ranking) + '"]}').encode()
+        votes.append((token, body))
+    return votes
+
+
+def _latencies(casts: Casts) -> str:
+    p50, p95, p99 = (percentile(casts.latencies, s) * 1e3 for s in (0.5, 0.95, 0.99))
+    return f"latency p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms"
+
+
+async def _run(
+    client: httpx.AsyncClient,
+    ro: dict[str, str],
+    key: SigningKey,
+    settings: Settings,
+    electorate: int,
+    args: argparse.Namespace,
+    meter: Meter,
+) -> None:
+    r = await client.post(
+        "/api/v1/contests",
+        headers=ro,
+        json={
+            "title": "Executive committee (benchmark)",
+            "kind": "election",
+            "seats": SEATS,
+            "candidates": [{"name": f"Candidate {c + 1:02d}"} for c in range(CANDIDATES)],
+        },
+    )
+    if r.status_code != 201:
+        raise SystemExit(f"could not define the contest: {r.status_code} {r.text}")
+    contest = r.json()
+    prefix = f"/api/v1/contests/{contest['id']}"
+
+    freeze = await _step(client, prefix + "/open", ro)
+    size = (await client.get(prefix, headers=ro)).json()["electorate_size"]
+    tell(
+        f"open (freezes the electorate of {size:,}): {freeze:.2f} s; "
+        f"target < {FREEZE_TARGET_S:.0f} s: {verdict(freeze < FREEZE_TARGET_S)}"
+    )
+    if size < electorate:
+        raise SystemExit(f"the electorate is {size:,}, fewer than {electorate:,}")
+
+    started = time.perf_counter()
+    candidate_ids = [c["id"] for c in contest["candidates"]]
+    votes = await _votes(settings, key, candidate_ids, min(args.votes or electorate, electorate))
+    took = time.perf_counter() - started
+    tell(f"{len(votes):,} tokens signed and ballots drawn in {took:.1f} s (before any clock)")
+
+    loopback = Loopback(args.port, args.in_flight)
+    cast = prefix + "/ballots"
+    n_flat = min(len(votes), int(args.seconds * THROUGHPUT_TARGET))
+    n_paced = min(len(votes) - n_flat, int(args.seconds * PACED_RATE))
+    before = meter.read()
+    flat = await flat_out(loopback, cast, votes[:n_flat], args.in_flight, expect=201)
+    rate = flat.acknowledged / flat.seconds
+    tell(
+        f"flat out ({args.in_flight} in flight, {args.workers} service process(es)): "
+        f"{flat.acknowledged:,} acknowledged in {flat.seconds:.1f} s = {rate:,.0f} votes/s; "
+        f"{_latencies(flat)}; errors: {flat.error_text()}; "
+        f"target >= {THROUGHPUT_TARGET:,.0f}/s: {verdict(rate >= THROUGHPUT_TARGET)}"
+    )
+    tell(f"  {meter.per_request(before, flat.acknowledged)}")
+
+    before = meter.read()
+    steady = await paced(loopback, cast, votes[n_flat : n_flat + n_paced], PACED_RATE, expect=201)
+    tell(
+        f"paced at {PACED_RATE:.0f}/s for {steady.seconds:.1f} s: {steady.acknowledged:,} "
+        f"acknowledged; {_latencies(steady)}; errors: {steady.error_text()}; "
+        f"target p99 < {P99_TARGET_MS:.0f} ms: "
+        f"{verdict(percentile(steady.latencies, 0.99) * 1e3 < P99_TARGET_MS)}"
+    )
+    tell(f"  {meter.per_request(before, steady.acknowledged)}")
+
+    rest = await flat_out(loopback, cast, votes[n_flat + n_paced :], args.in_flight, expect=201)
+    await loopback.close()
+    if rest.acknowledged or rest.errors:
+        tell(
+            f"the other members, flat out: {rest.acknowledged:,} in {rest.seconds:.1f} s = "
+            f"{rest.acknowledged / max(rest.seconds, 1e-9):,.0f} votes/s; "
+            f"errors: {rest.error_text()}"
+        )
+    acknowledged = sum(c.acknowledged for c in (flat, steady, rest))
+    failed = sum(c.failed for c in (flat, steady, rest))
+    tell(
+        f"all casting: {acknowledged:,} acknowledged, {failed:,} errors; "
+        f"target no errors: {verdict(failed == 0)}"
+    )
+
+    timings = {verb: await _step(client, f"{prefix}/{verb}", ro) for verb in STEPS}
+    total = sum(timings.values())
+    result = (await client.get(prefix + "/result", headers=ro)).json()
+    elected = ", ".join(c["name"].removeprefix("Candidate ") for c in result["elected"])
+    tell(
+        ", ".join(f"{verb} {timings[verb]:.2f} s" for verb in STEPS)
+        + f" = {total:.2f} s for {acknowledged:,} ranked ballots over HTTP (elected: {elected}); "
+        f"target < {CLOSE_COUNT_PUBLISH_TARGET_S:.0f} s: "
+        f"{verdict(total < CLOSE_COUNT_PUBLISH_TARGET_S)}"
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--electorate", type=int, default=100_000, help="members who may vote")
+    parser.add_argument("--votes", type=int, default=0, help="members who vote (default all)")
+    parser.add_argument("--workers", type=int, default=1, help="service processes (uvicorn)")
+    parser.add_argument("--in-flight", type=int, default=32, help="requests in flight, flat out")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of each load phase")
+    parser.add_argument(
+        "--pool", type=int, default=0, help="database connections per process (in flight + 4)"
+    )
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    uvloop.run(main(parser.parse_args()))
