@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from random import Random
 
 import pytest
 from hypothesis import given, settings
@@ -140,3 +141,25 @@ def test_a_candidate_with_a_quota_of_first_preferences_is_elected(election: Elec
     for c, v in enumerate(first.votes):
         if v >= first.quota:
             assert c in t.elected
+
+
+@settings(max_examples=40, deadline=None)
+@given(elections(max_candidates=6, max_seats=3, equal_rankings=True), st.randoms())
+def test_the_order_of_the_ballots_changes_nothing(election: Election, random: Random) -> None:
+    shuffled = list(election.ballots)
+    random.shuffle(shuffled)
+    again = Election(
+        election.candidates, election.seats, tuple(shuffled), withdrawn=election.withdrawn
+    )
+    first = RULE.count(election, seed="s")
+    assert RULE.count(again, seed="s").stages == first.stages
+
+
+@settings(max_examples=40, deadline=None)
+@given(elections(max_candidates=6, max_seats=3, withdrawn=False))
+def test_a_ballot_file_read_back_counts_the_same_as_the_election(election: Election) -> None:
+    # The reader builds the shared prefix index; the count then uses it instead of its own.
+    from tally.blt import parse_blt, write_blt
+
+    read = parse_blt(write_blt(election), "e.blt")
+    assert RULE.count(read, seed="s").stages == RULE.count(election, seed="s").stages
