@@ -38,6 +38,7 @@ from service.keys import load_verification_keys
 from service.routes import contests, identity, members, system
 from service.routes.assemblies import AssemblyController
 from service.routes.audit import AuditLogController
+from service.routes.elections import ElectionController, NominationController
 from service.routes.motions import MotionController
 from service.scheduler import contest_clock_lifespan
 from service.settings import Settings
@@ -113,6 +114,8 @@ def api_handlers() -> list[ControllerRouterHandler]:
         AuditLogController,
         AssemblyController,
         MotionController,
+        ElectionController,
+        NominationController,
     ]
 
 

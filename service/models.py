@@ -5,15 +5,26 @@ from __future__ import annotations
 from advanced_alchemy.base import orm_registry
 from sqlalchemy import MetaData
 
+import assembly.election_models
 import assembly.models
 import assembly.organisation
+import assembly.recall_models
+import assembly.sortition_models
 import audit.store
 import service.grants
 import voting.models
 
 __all__ = ["metadata"]
 
-_MODULES = (assembly.organisation, assembly.models, service.grants, voting.models)
+_MODULES = (
+    assembly.organisation,
+    assembly.models,
+    assembly.election_models,
+    assembly.recall_models,
+    assembly.sortition_models,
+    service.grants,
+    voting.models,
+)
 
 # The ORM models share advanced-alchemy's registry; the audit store keeps its own plain tables
 # so that ``audit`` needs nothing beyond SQLAlchemy.

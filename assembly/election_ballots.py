@@ -1,0 +1,246 @@
+"""Opening an election's ballots and declaring its results.
+
+When nominations have closed the returning officer opens the ballots. For each post:
+
+- no accepted candidate: the post is left vacant (logged);
+- no more candidates than seats: they are declared elected without a ballot (logged);
+- otherwise the post becomes a ranked contest of its accepted candidates, in an order shuffled
+  from a seed that is logged before it is used: ``sha256`` of the canonical JSON
+  ``{"election": id, "post": id, "nominations": [accepted nomination ids, sorted]}``, whose 32
+  bytes seed ``tally.lot.Lot``; its Fisher–Yates ``shuffle`` of the sorted ids is the ballot
+  order, shown the same to everyone (not alphabetical, to avoid donkey votes). Anyone can
+  recompute the order from the published nominations. The election's representation rules
+  become the contest's constraints (``assembly.representation``), enforced in the count.
+
+Declaring reads each published contest's result (with its stage-by-stage transcript), records
+who was elected and gives each an office for the post's scope (or, in a by-election, the vacant
+office). Follows issue 7, "Elections".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assembly.election_models import Election, ElectionPost, Nomination
+from assembly.elections import ElectionStateError, log_election, now, posts_of, touch_election
+from assembly.nominations import candidate_facts
+from assembly.offices import fill_office, open_office
+from assembly.representation import constraints_for_post, rule_attributes
+from audit.canonical import canonical_json
+from audit.events import digest_of
+from schemas.contests import CandidateIn, ConstraintIn, ContestCreate
+from tally.lot import Lot
+from voting.lifecycle import create_contest, load_contest, open_contest
+
+__all__ = ["ballot_order", "ballot_order_seed", "declare_election", "open_ballots"]
+
+
+def ballot_order_seed(election_id: str, post_id: str, nominations: list[str]) -> str:
+    """``sha256:<hex>`` of the canonical JSON of the post and its accepted nominations."""
+    document = {"election": election_id, "post": post_id, "nominations": sorted(nominations)}
+    return digest_of(canonical_json(document))
+
+
+def ballot_order(seed: str, nominations: list[str]) -> list[str]:
+    """The nominations in ballot-paper order: ``Lot(seed bytes).shuffle(sorted ids)``.
+    Cost: one SHA-256 per candidate."""
+    return Lot(bytes.fromhex(seed.removeprefix("sha256:"))).shuffle(sorted(nominations))
+
+
+async def _standing(session: AsyncSession, post: ElectionPost) -> list[Nomination]:
+    rows = await session.scalars(
+        select(Nomination)
+        .where(Nomination.post_id == post.id, Nomination.state == "accepted")
+        .order_by(Nomination.id)
+    )
+    return list(rows.all())
+
+
+async def _ballot(
+    session: AsyncSession,
+    election: Election,
+    post: ElectionPost,
+    standing: list[Nomination],
+    created_by: str,
+) -> None:
+    ids = [str(n.id) for n in standing]
+    seed = ballot_order_seed(str(election.id), str(post.id), ids)
+    post.ballot_order_seed = seed
+    await log_election(
+        session,
+        election,
+        "election.ballot_order_seeded",
+        actor="returning_officer",
+        subjects={"post": str(post.id)},
+        digests={"seed": seed},
+        facts={"candidates": len(ids)},
+    )
+    order = ballot_order(seed, ids)
+    post.ballot_order = order
+    by_id = {str(n.id): n for n in standing}
+    facts = await candidate_facts(session, member_ids=[n.candidate_member_id for n in standing])
+    people = [facts[by_id[i].candidate_member_id] for i in order]
+    labels = [p.labelled() for p in people]
+    wanted = rule_attributes(election.constraints, post.number)
+    constraints = constraints_for_post(election.constraints, post.number, post.seats, labels)
+    post.constraints = constraints
+    names = [p.name for p in people]
+    candidates = [
+        CandidateIn(
+            name=p.name if names.count(p.name) == 1 else f"{p.name} ({p.membership_number})",
+            attributes={a: label[a] for a in wanted if a in label},
+        )
+        for p, label in zip(people, labels, strict=True)
+    ]
+    body = ContestCreate(
+        title=f"{election.title}: {post.title}"[:300],
+        kind="election",
+        scope=post.scope,
+        secret=election.secret,
+        candidates=candidates,
+        seats=post.seats,
+        method=post.method,  # type: ignore[arg-type]
+        constraints=[
+            ConstraintIn(
+                attribute=c["attribute"],
+                value=c["value"],
+                at_least=c["at_least"],
+                at_most=c["at_most"],
+            )
+            for c in constraints
+        ],
+        closes_at=election.ballots_close_at,
+    )
+    contest = await create_contest(session, body, created_by=created_by)
+    await open_contest(session, contest.id, actor="returning_officer")
+    post.contest_id = contest.id
+    post.state = "balloting"
+    await log_election(
+        session,
+        election,
+        "election.post_balloting",
+        actor="returning_officer",
+        subjects={"post": str(post.id), "contest": str(contest.id)},
+        facts={"candidates": len(ids), "seats": post.seats, "constraints": len(constraints)},
+    )
+
+
+async def open_ballots(
+    session: AsyncSession,
+    election_id: uuid.UUID,
+    *,
+    created_by: str,
+    at: dt.datetime | None = None,
+) -> Election:
+    """The returning officer opens the ballots once nominations have closed: each post is
+    balloted, declared uncontested or left vacant (see the module docstring). Caller commits.
+    Cost: per contested post, one contest created and opened (its electorate frozen)."""
+    moment = at or now()
+    election = await touch_election(session, election_id, at=moment, lock=True)
+    if election.state != "nominations_closed":
+        raise ElectionStateError(
+            f"the election is {election.state}; ballots open once nominations have closed"
+        )
+    counts = {"balloting": 0, "uncontested": 0, "vacant": 0}
+    for post in await posts_of(session, election.id):
+        standing = await _standing(session, post)
+        if not standing:
+            post.state = "vacant"
+            await log_election(
+                session,
+                election,
+                "election.post_vacant",
+                actor="returning_officer",
+                subjects={"post": str(post.id)},
+                facts={"candidates": 0, "seats": post.seats},
+            )
+        elif len(standing) <= post.seats:
+            post.state = "uncontested"
+            post.elected = [str(n.id) for n in standing]
+            await log_election(
+                session,
+                election,
+                "election.post_uncontested",
+                actor="returning_officer",
+                subjects={"post": str(post.id)},
+                facts={"candidates": len(standing), "seats": post.seats, "elected": len(standing)},
+            )
+        else:
+            await _ballot(session, election, post, standing, created_by)
+        counts[post.state] += 1
+    election.state = "ballots_open"
+    await log_election(
+        session, election, "election.ballots_opened", actor="returning_officer", facts=counts
+    )
+    return election
+
+
+async def declare_election(
+    session: AsyncSession, election_id: uuid.UUID, *, created_by: str, at: dt.datetime | None = None
+) -> Election:
+    """Declare every post once each contest's result is published: record who was elected and
+    give each an office (or fill the by-election's vacant office). Caller commits.
+    Cost: one read per contest, one insert and log append per seat filled."""
+    moment = at or now()
+    election = await touch_election(session, election_id, at=moment, lock=True)
+    if election.state != "ballots_open":
+        raise ElectionStateError(
+            f"the election is {election.state}; it is declared once its ballots are counted"
+        )
+    posts = await posts_of(session, election.id)
+    for post in posts:
+        if post.state == "balloting":
+            assert post.contest_id is not None
+            contest = await load_contest(session, post.contest_id)
+            if contest.state != "published" or contest.result is None:
+                raise ElectionStateError(
+                    f"post {post.number}'s contest is {contest.state}; publish its result first"
+                )
+            order = post.ballot_order or []
+            post.elected = [order[i] for i in contest.result["elected"]]
+    for post in posts:
+        if post.state not in ("balloting", "uncontested"):
+            continue
+        elected = post.elected or []
+        nominations = {
+            str(n.id): n
+            for n in (
+                await session.scalars(
+                    select(Nomination).where(Nomination.id.in_([uuid.UUID(e) for e in elected]))
+                )
+            ).all()
+        }
+        for seat, nomination_id in enumerate(elected, start=1):
+            member_id = nominations[nomination_id].candidate_member_id
+            if post.office_id is not None:
+                await fill_office(session, post.office_id, member_id, election_id=election.id)
+                continue
+            title = post.title if post.seats == 1 else f"{post.title}, seat {seat}"
+            await open_office(
+                session,
+                title=title,
+                kind=post.office_kind,
+                scope=post.scope,
+                holder_member_id=member_id,
+                recall_rules=election.recall_rules,
+                created_by=created_by,
+                actor="returning_officer",
+                subjects={"election": str(election.id), "post": str(post.id)},
+            )
+        uncontested = post.state == "uncontested"
+        post.state = "declared"
+        await log_election(
+            session,
+            election,
+            "election.post_declared",
+            actor="returning_officer",
+            subjects={"post": str(post.id)},
+            facts={"elected": len(elected), "seats": post.seats, "uncontested": uncontested},
+        )
+    election.state = "declared"
+    await log_election(session, election, "election.declared", actor="returning_officer")
+    return election

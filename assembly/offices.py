@@ -1,0 +1,169 @@
+"""Offices and their holders: recorded by an administrator or filled by an election, made
+vacant by a recall that passes, and offered again in a by-election when the rules say so.
+
+An office's scope is its constituency: the members who elected the holder and who may petition
+to recall them. Every change is logged with the office's id (never the holder: who holds an
+office is public on the office itself, not in the log). Follows issue 7, "Recall petitions".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assembly.election_models import Election
+from assembly.elections import create_election, now
+from assembly.organisation import Member
+from assembly.recall_models import Office
+from assembly.recall_rules import RecallRules
+from audit.store import append_event
+from schemas.elections import ElectionCreate, PostIn
+from schemas.petitions import OfficeCreate
+from schemas.problems import DomainError
+from voting.scope import Scope
+
+__all__ = [
+    "OfficeNotFound",
+    "create_office",
+    "fill_office",
+    "load_office",
+    "open_office",
+    "vacate_office",
+]
+
+
+class OfficeNotFound(DomainError):
+    status = 404
+    title = "No such office"
+
+
+async def load_office(session: AsyncSession, office_id: uuid.UUID, *, lock: bool = False) -> Office:
+    """The office, optionally locked; ``OfficeNotFound`` if there is none."""
+    query = select(Office).where(Office.id == office_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    office = await session.scalar(query)
+    if office is None:
+        raise OfficeNotFound(f"there is no office {office_id}")
+    return office
+
+
+async def open_office(
+    session: AsyncSession,
+    *,
+    title: str,
+    kind: str,
+    scope: str,
+    holder_member_id: int,
+    recall_rules: dict[str, object],
+    created_by: str,
+    actor: str,
+    subjects: dict[str, str] | None = None,
+) -> Office:
+    """Store a held office and log it. Caller commits. Cost: one insert, one log append."""
+    office = Office(
+        id=uuid.uuid4(),
+        title=title[:300],
+        kind=kind,
+        scope=scope,
+        state="held",
+        holder_member_id=holder_member_id,
+        recall_rules=recall_rules,
+        created_by=created_by,
+    )
+    session.add(office)
+    await session.flush()
+    await append_event(
+        session,
+        "office.created",
+        actor=actor,
+        subjects={"office": str(office.id), **(subjects or {})},
+        facts={"kind": kind, "scope": scope},
+    )
+    return office
+
+
+async def create_office(session: AsyncSession, body: OfficeCreate, *, created_by: str) -> Office:
+    """An administrator records an office held by an active member of its scope (a branch
+    officer, a councillor the branch selected). Caller commits."""
+    scope = Scope.parse(body.scope)
+    rules = RecallRules.from_request(body.recall_rules)
+    holder = await session.scalar(select(Member).where(Member.membership_number == body.holder))
+    if holder is None:
+        raise DomainError(f"{body.holder} is not on the member roll", title="Unknown holder")
+    if holder.status != "active":
+        raise DomainError(f"{body.holder} cannot hold office: their membership is {holder.status}")
+    return await open_office(
+        session,
+        title=body.title,
+        kind=body.kind,
+        scope=str(scope),
+        holder_member_id=holder.id,
+        recall_rules=rules.to_dict(),
+        created_by=created_by,
+        actor="admin",
+    )
+
+
+async def fill_office(
+    session: AsyncSession, office_id: uuid.UUID, member_id: int, *, election_id: uuid.UUID
+) -> Office:
+    """A by-election's winner takes the vacant office. Caller commits."""
+    office = await load_office(session, office_id, lock=True)
+    if office.state != "vacant":
+        raise DomainError(f"office {office.id} is not vacant", status=409)
+    office.holder_member_id = member_id
+    office.state = "held"
+    await append_event(
+        session,
+        "office.filled",
+        actor="returning_officer",
+        subjects={"office": str(office.id), "election": str(election_id)},
+    )
+    return office
+
+
+async def vacate_office(
+    session: AsyncSession,
+    office: Office,
+    *,
+    petition_id: uuid.UUID,
+    at: dt.datetime | None = None,
+) -> Election | None:
+    """A recall passed: the office falls vacant and, when its rules say so, a by-election for
+    the seat opens nominations at once (``nomination_days`` long). Returns the by-election.
+    Caller commits. Cost: one update, a log append, and the by-election's setup."""
+    moment = at or now()
+    office.state = "vacant"
+    office.holder_member_id = None
+    await append_event(
+        session,
+        "office.vacated",
+        actor="system",
+        subjects={"office": str(office.id), "petition": str(petition_id)},
+    )
+    rules = RecallRules.from_dict(office.recall_rules)
+    if not rules.reopen_nominations:
+        return None
+    body = ElectionCreate(
+        title=f"By-election: {office.title}"[:300],
+        posts=[
+            PostIn(
+                title=office.title[:300],
+                scope=office.scope,
+                seats=1,
+                method="irv",
+                office_kind=office.kind,  # type: ignore[arg-type]
+            )
+        ],
+        nominations_open_at=moment,
+        nominations_close_at=moment + dt.timedelta(days=rules.nomination_days),
+        nomination_rules=rules.nomination_rules(),
+        recall_rules=rules.to_request(),  # the same rules hold for the next holder
+    )
+    return await create_election(
+        session, body, created_by="system", at=moment, office_id=office.id, actor="system"
+    )

@@ -1,0 +1,130 @@
+"""Offices, the recall petitions against their holders, and the signatures, as tables.
+
+An office (a seat on the executive, a branch officer, a councillor the branch selected) has a
+holder and a constituency (its scope) and the recall rules its standing orders set. A petition
+against the holder freezes its threshold from the constituency's electorate at the roll
+snapshot when it starts. A signature row holds the member (so each signs once and may withdraw)
+and the hash of the receipt they were given; only returning officers and auditors may read who
+signed, and the log never carries it. Follows issue 7, "Recall petitions".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from advanced_alchemy.base import DefaultBase, UUIDBase
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+__all__ = [
+    "OFFICE_KINDS",
+    "PETITION_STATES",
+    "Office",
+    "PetitionSignature",
+    "RecallPetition",
+]
+
+OFFICE_KINDS = ("executive", "branch_officer", "councillor")
+PETITION_STATES = ("open", "succeeded", "failed", "recalled", "retained")
+
+
+def _known(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
+    listed = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=name)
+
+
+class Office(UUIDBase):
+    """An office, its holder (none when vacant) and the constituency that elects them."""
+
+    __tablename__ = "office"
+    __table_args__ = (
+        _known("kind", OFFICE_KINDS, "office_kind"),
+        _known("state", ("held", "vacant"), "office_state"),
+    )
+
+    title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(24))
+    scope: Mapped[str] = mapped_column(String(80))
+    state: Mapped[str] = mapped_column(String(16), default="held")
+    holder_member_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("member.id", ondelete="RESTRICT")
+    )
+    recall_rules: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class RecallPetition(UUIDBase):
+    """A petition to recall an office's holder: its frozen threshold, window and outcome."""
+
+    __tablename__ = "recall_petition"
+    __table_args__ = (
+        _known("state", PETITION_STATES, "recall_petition_state"),
+        CheckConstraint("threshold >= 1", name="recall_petition_threshold_positive"),
+    )
+
+    office_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("office.id", ondelete="RESTRICT"), index=True
+    )
+    holder_member_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("member.id", ondelete="RESTRICT")
+    )
+    scope: Mapped[str] = mapped_column(String(80))
+    reason: Mapped[str] = mapped_column(Text)
+    reason_digest: Mapped[str] = mapped_column(String(71))
+    rules: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    state: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    electorate_size: Mapped[int] = mapped_column(Integer)
+    threshold: Mapped[int] = mapped_column(Integer)
+    roll_snapshot_id: Mapped[int] = mapped_column(
+        ForeignKey("roll_snapshot.id", ondelete="RESTRICT")
+    )
+    roll_digest: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    closes_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    signatures: Mapped[int] = mapped_column(Integer, default=0)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    receipts_root: Mapped[str | None] = mapped_column(String(64))
+    contest_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("contest.id", ondelete="RESTRICT")
+    )
+    by_election_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("election.id", ondelete="RESTRICT")
+    )
+    started_by_member_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("member.id", ondelete="RESTRICT")
+    )
+    log_indexes: Mapped[list[int]] = mapped_column(JSONB, default=list)
+
+
+class PetitionSignature(DefaultBase):
+    """A standing signature: the member and the hash of the receipt they hold."""
+
+    __tablename__ = "petition_signature"
+    __table_args__ = (
+        UniqueConstraint("petition_id", "receipt_hash", name="petition_signature_receipt_once"),
+    )
+
+    petition_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("recall_petition.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("member.id", ondelete="RESTRICT"), primary_key=True
+    )
+    receipt_hash: Mapped[bytes] = mapped_column(LargeBinary)

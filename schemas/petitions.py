@@ -1,0 +1,150 @@
+"""Contracts for offices and recall petitions: the recall rules, signing, receipts, counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+import msgspec
+
+from schemas.contests import MajorityIn
+
+__all__ = [
+    "NominationRulesIn",
+    "OfficeCreate",
+    "OfficeOut",
+    "PetitionCreate",
+    "PetitionOut",
+    "PetitionReceipt",
+    "PetitionReceiptProof",
+    "RecallRulesIn",
+    "SignersOut",
+    "ThresholdIn",
+]
+
+OfficeKind = Literal["executive", "branch_officer", "councillor"]
+PetitionState = Literal["open", "succeeded", "failed", "recalled", "retained"]
+Fraction = Annotated[str, msgspec.Meta(pattern=r"^\d+(/\d+)?$", examples=["1/5", "30"])]
+Days = Annotated[int, msgspec.Meta(ge=1, le=366)]
+Count = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
+
+
+class NominationRulesIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A nomination needs ``supporting_members`` members, from at least
+    ``supporting_branches`` branches, in the post's scope (the proposer counts as one)."""
+
+    supporting_members: Count = 2
+    supporting_branches: Count = 0
+
+
+class ThresholdIn(msgspec.Struct, forbid_unknown_fields=True):
+    """How many signatures a recall petition needs: a fraction of the constituency's
+    electorate at the roll snapshot when it starts (``"1/5"``), or a number (``"30"``)."""
+
+    kind: Literal["fraction_of_electorate", "number"] = "fraction_of_electorate"
+    value: Fraction = "1/5"
+
+
+class RecallRulesIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The standing orders for recalling an office's holder.
+
+    A petition runs ``window_days``; reaching ``threshold`` opens a yes/no recall ballot of the
+    constituency for ``ballot_days``, carried by ``majority`` (default: more yes than no). A
+    recall that passes leaves the office vacant and, when ``reopen_nominations``, opens a
+    by-election whose nominations run ``nomination_days`` under ``nomination_rules``.
+    """
+
+    threshold: ThresholdIn = msgspec.field(default_factory=ThresholdIn)
+    window_days: Days = 42
+    ballot_days: Days = 14
+    majority: MajorityIn = msgspec.field(default_factory=MajorityIn)
+    reopen_nominations: bool = True
+    nomination_days: Days = 14
+    nomination_rules: NominationRulesIn = msgspec.field(default_factory=NominationRulesIn)
+
+
+class OfficeCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """An administrator records an office, its holder and the constituency that chose them."""
+
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+    kind: OfficeKind
+    scope: str
+    holder: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    recall_rules: RecallRulesIn = msgspec.field(default_factory=RecallRulesIn)
+
+
+class OfficeOut(msgspec.Struct, omit_defaults=True):
+    """An office as anyone may see it; ``holder`` is a membership number (holders are public)."""
+
+    id: str
+    title: str
+    kind: OfficeKind
+    scope: str
+    state: Literal["held", "vacant"]
+    recall_rules: dict[str, object]
+    holder: str | None = None
+    holder_name: str | None = None
+
+
+class PetitionCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """A member of the constituency starts a petition to recall the office's holder."""
+
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=5000)]
+
+
+class PetitionOut(msgspec.Struct, omit_defaults=True):
+    """A petition as anyone in its constituency sees it: counts, never who signed.
+
+    ``signed`` says whether the caller has a standing signature (members only).
+    """
+
+    id: str
+    office: str
+    scope: str
+    reason: str
+    reason_digest: str
+    state: PetitionState
+    signatures: int
+    threshold: int
+    electorate_size: int
+    roll_snapshot_id: int
+    roll_digest: str
+    opened_at: dt.datetime
+    closes_at: dt.datetime
+    rules: dict[str, object]
+    closed_at: dt.datetime | None = None
+    receipts_root: str | None = None
+    recall_contest: str | None = None
+    by_election: str | None = None
+    signed: bool | None = None
+
+
+class PetitionReceipt(msgspec.Struct):
+    """What a signer keeps. ``receipt`` is secret to them; once the petition closes, its hash
+    is in the published ``receipts_root`` (``check`` proves it), which shows that their
+    signature was counted without showing anyone else who signed."""
+
+    petition: str
+    receipt: str
+    receipt_hash: str
+    check: str
+
+
+class PetitionReceiptProof(msgspec.Struct):
+    """Inclusion of a receipt hash in the closed petition's receipts root (RFC 6962 Merkle
+    tree over the sorted receipt hashes, as for a contest's box)."""
+
+    petition: str
+    receipt_hash: str
+    index: int
+    size: int
+    receipts_root: str
+    proof: list[str]
+
+
+class SignersOut(msgspec.Struct):
+    """Who signed (returning officers and auditors only): membership numbers, sorted."""
+
+    petition: str
+    signatures: int
+    signers: list[str]
