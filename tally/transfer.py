@@ -30,7 +30,7 @@ from tally.lot import Lot
 from tally.prefix import build_prefix_index
 from tally.rules import TransferRule
 from tally.ties import break_tie
-from tally.transcript import Decision, Stage, TieBreak, Transcript
+from tally.transcript import Decision, Stage, TieBreak, Transcript, check_balance
 
 if TYPE_CHECKING:
     from tally.constraints import Guard
@@ -64,10 +64,13 @@ def count_by_transfer(
     reaching the quota only those it allows are elected, a doomed candidate is excluded at once
     (one per stage, reason ``"doomed"``) and a guarded one is never excluded as the lowest.
 
-    Raises :class:`tally.errors.CountError` for equal rankings. Cost: building the prefix index
-    unless the reader did (:func:`tally.prefix.build_prefix_index`), then for each transfer
-    one binary search per distinct next preference of the parcels that move (O(distinct
-    prefixes moved × log ballots)); memory is the index plus one tuple per parcel.
+    Raises :class:`tally.errors.CountError` for equal rankings, and should a stage ever fail
+    to balance (:func:`tally.transcript.check_balance` runs on every count).
+
+    Cost: building the prefix index unless the reader did
+    (:func:`tally.prefix.build_prefix_index`), then for each transfer one binary search per
+    distinct next preference of the parcels that move (O(distinct prefixes moved × log
+    ballots)); memory is the index plus one tuple per parcel.
     """
     n = len(election.candidates)
     scale = scale_of(rule.decimals)
@@ -293,7 +296,7 @@ def count_by_transfer(
             elected=last.elected + tuple(tail_elect),
             excluded=last.excluded + tuple(tail_exclude),
         )
-    return Transcript(
+    transcript = Transcript(
         rule=rule.name,
         title=election.title,
         candidates=election.candidates,
@@ -306,3 +309,5 @@ def count_by_transfer(
         withdrawn=election.withdrawn,
         seed=seed_used[0] if seed_used else None,
     )
+    check_balance(transcript)  # a safety net: every stage accounts for every valid vote
+    return transcript
