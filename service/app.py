@@ -35,11 +35,13 @@ from service.checkpointer import audit_log_lifespan
 from service.database import locate_database
 from service.errors import exception_handlers
 from service.keys import load_verification_keys
+from service.petition_clock import civic_clock_lifespan
 from service.routes import contests, identity, members, system
 from service.routes.assemblies import AssemblyController
 from service.routes.audit import AuditLogController
 from service.routes.elections import ElectionController, NominationController
 from service.routes.motions import MotionController
+from service.routes.petitions import OfficeController, PetitionController
 from service.scheduler import contest_clock_lifespan
 from service.settings import Settings
 
@@ -116,6 +118,8 @@ def api_handlers() -> list[ControllerRouterHandler]:
         MotionController,
         ElectionController,
         NominationController,
+        OfficeController,
+        PetitionController,
     ]
 
 
@@ -146,7 +150,7 @@ def create_app(
     return Litestar(
         route_handlers=[system.health, system.ready, PrometheusController, api],
         plugins=[SQLAlchemyPlugin(config=db), _logging(settings)],
-        lifespan=[audit_log_lifespan, contest_clock_lifespan],
+        lifespan=[audit_log_lifespan, contest_clock_lifespan, civic_clock_lifespan],
         middleware=[
             prometheus.middleware,
             DefineMiddleware(

@@ -1,0 +1,127 @@
+"""Offices and petitions as callers see them: counts and thresholds for everyone, who signed
+for returning officers and auditors only, and receipt proofs for each signer.
+
+Follows issue 7, "Recall petitions" ("the count and the threshold are public; who signed is
+visible only to the returning officer and auditors").
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assembly.organisation import Member
+from assembly.recall_models import Office, PetitionSignature, RecallPetition
+from schemas.petitions import OfficeOut, PetitionOut, PetitionReceiptProof, SignersOut
+from schemas.problems import DomainError
+from voting.box import receipt_proof
+
+__all__ = ["office_out", "petition_out", "prove_signature", "signers_of"]
+
+
+async def office_out(session: AsyncSession, office: Office) -> OfficeOut:
+    """An office with its holder's membership number and name (office holders are public)."""
+    holder = None
+    if office.holder_member_id is not None:
+        holder = await session.get(Member, office.holder_member_id)
+    return OfficeOut(
+        id=str(office.id),
+        title=office.title,
+        kind=office.kind,  # type: ignore[arg-type]
+        scope=office.scope,
+        state=office.state,  # type: ignore[arg-type]
+        recall_rules=office.recall_rules,
+        holder=holder.membership_number if holder else None,
+        holder_name=holder.name if holder else None,
+    )
+
+
+async def petition_out(
+    session: AsyncSession, petition: RecallPetition, member_id: int | None = None
+) -> PetitionOut:
+    """The public shape of a petition; ``signed`` for the member ``member_id``."""
+    signed = None
+    if member_id is not None:
+        signed = (
+            await session.scalar(
+                select(PetitionSignature.member_id).where(
+                    PetitionSignature.petition_id == petition.id,
+                    PetitionSignature.member_id == member_id,
+                )
+            )
+        ) is not None
+    return PetitionOut(
+        id=str(petition.id),
+        office=str(petition.office_id),
+        scope=petition.scope,
+        reason=petition.reason,
+        reason_digest=petition.reason_digest,
+        state=petition.state,  # type: ignore[arg-type]
+        signatures=petition.signatures,
+        threshold=petition.threshold,
+        electorate_size=petition.electorate_size,
+        roll_snapshot_id=petition.roll_snapshot_id,
+        roll_digest=petition.roll_digest,
+        opened_at=petition.opened_at,
+        closes_at=petition.closes_at,
+        rules=petition.rules,
+        closed_at=petition.closed_at,
+        receipts_root=petition.receipts_root,
+        recall_contest=str(petition.contest_id) if petition.contest_id else None,
+        by_election=str(petition.by_election_id) if petition.by_election_id else None,
+        signed=signed,
+    )
+
+
+async def signers_of(session: AsyncSession, petition: RecallPetition) -> SignersOut:
+    """Who signed, by membership number (for returning officers and auditors only)."""
+    numbers = (
+        await session.scalars(
+            select(Member.membership_number)
+            .join(PetitionSignature, PetitionSignature.member_id == Member.id)
+            .where(PetitionSignature.petition_id == petition.id)
+            .order_by(Member.membership_number)
+        )
+    ).all()
+    return SignersOut(petition=str(petition.id), signatures=len(numbers), signers=list(numbers))
+
+
+async def prove_signature(
+    session: AsyncSession, petition: RecallPetition, receipt_hash_hex: str
+) -> PetitionReceiptProof:
+    """Inclusion of a receipt hash in the closed petition's receipts root (anyone may ask).
+    Cost: O(signatures) to build the tree, O(log n) proof."""
+    if petition.receipts_root is None:
+        raise DomainError(
+            "receipts can be checked once the petition has closed", status=409, title="Not yet"
+        )
+    try:
+        target = bytes.fromhex(receipt_hash_hex)
+    except ValueError:
+        raise DomainError("the receipt hash must be 64 hex digits", status=400) from None
+    hashes = sorted(
+        bytes(h)
+        for h in (
+            await session.scalars(
+                select(PetitionSignature.receipt_hash).where(
+                    PetitionSignature.petition_id == petition.id
+                )
+            )
+        ).all()
+    )
+    try:
+        index, proof = receipt_proof(hashes, target)
+    except LookupError:
+        raise DomainError(
+            "that receipt is not among this petition's signatures",
+            status=404,
+            title="Receipt not found",
+        ) from None
+    return PetitionReceiptProof(
+        petition=str(petition.id),
+        receipt_hash=receipt_hash_hex,
+        index=index,
+        size=len(hashes),
+        receipts_root=petition.receipts_root,
+        proof=[p.hex() for p in proof],
+    )

@@ -1,0 +1,416 @@
+"""Recall petitions: started by a member of an office's constituency, signed once by members
+of it (each with a receipt), withdrawn until the window closes, and decided by the threshold.
+
+When a petition starts, its threshold is frozen from the office's recall rules and the
+constituency's electorate (active members in the office's scope) at the current roll snapshot.
+Reaching the threshold within the window closes the petition at once and opens a yes/no recall
+contest of the same constituency under the rules' majority (``voting.lifecycle``); a window that
+ends short closes it as failed. Either way the receipts are committed to by a Merkle root, as a
+contest's box is (``voting.box``), so each signer can check that their signature was counted
+while nobody else learns who signed. Once the recall contest's result is published, a recall
+that was carried leaves the office vacant and, when the rules say so, opens a by-election
+(``assembly.offices``). Steps due by time are taken when the petition is next touched
+(``touch_petition``) or by the clock (``service.petition_clock``). Every step is logged with
+ids, digests and counts only. Follows issue 7, "Recall petitions".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assembly.eligibility import participant
+from assembly.offices import load_office, vacate_office
+from assembly.organisation import Branch, Member, Region
+from assembly.recall_models import PetitionSignature, RecallPetition
+from assembly.recall_rules import RecallRules, majority_in
+from audit.canonical import canonical_json
+from audit.events import digest_of
+from audit.store import append_event
+from schemas.contests import ContestCreate
+from schemas.petitions import PetitionCreate, PetitionReceipt
+from schemas.problems import DomainError
+from voting.box import new_receipt, receipts_root
+from voting.lifecycle import create_contest, load_contest, open_contest
+from voting.scope import ROLL_LOCK, Scope
+
+__all__ = [
+    "PetitionNotFound",
+    "PetitionStateError",
+    "electorate_of",
+    "load_petition",
+    "sign_petition",
+    "start_petition",
+    "touch_petition",
+    "withdraw_signature",
+]
+
+
+class PetitionNotFound(DomainError):
+    status = 404
+    title = "No such petition"
+
+
+class PetitionStateError(DomainError):
+    """Not possible now: the message says the petition's state."""
+
+    status = 409
+    title = "Not possible in the petition's current state"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _when(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+async def _log(
+    session: AsyncSession,
+    petition: RecallPetition,
+    type: str,
+    actor: str,
+    *,
+    subjects: dict[str, str] | None = None,
+    digests: dict[str, str] | None = None,
+    facts: dict[str, str | int | bool | None] | None = None,
+) -> None:
+    index = await append_event(
+        session,
+        type,
+        actor=actor,
+        subjects={
+            "petition": str(petition.id),
+            "office": str(petition.office_id),
+            **(subjects or {}),
+        },
+        digests=digests,
+        facts=facts,
+    )
+    petition.log_indexes = [*petition.log_indexes, index]
+
+
+async def electorate_of(session: AsyncSession, scope: Scope) -> int:
+    """Active members in ``scope`` on the current roll. Cost: one indexed count."""
+    query = (
+        select(func.count())
+        .select_from(Member)
+        .join(Branch, Member.branch_id == Branch.id)
+        .join(Region, Branch.region_id == Region.id)
+        .where(Member.status == "active")
+    )
+    if scope.level == "region":
+        query = query.where(Region.code == scope.code)
+    elif scope.level == "branch":
+        query = query.where(Branch.code == scope.code)
+    return int(await session.scalar(query) or 0)
+
+
+async def load_petition(
+    session: AsyncSession, petition_id: uuid.UUID, *, lock: bool = False
+) -> RecallPetition:
+    """The petition, optionally locked; ``PetitionNotFound`` if there is none."""
+    query = select(RecallPetition).where(RecallPetition.id == petition_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    petition = await session.scalar(query)
+    if petition is None:
+        raise PetitionNotFound(f"there is no petition {petition_id}")
+    return petition
+
+
+async def start_petition(
+    session: AsyncSession,
+    office_id: uuid.UUID,
+    body: PetitionCreate,
+    *,
+    subject: str,
+    at: dt.datetime | None = None,
+) -> RecallPetition:
+    """A member of the office's constituency starts a petition to recall its holder; the
+    threshold is frozen from the electorate at the current roll snapshot. Caller commits.
+
+    Errors: 409 a vacant office or one with a petition already running; 403 a member outside
+    the constituency. Cost: one count over the constituency and a log append.
+    """
+    moment = at or _now()
+    office = await load_office(session, office_id, lock=True)
+    if office.state != "held" or office.holder_member_id is None:
+        raise PetitionStateError(f"office {office.id} is vacant: there is nobody to recall")
+    running = await session.scalar(
+        select(RecallPetition.id).where(
+            RecallPetition.office_id == office.id,
+            RecallPetition.state.in_(("open", "succeeded")),
+        )
+    )
+    if running is not None:
+        raise PetitionStateError(f"petition {running} against this office is still running")
+    scope = Scope.parse(office.scope)
+    member = await participant(session, subject, scope, "a recall petition for this office")
+    rules = RecallRules.from_dict(office.recall_rules)
+    await session.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": ROLL_LOCK})
+    snapshot = (
+        await session.execute(text("SELECT id, digest FROM roll_snapshot ORDER BY id DESC LIMIT 1"))
+    ).one()
+    electorate = await electorate_of(session, scope)
+    petition = RecallPetition(
+        id=uuid.uuid4(),
+        office_id=office.id,
+        holder_member_id=office.holder_member_id,
+        scope=office.scope,
+        reason=body.reason,
+        reason_digest=digest_of(body.reason.encode()),
+        rules=office.recall_rules,
+        state="open",
+        electorate_size=electorate,
+        threshold=rules.threshold_for(electorate),
+        roll_snapshot_id=snapshot.id,
+        roll_digest=snapshot.digest,
+        opened_at=moment,
+        closes_at=moment + dt.timedelta(days=rules.window_days),
+        signatures=0,
+        started_by_member_id=member.member_id,
+        log_indexes=[],
+    )
+    session.add(petition)
+    await session.flush()
+    await _log(
+        session,
+        petition,
+        "petition.started",
+        "member",
+        digests={
+            "reason": petition.reason_digest,
+            "rules": digest_of(canonical_json(petition.rules)),
+            "roll": "sha256:" + snapshot.digest,
+        },
+        facts={
+            "scope": petition.scope,
+            "electorate": electorate,
+            "threshold": petition.threshold,
+            "closes_at": _when(petition.closes_at),
+        },
+    )
+    return petition
+
+
+async def _commit_receipts(session: AsyncSession, petition: RecallPetition) -> str:
+    hashes = sorted(
+        bytes(h)
+        for h in (
+            await session.scalars(
+                select(PetitionSignature.receipt_hash).where(
+                    PetitionSignature.petition_id == petition.id
+                )
+            )
+        ).all()
+    )
+    if len(hashes) != petition.signatures:
+        raise DomainError(
+            f"the petition's count ({petition.signatures}) does not match its signatures "
+            f"({len(hashes)}); it was left as it was",
+            status=500,
+            title="Petition integrity check failed",
+        )
+    petition.receipts_root = receipts_root(hashes).hex()
+    return petition.receipts_root
+
+
+async def _succeed(session: AsyncSession, petition: RecallPetition, moment: dt.datetime) -> None:
+    """The threshold is reached: close the petition and open the recall contest."""
+    root = await _commit_receipts(session, petition)
+    petition.state = "succeeded"
+    petition.closed_at = moment
+    await _log(
+        session,
+        petition,
+        "petition.threshold_reached",
+        "system",
+        digests={"receipts_root": "sha256:" + root},
+        facts={"signatures": petition.signatures, "threshold": petition.threshold},
+    )
+    office = await load_office(session, petition.office_id)
+    rules = RecallRules.from_dict(petition.rules)
+    body = ContestCreate(
+        title=f"Recall: {office.title}"[:300],
+        kind="recall",
+        scope=petition.scope,
+        secret=True,
+        majority=majority_in(rules.majority.to_dict()),
+        closes_at=moment + dt.timedelta(days=rules.ballot_days),
+    )
+    contest = await create_contest(session, body, created_by="system")
+    await open_contest(session, contest.id, actor="system")
+    petition.contest_id = contest.id
+    await _log(
+        session, petition, "petition.recall_opened", "system", subjects={"contest": str(contest.id)}
+    )
+
+
+async def _fail(session: AsyncSession, petition: RecallPetition) -> None:
+    root = await _commit_receipts(session, petition)
+    petition.state = "failed"
+    petition.closed_at = petition.closes_at
+    await _log(
+        session,
+        petition,
+        "petition.failed",
+        "system",
+        digests={"receipts_root": "sha256:" + root},
+        facts={
+            "signatures": petition.signatures,
+            "threshold": petition.threshold,
+            "due": _when(petition.closes_at),
+        },
+    )
+
+
+async def _decide(session: AsyncSession, petition: RecallPetition, moment: dt.datetime) -> None:
+    """Apply a published recall result: a recall carried vacates the office."""
+    assert petition.contest_id is not None
+    contest = await load_contest(session, petition.contest_id)
+    if contest.state != "published" or contest.result is None:
+        return
+    outcome = str(contest.result.get("outcome"))
+    subjects = {"contest": str(contest.id)}
+    if outcome != "carried":
+        petition.state = "retained"
+        await _log(
+            session,
+            petition,
+            "petition.retained",
+            "system",
+            subjects=subjects,
+            facts={"outcome": outcome},
+        )
+        return
+    office = await load_office(session, petition.office_id, lock=True)
+    by_election = await vacate_office(session, office, petition_id=petition.id, at=moment)
+    petition.state = "recalled"
+    petition.by_election_id = by_election.id if by_election else None
+    if by_election is not None:
+        subjects["election"] = str(by_election.id)
+    await _log(
+        session,
+        petition,
+        "petition.recalled",
+        "system",
+        subjects=subjects,
+        facts={"outcome": outcome, "by_election": by_election is not None},
+    )
+
+
+def _due(petition: RecallPetition, moment: dt.datetime) -> bool:
+    return (petition.state == "open" and petition.closes_at <= moment) or (
+        petition.state == "succeeded" and petition.contest_id is not None
+    )
+
+
+async def touch_petition(
+    session: AsyncSession,
+    petition_id: uuid.UUID,
+    *,
+    at: dt.datetime | None = None,
+    lock: bool = False,
+) -> RecallPetition:
+    """The petition, after the step that is due at ``at``: a window that ended short fails it;
+    a published recall result is applied (see the module docstring). Each is logged by
+    ``system``. Caller commits. Cost: one read; when due, a locking read and the step."""
+    moment = at or _now()
+    petition = await load_petition(session, petition_id, lock=lock)
+    if not _due(petition, moment):
+        return petition
+    if not lock:
+        petition = await load_petition(session, petition_id, lock=True)
+    if petition.state == "open" and petition.closes_at <= moment:
+        await _fail(session, petition)
+    elif petition.state == "succeeded":
+        await _decide(session, petition, moment)
+    return petition
+
+
+async def sign_petition(
+    session: AsyncSession,
+    petition_id: uuid.UUID,
+    *,
+    subject: str,
+    at: dt.datetime | None = None,
+) -> PetitionReceipt:
+    """A member of the constituency signs, once; they get a receipt. Reaching the threshold
+    opens the recall contest in the same transaction. Caller commits.
+
+    Errors: 409 not open or already signed; 403 outside the constituency. Cost: one insert,
+    one log append (and, at the threshold, a contest opened).
+    """
+    moment = at or _now()
+    petition = await touch_petition(session, petition_id, at=moment, lock=True)
+    if petition.state != "open":
+        raise PetitionStateError(f"this petition is {petition.state}; it cannot be signed")
+    member = await participant(session, subject, Scope.parse(petition.scope), "signing it")
+    token, receipt_hash = new_receipt(petition.id)
+    added = await session.execute(
+        insert(PetitionSignature)
+        .values(petition_id=petition.id, member_id=member.member_id, receipt_hash=receipt_hash)
+        .on_conflict_do_nothing(index_elements=["petition_id", "member_id"])
+        .returning(PetitionSignature.member_id)
+    )
+    if added.first() is None:
+        raise PetitionStateError("you have already signed this petition")
+    petition.signatures += 1
+    await _log(
+        session,
+        petition,
+        "petition.signed",
+        "member",
+        facts={"signatures": petition.signatures, "threshold": petition.threshold},
+    )
+    if petition.signatures >= petition.threshold:
+        await _succeed(session, petition, moment)
+    return PetitionReceipt(
+        petition=str(petition.id),
+        receipt=token,
+        receipt_hash=receipt_hash.hex(),
+        check=f"/api/v1/petitions/{petition.id}/receipts/{receipt_hash.hex()}",
+    )
+
+
+async def withdraw_signature(
+    session: AsyncSession,
+    petition_id: uuid.UUID,
+    *,
+    subject: str,
+    at: dt.datetime | None = None,
+) -> RecallPetition:
+    """A signer withdraws their signature while the petition is open (its receipt then no
+    longer counts). Caller commits. Errors: 409 closed; 404 no signature of theirs."""
+    moment = at or _now()
+    petition = await touch_petition(session, petition_id, at=moment, lock=True)
+    if petition.state != "open":
+        raise PetitionStateError(f"this petition is {petition.state}; signatures are final")
+    member_id = await session.scalar(select(Member.id).where(Member.membership_number == subject))
+    removed = await session.execute(
+        delete(PetitionSignature)
+        .where(
+            PetitionSignature.petition_id == petition.id,
+            PetitionSignature.member_id == member_id,
+        )
+        .returning(PetitionSignature.member_id)
+    )
+    if removed.first() is None:
+        raise DomainError(
+            "you have not signed this petition", status=404, title="No signature to withdraw"
+        )
+    petition.signatures -= 1
+    await _log(
+        session,
+        petition,
+        "petition.signature_withdrawn",
+        "member",
+        facts={"signatures": petition.signatures, "threshold": petition.threshold},
+    )
+    return petition
