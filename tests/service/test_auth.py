@@ -196,3 +196,31 @@ def test_token_command_prints_a_token_the_service_accepts(
     identity = TokenVerifier(load_verification_keys(settings), settings).verify(printed)
     assert identity.subject == "M00007"
     assert identity.roles == {"chair"}
+
+
+async def test_keys_from_a_jwks_file_are_selected_by_their_kid(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Keys published as JWKS (as a sign-on provider does) are trusted by the kid they name."""
+    from service.app import create_app
+
+    key = ed25519.Ed25519PrivateKey.generate()
+    jwk = json.loads(jwt.algorithms.OKPAlgorithm.to_jwk(key.public_key()))
+    jwk["kid"] = "sso-2026"
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps({"keys": [jwk]}))
+    settings = Settings(data_dir=tmp_path / "d", database_url=database_url, jwt_jwks_file=jwks)
+    app = create_app(settings)
+    async with running(app):
+        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            good = issue_token(
+                SigningKey(kid="sso-2026", algorithm="EdDSA", key=key), settings, subject="M1"
+            )
+            assert (await _me(client, good)).status_code == 200
+            other = issue_token(
+                SigningKey(kid="other", algorithm="EdDSA", key=key), settings, subject="M1"
+            )
+            response = await _me(client, other)
+            assert response.status_code == 401
+            assert "kid" in response.json()["detail"]
