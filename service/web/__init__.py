@@ -1,0 +1,65 @@
+"""Web pages for members, chairs, returning officers and auditors (issue 8).
+
+Server-rendered HTML that works without JavaScript, with small hand-written scripts as
+enhancements, in English and Welsh. The pages call the same domain functions as the JSON API.
+They sign people in with a session cookie holding the sign-on's token (``session``), protect
+every form against forgery (``csrf``), and translate through one layer (``i18n``).
+:func:`web_router` is everything mounted at ``/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from litestar import Request, Router
+from litestar.datastructures import CacheControlHeader
+from litestar.static_files import create_static_files_router
+
+from service.web.csrf import check_csrf
+from service.web.errors import page_exception_handlers
+from service.web.pages_account import ACCOUNT_HANDLERS
+from service.web.pages_assembly import ASSEMBLY_HANDLERS
+from service.web.pages_audit import AUDIT_HANDLERS
+from service.web.pages_officer import OFFICER_HANDLERS
+from service.web.pages_results import RESULT_HANDLERS
+from service.web.pages_vote import VOTE_HANDLERS
+from service.web.session import SessionMiddleware
+
+__all__ = ["STATIC", "web_router"]
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+async def _forms_carry_csrf(request: Request[Any, Any, Any]) -> None:
+    if request.method == "POST" and not request.route_handler.opt.get("csrf_exempt"):
+        await check_csrf(request)
+
+
+def web_router() -> Router:
+    """The pages and their static files, outside the API's bearer-token authentication."""
+    static = create_static_files_router(
+        path="/static",
+        directories=[STATIC],
+        name="web:static",
+        cache_control=CacheControlHeader(max_age=3600, public=True),
+        include_in_schema=False,
+        opt={"exclude_from_auth": True},
+    )
+    return Router(
+        path="/",
+        route_handlers=[
+            *ACCOUNT_HANDLERS,
+            *VOTE_HANDLERS,
+            *RESULT_HANDLERS,
+            *OFFICER_HANDLERS,
+            *AUDIT_HANDLERS,
+            *ASSEMBLY_HANDLERS,
+            static,
+        ],
+        middleware=[SessionMiddleware],
+        opt={"exclude_from_auth": True},
+        exception_handlers=page_exception_handlers,
+        before_request=_forms_carry_csrf,
+        include_in_schema=False,
+    )

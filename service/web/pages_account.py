@@ -1,0 +1,203 @@
+"""Signing in and out, and the language switch.
+
+In production the organisation's sign-on sends people to ``/sign-in/token`` with a token (a
+redirect with ``?token=`` or a form POST with ``token``); the token is checked with the same
+``TokenVerifier`` as the API and kept in the session cookie (``service.web.session``). In the
+demo (``PLENARY_DEMO_SIGN_IN=1``) the sign-in page lists demo members and officers to pick
+from, and the service issues their token with its development key. Follows issue 8, "Sign in".
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.exceptions import NotAuthorizedException, NotFoundException
+from litestar.params import QueryParameter
+from litestar.response import Redirect
+from sqlalchemy import select
+
+from assembly.organisation import Branch, Member, Region
+from service.auth import Identity, TokenVerifier, issue_token
+from service.deps import DbSession
+from service.keys import ensure_private_key, load_private_key
+from service.settings import Settings
+from service.web.i18n import LANGUAGES, translator
+from service.web.params import NextPath, Text
+from service.web.render import language_of, page, web_settings
+from service.web.session import LANGUAGE_COOKIE, end_session, start_session
+
+__all__ = ["ACCOUNT_HANDLERS", "home_for", "safe_next"]
+
+# Demo officers (they are not on the roll; their tokens carry the roles).
+DEMO_OFFICERS = (
+    ("RO1", ("returning_officer",)),
+    ("CHAIR1", ("chair",)),
+    ("AUDIT1", ("auditor",)),
+    ("ADMIN1", ("admin",)),
+)
+_DEMO_MEMBERS_SHOWN = 12
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` when it is a path on this site (never another site's address)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+def home_for(identity: Identity) -> str:
+    """Where someone lands after signing in: officers on their desk, members at home."""
+    if identity.has("returning_officer"):
+        return "/officer"
+    if identity.has("auditor"):
+        return "/audit"
+    if identity.has("chair"):
+        return "/chair"
+    return "/home"
+
+
+@get("/", name="web:index")
+async def index(request: Request[Any, Any, Any]) -> Redirect:
+    """The front door: home when signed in, else the sign-in page."""
+    user = request.scope.get("user")
+    return Redirect(home_for(user) if isinstance(user, Identity) else "/sign-in", status_code=303)
+
+
+async def _demo_people(session: DbSession) -> list[dict[str, str]]:
+    rows = await session.execute(
+        select(Member.membership_number, Member.name, Branch.name, Region.name)
+        .join(Branch, Member.branch_id == Branch.id)
+        .join(Region, Branch.region_id == Region.id)
+        .where(Member.status == "active")
+        .order_by(Member.membership_number)
+        .limit(_DEMO_MEMBERS_SHOWN)
+    )
+    return [
+        {"subject": number, "name": name, "branch": branch, "region": region}
+        for number, name, branch, region in rows
+    ]
+
+
+async def _sign_in_page(
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    *,
+    next_path: str | None = None,
+    error: str | None = None,
+) -> Response[str]:
+    web = web_settings(request)
+    people = await _demo_people(session) if web.demo_sign_in else []
+    return page(
+        request,
+        "sign_in.html",
+        status=401 if error else 200,
+        title=translator(language_of(request))("Sign in"),
+        sign_on_url=web.sign_on_url,
+        people=people,
+        officers=DEMO_OFFICERS,
+        next=safe_next(next_path) or "",
+        error=error,
+    )
+
+
+@get("/sign-in", name="web:sign-in")
+async def sign_in(
+    request: Request[Any, Any, Any], db_session: DbSession, next: NextPath = None
+) -> Response[str]:
+    """How to sign in: the organisation's sign-on, or in the demo a person to pick."""
+    return await _sign_in_page(request, db_session, next_path=next)
+
+
+def _signed_in_redirect(target: str) -> Redirect:
+    return Redirect(target, status_code=303)
+
+
+@post("/sign-in/demo", name="web:sign-in-demo")
+async def sign_in_demo(request: Request[Any, Any, Any], db_session: DbSession) -> Response[Any]:
+    """Demo only: sign in as the chosen demo member or officer."""
+    web = web_settings(request)
+    if not web.demo_sign_in:
+        raise NotFoundException("demo sign-in is switched off")
+    form = await request.form()
+    subject = str(form.get("subject") or "").strip()
+    roles = dict(DEMO_OFFICERS).get(subject, ("member",))
+    if not subject:
+        raise NotAuthorizedException("choose someone to sign in as")
+    settings: Settings = request.app.state.settings
+    key = load_private_key(ensure_private_key(settings)[0])
+    token = issue_token(key, settings, subject=subject, roles=roles)
+    identity = Identity(subject=subject, roles=frozenset(roles))
+    response = _signed_in_redirect(safe_next(str(form.get("next") or "")) or home_for(identity))
+    start_session(request, response, token, web)
+    return response
+
+
+async def _token_sign_in(
+    request: Request[Any, Any, Any], session: DbSession, token: str, target: str | None
+) -> Response[Any]:
+    verifier: TokenVerifier = request.app.state.token_verifier
+    try:
+        if not token.strip():
+            raise NotAuthorizedException("the sign-on sent no token")
+        identity = verifier.verify(token.strip())
+    except NotAuthorizedException as exc:
+        return await _sign_in_page(request, session, next_path=target, error=exc.detail)
+    response = _signed_in_redirect(safe_next(target) or home_for(identity))
+    start_session(request, response, token.strip(), web_settings(request))
+    return response
+
+
+@get("/sign-in/token", name="web:sign-in-token")
+async def sign_in_token(
+    request: Request[Any, Any, Any],
+    db_session: DbSession,
+    token: Annotated[str, QueryParameter(required=False)] = "",
+    next: NextPath = None,
+) -> Response[Any]:
+    """The sign-on's redirect: ``?token=…`` checked and kept in the session cookie; the
+    answer redirects at once so the token leaves the address bar."""
+    return await _token_sign_in(request, db_session, token, next)
+
+
+@post("/sign-in/token", name="web:sign-in-token-post", opt={"csrf_exempt": True})
+async def sign_in_token_post(
+    request: Request[Any, Any, Any], db_session: DbSession
+) -> Response[Any]:
+    """The sign-on's form POST with ``token``. It comes from the sign-on's site, which cannot
+    know this site's forgery token, so it is exempt; the token itself is the proof."""
+    form = await request.form()
+    return await _token_sign_in(
+        request, db_session, str(form.get("token") or ""), str(form.get("next") or "")
+    )
+
+
+@post("/sign-out", name="web:sign-out")
+async def sign_out(request: Request[Any, Any, Any]) -> Response[Any]:
+    """Forget the session and go back to the sign-in page."""
+    response = Redirect("/sign-in", status_code=303)
+    end_session(response)
+    return response
+
+
+@get("/language/{code:str}", name="web:language")
+async def language(request: Request[Any, Any, Any], code: Text, next: NextPath = None) -> Redirect:
+    """Switch the pages to ``code`` (``en`` or ``cy``) and go back to where the member was."""
+    if code not in LANGUAGES:
+        raise NotFoundException(f"no pages in {code!r}; choose one of {', '.join(LANGUAGES)}")
+    response = Redirect(safe_next(next) or "/", status_code=303)
+    response.set_cookie(
+        LANGUAGE_COOKIE, code, max_age=365 * 86400, path="/", httponly=True, samesite="lax"
+    )
+    return response
+
+
+ACCOUNT_HANDLERS = [
+    index,
+    sign_in,
+    sign_in_demo,
+    sign_in_token,
+    sign_in_token_post,
+    sign_out,
+    language,
+]
