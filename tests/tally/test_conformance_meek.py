@@ -225,7 +225,12 @@ def _stv_rs_cases() -> list[object]:
     for log in sorted((STV_RS / "meek").rglob("*.log")):
         rel = log.relative_to(STV_RS / "meek")
         stem, _, kind = log.name.partition(".")
-        if kind not in ("fixed9.log", "bigfixed9.log", "equalize.fixed9.log"):
+        if kind not in (
+            "fixed9.log",
+            "bigfixed9.log",
+            "equalize.fixed9.log",
+            "equalize.bigfixed9.log",
+        ):
             continue
         blt = STV_RS / "ballots" / rel.parent / f"{stem}.blt"
         if stem == "force_positive_surplus":
