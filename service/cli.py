@@ -1,5 +1,7 @@
 """``plenary``: serve, migrate, issue development tokens, import the roll, load the demo, verify.
 
+``verify-draw`` re-runs a sortition draw from its published record (exit 0 when it checks out).
+
 Every command reads the same ``PLENARY_*`` settings as the service. Errors print one line that
 says what to do and exit non-zero; nothing is half done.
 """
@@ -148,6 +150,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return run(Path(args.bundle), key=args.key, receipt=args.receipt)
 
 
+def cmd_verify_draw(args: argparse.Namespace) -> int:
+    from assembly.sortition_record import run
+
+    return run(Path(args.record))
+
+
 def cmd_verify_log(args: argparse.Namespace) -> int:
     from audit.verify_cli import run
 
@@ -196,6 +204,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--receipt", metavar="TOKEN", help="your receipt: is it in the box?")
     verify.set_defaults(func=cmd_verify)
+
+    verify_draw = sub.add_parser(
+        "verify-draw", help="re-run a sortition draw from its record and check it"
+    )
+    verify_draw.add_argument(
+        "record", help="the record (JSON) from GET /api/v1/sortitions/ID/record"
+    )
+    verify_draw.set_defaults(func=cmd_verify_draw)
 
     from audit.verify_cli import DESCRIPTION, EPILOG, build_parser
 

@@ -1,0 +1,271 @@
+"""Committing a sortition and drawing its panel: the commitment before the randomness.
+
+``commit_sortition`` closes the pool; members who served in the same role (and scope) in the
+last ``exclude_terms`` terms are left out (``tally.sortition.exclude_recent_servers``); the
+inputs (tickets and features, seats, quotas, method) are fixed and their digest, the quotas,
+the method and the named source of randomness are logged before the randomness exists (a drand
+round must be due after the commitment). ``draw_sortition`` checks the randomness against the
+named source and logs it, derives the seed from it and the commitment
+(``assembly.sortition_record``) and draws the panel with ``tally.sortition``. The log holds
+digests and counts, never who. Follows issue 7, "Sortition".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assembly.organisation import Member
+from assembly.sortition import (
+    SortitionStateError,
+    load_sortition,
+    log_sortition,
+    quotas_of,
+    when,
+)
+from assembly.sortition_models import Sortition, SortitionVolunteer
+from assembly.sortition_record import (
+    DRAND_CHAINS,
+    beacon_problems,
+    derive_seed,
+    randomness_bytes,
+)
+from audit.canonical import canonical_json
+from audit.events import digest_of
+from schemas.problems import DomainError
+from schemas.sortition import CommitIn, DrawIn
+from tally.sortition import (
+    DrawInputs,
+    DrawTooLarge,
+    InfeasibleQuotas,
+    Method,
+    check_quotas,
+    draw_panel,
+    exclude_recent_servers,
+)
+from tally.sortition import Member as PoolMember
+
+__all__ = ["commit_sortition", "draw_sortition"]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+async def _recent_servers(session: AsyncSession, sortition: Sortition) -> set[str]:
+    """Membership numbers on the panels of this role and scope in the last terms."""
+    if sortition.exclude_terms == 0:
+        return set()
+    panels = (
+        await session.scalars(
+            select(Sortition.panel).where(
+                Sortition.role == sortition.role,
+                Sortition.scope == sortition.scope,
+                Sortition.state == "drawn",
+                Sortition.term >= sortition.term - sortition.exclude_terms,
+                Sortition.term < sortition.term,
+            )
+        )
+    ).all()
+    return {number for panel in panels for number in panel or []}
+
+
+def _check_source(body: CommitIn, moment: dt.datetime) -> dict[str, Any]:
+    source = body.source
+    if source.kind == "public_value":
+        if source.description is None:
+            raise DomainError(
+                "say how the public value will be agreed (description), e.g. 'two dice rolled "
+                "at the branch meeting of 3 March, read out by the chair'"
+            )
+        return {"kind": "public_value", "description": source.description}
+    if source.round is None:
+        raise DomainError("name the drand round whose randomness will seed the draw")
+    chain = DRAND_CHAINS[source.chain]
+    due = chain.due(source.round)
+    if due <= moment.timestamp():
+        following = chain.round_at(moment.timestamp()) + 1
+        raise SortitionStateError(
+            f"drand {source.chain} round {source.round} was published at "
+            f"{when(dt.datetime.fromtimestamp(due, dt.UTC))}, before this commitment; "
+            f"name a round still to come (the next is {following})"
+        )
+    return {
+        "kind": "drand",
+        "chain": source.chain,
+        "chain_hash": chain.chain_hash,
+        "round": source.round,
+        "due": when(dt.datetime.fromtimestamp(due, dt.UTC)),
+    }
+
+
+async def commit_sortition(
+    session: AsyncSession,
+    sortition_id: uuid.UUID,
+    body: CommitIn,
+    *,
+    at: dt.datetime | None = None,
+) -> Sortition:
+    """Close the pool and commit to the draw's inputs and source of randomness, logged before
+    the randomness exists. Caller commits.
+
+    Errors: 409 not open, a pool still in its window or a drand round already published;
+    422 quotas the pool cannot meet (naming them). Cost: one read of the pool, one
+    feasibility search (``tally.sortition.check_quotas``), one log append.
+    """
+    moment = at or _now()
+    sortition = await load_sortition(session, sortition_id, lock=True)
+    if sortition.state != "pool_open":
+        raise SortitionStateError(f"the sortition is {sortition.state}; it was committed already")
+    if sortition.pool_closes_at is not None and sortition.pool_closes_at > moment:
+        raise SortitionStateError(f"the pool is open until {when(sortition.pool_closes_at)}")
+    source = _check_source(body, moment)
+    rows = (
+        await session.execute(
+            select(SortitionVolunteer.ticket, SortitionVolunteer.features, Member.membership_number)
+            .join(Member, Member.id == SortitionVolunteer.member_id)
+            .where(SortitionVolunteer.sortition_id == sortition.id)
+        )
+    ).all()
+    served = await _recent_servers(session, sortition)
+    recent = [ticket for ticket, _, number in rows if number in served]
+    eligible = exclude_recent_servers(
+        (PoolMember(ticket, dict(features)) for ticket, features, _ in rows), recent
+    )
+    try:
+        inputs = DrawInputs(
+            pool=eligible.pool,
+            seats=sortition.seats,
+            quotas=quotas_of(sortition),
+            method=Method(sortition.method),
+        )
+        check_quotas(inputs)
+    except (InfeasibleQuotas, ValueError) as exc:
+        raise DomainError(
+            f"the draw cannot be made: {exc}", title="The quotas cannot be met"
+        ) from None
+    sortition.inputs = inputs.to_dict()
+    sortition.inputs_digest = inputs.digest()
+    sortition.excluded = len(eligible.excluded)
+    sortition.source = source
+    sortition.committed_at = moment
+    sortition.state = "committed"
+    facts: dict[str, str | int | bool | None] = {
+        "pool": len(inputs.pool),
+        "excluded": sortition.excluded,
+        "seats": sortition.seats,
+        "method": sortition.method,
+        "source": source["kind"],
+    }
+    digests = {
+        "inputs": "sha256:" + sortition.inputs_digest,
+        "quotas": digest_of(canonical_json(sortition.quotas)),
+    }
+    if source["kind"] == "drand":
+        facts.update({"chain": source["chain"], "round": source["round"], "due": source["due"]})
+    else:
+        digests["description"] = digest_of(source["description"].encode())
+    await log_sortition(
+        session, sortition, "sortition.committed", "returning_officer", digests=digests, facts=facts
+    )
+    return sortition
+
+
+def _randomness(sortition: Sortition, body: DrawIn) -> dict[str, Any]:
+    source = sortition.source or {}
+    if source.get("kind") == "drand":
+        if body.beacon is None or body.public_value is not None:
+            raise DomainError(
+                f"this draw is seeded by drand {source['chain']} round {source['round']}: "
+                "send that beacon (round, randomness, signature)"
+            )
+        return {
+            "kind": "drand",
+            "chain": source["chain"],
+            "round": body.beacon.round,
+            "randomness": body.beacon.randomness.lower(),
+            "signature": body.beacon.signature.lower(),
+        }
+    if body.public_value is None or body.beacon is not None:
+        raise DomainError(f"this draw is seeded by a public value: {source.get('description')}")
+    return {"kind": "public_value", "value": body.public_value}
+
+
+async def draw_sortition(
+    session: AsyncSession,
+    sortition_id: uuid.UUID,
+    body: DrawIn,
+    *,
+    at: dt.datetime | None = None,
+) -> Sortition:
+    """Check the randomness against the committed source, log it, derive the seed and draw the
+    panel with ``tally.sortition``. Caller commits.
+
+    Errors: 409 not committed; 422 randomness that is not the named source's (a wrong round,
+    a randomness that is not SHA-256 of the signature) or a draw past its budget.
+    Cost: one ``tally.sortition.draw_panel`` (see its module for figures), two log appends.
+    """
+    moment = at or _now()
+    sortition = await load_sortition(session, sortition_id, lock=True)
+    if sortition.state != "committed" or sortition.inputs is None:
+        raise SortitionStateError(
+            f"the sortition is {sortition.state}; it is drawn once, after it is committed"
+        )
+    randomness = _randomness(sortition, body)
+    problems = beacon_problems(sortition.source or {}, randomness)
+    if problems:
+        raise DomainError(
+            "that is not the committed source's randomness: " + "; ".join(problems),
+            title="Wrong randomness",
+        )
+    value = randomness_bytes(randomness)
+    facts: dict[str, str | int | bool | None] = {"kind": randomness["kind"]}
+    if randomness["kind"] == "drand":
+        facts["round"] = randomness["round"]
+    await log_sortition(
+        session,
+        sortition,
+        "sortition.randomness_received",
+        "returning_officer",
+        digests={"randomness": digest_of(value)},
+        facts=facts,
+    )
+    assert sortition.inputs_digest is not None
+    seed = derive_seed(sortition.inputs_digest, value)
+    inputs = DrawInputs.from_dict(sortition.inputs)
+    try:
+        result = draw_panel(inputs, seed)
+    except (DrawTooLarge, ValueError) as exc:
+        raise DomainError(f"the draw cannot be made: {exc}", title="The draw failed") from None
+    tickets = {
+        ticket: number
+        for ticket, number in (
+            await session.execute(
+                select(SortitionVolunteer.ticket, Member.membership_number)
+                .join(Member, Member.id == SortitionVolunteer.member_id)
+                .where(SortitionVolunteer.sortition_id == sortition.id)
+            )
+        ).all()
+    }
+    sortition.randomness = randomness
+    sortition.seed_hex = seed.hex()
+    sortition.result = result.to_dict()
+    sortition.panel = [tickets[t] for t in result.panel]
+    sortition.drawn_at = moment
+    sortition.state = "drawn"
+    await log_sortition(
+        session,
+        sortition,
+        "sortition.drawn",
+        "returning_officer",
+        digests={
+            "inputs": "sha256:" + sortition.inputs_digest,
+            "result": digest_of(canonical_json(sortition.result)),
+        },
+        facts={"seed": sortition.seed_hex, "seats": sortition.seats, "method": sortition.method},
+    )
+    return sortition

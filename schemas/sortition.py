@@ -1,0 +1,119 @@
+"""Contracts for sortition: setting a draw up, volunteering, committing and drawing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+__all__ = [
+    "BeaconIn",
+    "CommitIn",
+    "DrawIn",
+    "QuotaIn",
+    "SortitionCreate",
+    "SortitionOut",
+    "SourceIn",
+    "VolunteerOut",
+]
+
+Label = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
+Value = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+Hex = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-fA-F]+$", max_length=512)]
+
+
+class QuotaIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Between ``min`` and ``max`` seats for members whose ``feature`` is ``value``."""
+
+    feature: Label
+    value: Value
+    min: Annotated[int, msgspec.Meta(ge=0)] = 0
+    max: Annotated[int, msgspec.Meta(ge=0)] | None = None
+
+
+class SortitionCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """An organiser sets up a draw by lot in ``scope`` for ``seats`` seats of ``role``.
+
+    ``features`` are the self-described roll attributes volunteers are drawn by (a volunteer
+    who has not described one is ``not_stated``; ``region`` and ``branch`` come from the roll);
+    ``quotas`` bound the seats per feature value. Members who served in the same role (and
+    scope) in the ``exclude_terms`` terms before ``term`` are left out of the pool. ``method``:
+    ``uniform`` (every quota-respecting panel equally likely) or ``sequential``.
+    """
+
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+    role: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+    seats: Annotated[int, msgspec.Meta(ge=1, le=1000)]
+    scope: str = "national"
+    term: Annotated[int, msgspec.Meta(ge=1)] = 1
+    exclude_terms: Annotated[int, msgspec.Meta(ge=0, le=100)] = 0
+    features: list[Label] = []
+    quotas: list[QuotaIn] = []
+    method: Literal["uniform", "sequential"] = "uniform"
+    pool_closes_at: dt.datetime | None = None
+
+
+class SourceIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The source of randomness, named before it exists: a drand ``round`` still to come on
+    ``chain``, or a ``public_value`` to be agreed in public (``description`` says how)."""
+
+    kind: Literal["drand", "public_value"]
+    chain: Literal["quicknet", "default"] = "quicknet"
+    round: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    description: Annotated[str, msgspec.Meta(min_length=1, max_length=500)] | None = None
+
+
+class CommitIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Close the pool and commit to it, the quotas, the method and the source."""
+
+    source: SourceIn
+
+
+class BeaconIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A drand beacon as published: its round, randomness and signature (hex)."""
+
+    round: Annotated[int, msgspec.Meta(ge=1)]
+    randomness: Hex
+    signature: Hex
+
+
+class DrawIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The randomness: the named round's ``beacon``, or the agreed ``public_value``."""
+
+    beacon: BeaconIn | None = None
+    public_value: Annotated[str, msgspec.Meta(min_length=1, max_length=500)] | None = None
+
+
+class VolunteerOut(msgspec.Struct):
+    """Your place in the pool: the ticket the published inputs know you by, and your features."""
+
+    sortition: str
+    ticket: str
+    features: dict[str, str]
+
+
+class SortitionOut(msgspec.Struct, omit_defaults=True):
+    """A draw as anyone may see it; the panel (membership numbers) once drawn."""
+
+    id: str
+    title: str
+    scope: str
+    role: str
+    term: int
+    exclude_terms: int
+    seats: int
+    method: str
+    features: list[str]
+    quotas: list[dict[str, Any]]
+    state: Literal["pool_open", "committed", "drawn"]
+    pool: int
+    pool_closes_at: dt.datetime | None = None
+    source: dict[str, Any] | None = None
+    inputs_digest: str | None = None
+    excluded: int | None = None
+    committed_at: dt.datetime | None = None
+    seed_hex: str | None = None
+    panel: list[str] | None = None
+    drawn_at: dt.datetime | None = None
+    volunteered: bool | None = None

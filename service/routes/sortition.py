@@ -1,0 +1,134 @@
+"""Sortition over HTTP: set up, volunteer, withdraw, commit, draw, and the published record.
+
+Each handler parses, authorises, calls one ``assembly`` function and commits before answering.
+Returning officers (and administrators) organise draws; members volunteer where the scope
+includes them, which the domain checks against the roll.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, MediaType, Request, delete, get, post
+from litestar.params import JSONBody, PathParameter
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assembly import sortition, sortition_draw
+from assembly.organisation import Member
+from assembly.sortition_models import Sortition
+from assembly.sortition_views import sortition_out, sortition_record
+from schemas.sortition import CommitIn, DrawIn, SortitionCreate, SortitionOut, VolunteerOut
+from service.auth import identity_of, requires_role
+from service.deps import DbSession
+
+__all__ = ["SortitionController"]
+
+SortitionId = Annotated[uuid.UUID, PathParameter(description="the sortition's id")]
+_ORGANISER = requires_role("returning_officer", "admin")
+
+
+async def _member_id(request: Request[Any, Any, Any], session: AsyncSession) -> int | None:
+    found: int | None = await session.scalar(
+        select(Member.id).where(Member.membership_number == identity_of(request).subject)
+    )
+    return found
+
+
+class SortitionController(Controller):
+    path = "/sortitions"
+    tags = ["sortition"]  # noqa: RUF012 - Litestar reads it as a class attribute
+
+    @post("/", guards=[_ORGANISER], status_code=201, summary="Set up a draw by lot (pool open)")
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[SortitionCreate],
+        db_session: DbSession,
+    ) -> SortitionOut:
+        """Seats, features, per-feature quotas and rotation (members who served in the last
+        ``exclude_terms`` terms of the same role are left out)."""
+        made = await sortition.create_sortition(
+            db_session, data, created_by=identity_of(request).subject
+        )
+        await db_session.commit()
+        return await sortition_out(db_session, made)
+
+    @get("/", summary="Every draw")
+    async def index(
+        self, request: Request[Any, Any, Any], db_session: DbSession
+    ) -> list[SortitionOut]:
+        rows = (
+            await db_session.scalars(select(Sortition).order_by(Sortition.created_at.desc()))
+        ).all()
+        member = await _member_id(request, db_session)
+        return [await sortition_out(db_session, s, member) for s in rows]
+
+    @get("/{sortition_id:uuid}", summary="One draw")
+    async def show(
+        self, request: Request[Any, Any, Any], sortition_id: SortitionId, db_session: DbSession
+    ) -> SortitionOut:
+        found = await sortition.load_sortition(db_session, sortition_id)
+        return await sortition_out(db_session, found, await _member_id(request, db_session))
+
+    @post("/{sortition_id:uuid}/volunteers", status_code=201, summary="Volunteer for the pool")
+    async def volunteer(
+        self, request: Request[Any, Any, Any], sortition_id: SortitionId, db_session: DbSession
+    ) -> VolunteerOut:
+        """An active member in scope, while the pool is open; the published inputs know you
+        by the ticket in the answer, with your self-described features from the roll."""
+        entry = await sortition.volunteer(
+            db_session, sortition_id, subject=identity_of(request).subject
+        )
+        await db_session.commit()
+        return VolunteerOut(
+            sortition=str(entry.sortition_id), ticket=entry.ticket, features=entry.features
+        )
+
+    @delete("/{sortition_id:uuid}/volunteers/me", status_code=200, summary="Leave the pool")
+    async def withdraw(
+        self, request: Request[Any, Any, Any], sortition_id: SortitionId, db_session: DbSession
+    ) -> SortitionOut:
+        left = await sortition.withdraw_volunteer(
+            db_session, sortition_id, subject=identity_of(request).subject
+        )
+        await db_session.commit()
+        return await sortition_out(db_session, left, await _member_id(request, db_session))
+
+    @post(
+        "/{sortition_id:uuid}/commit",
+        guards=[_ORGANISER],
+        status_code=200,
+        summary="Close the pool and commit",
+    )
+    async def commit(
+        self, sortition_id: SortitionId, data: JSONBody[CommitIn], db_session: DbSession
+    ) -> SortitionOut:
+        """Logs the pool's digest, the quotas, the method and the source of randomness (a drand
+        round still to come, or how a public value will be agreed) before it is known."""
+        committed = await sortition_draw.commit_sortition(db_session, sortition_id, data)
+        await db_session.commit()
+        return await sortition_out(db_session, committed)
+
+    @post(
+        "/{sortition_id:uuid}/draw", guards=[_ORGANISER], status_code=200, summary="Draw the panel"
+    )
+    async def draw(
+        self, sortition_id: SortitionId, data: JSONBody[DrawIn], db_session: DbSession
+    ) -> SortitionOut:
+        """With the named drand round's beacon or the agreed public value; the seed combines it
+        with the commitment."""
+        drawn = await sortition_draw.draw_sortition(db_session, sortition_id, data)
+        await db_session.commit()
+        return await sortition_out(db_session, drawn)
+
+    @get(
+        "/{sortition_id:uuid}/record",
+        summary="The published record (for plenary verify-draw)",
+        media_type=MediaType.JSON,
+    )
+    async def record(self, sortition_id: SortitionId, db_session: DbSession) -> dict[str, Any]:
+        """Inputs, commitment, randomness, seed, result and panel; ``plenary verify-draw FILE``
+        re-runs the draw from it and checks the quotas and the commitment."""
+        return sortition_record(await sortition.load_sortition(db_session, sortition_id))

@@ -1,0 +1,126 @@
+"""Sortition through HTTP against real PostgreSQL, re-run by ``plenary verify-draw``
+(issue 7, "Sortition")."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from assembly.sortition_record import derive_seed
+from service.cli import main
+from tests.assembly.conftest import log_entries
+from tests.assembly.test_elections import ROLL, Hall
+from tests.voting.conftest import import_roll
+
+ROLE = "Glasgow branch committee"
+
+
+@pytest.fixture
+async def hall(client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]) -> Hall:
+    await import_roll(client, auth, ROLL)
+    return Hall(client, auth)
+
+
+async def _draw(
+    hall: Hall, body: dict[str, Any], volunteers: list[str], value: str
+) -> dict[str, Any]:
+    made = await hall.call("POST", "/sortitions", hall.ro, body, 201)
+    for member in volunteers:
+        await hall.call("POST", f"/sortitions/{made['id']}/volunteers", member, None, 201)
+    source = {"kind": "public_value", "description": "dice rolled at the branch meeting"}
+    await hall.call("POST", f"/sortitions/{made['id']}/commit", hall.ro, {"source": source})
+    drawn: dict[str, Any] = await hall.call(
+        "POST", f"/sortitions/{made['id']}/draw", hall.ro, {"public_value": value}
+    )
+    return drawn
+
+
+async def test_draw_with_quotas_and_rotation_is_rerun_by_verify_draw(
+    hall: Hall, database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = await _draw(
+        hall,
+        {"title": "Committee 2026", "role": ROLE, "scope": "branch:glasgow", "seats": 2},
+        ["S1", "S2", "S3", "S4"],
+        "6 1",
+    )
+    assert len(first["panel"]) == 2
+
+    body = {
+        "title": "Committee 2027",
+        "role": ROLE,
+        "scope": "branch:glasgow",
+        "seats": 3,
+        "term": 2,
+        "exclude_terms": 1,
+        "features": ["gender"],
+        "quotas": [
+            {"feature": "gender", "value": "woman", "min": 1, "max": 2},
+            {"feature": "gender", "value": "man", "min": 1, "max": 2},
+        ],
+    }
+    await hall.call("POST", "/sortitions", "S1", body, 403)
+    made = await hall.call("POST", "/sortitions", hall.ro, body, 201)
+    pool = f"/sortitions/{made['id']}/volunteers"
+    for n in range(1, 11):
+        entry = await hall.call("POST", pool, f"S{n}", None, 201)
+        assert entry["features"] == {"gender": "woman" if n % 2 else "man"}
+    await hall.call("POST", pool, "S1", None, 409)
+    await hall.call("POST", pool, "W1", None, 403)  # not in the branch
+    left = await hall.call("DELETE", f"{pool}/me", "S10")
+    assert (left["pool"], left["volunteered"]) == (9, False)
+
+    commit = f"/sortitions/{made['id']}/commit"
+    await hall.call("POST", commit, hall.ro, {"source": {"kind": "drand", "round": 657413}}, 409)
+    source = {"kind": "public_value", "description": "two dice rolled at the AGM by the chair"}
+    committed = await hall.call("POST", commit, hall.ro, {"source": source})
+    assert (committed["state"], committed["excluded"]) == ("committed", 2)
+    await hall.call("POST", commit, hall.ro, {"source": source}, 409)
+    await hall.call("POST", pool, "S10", None, 409)  # the pool has closed
+
+    draw = f"/sortitions/{made['id']}/draw"
+    beacon = {"round": 1, "randomness": "00", "signature": "00"}
+    await hall.call("POST", draw, hall.ro, {"beacon": beacon}, 422)
+    drawn = await hall.call("POST", draw, hall.ro, {"public_value": "4 2"})
+    panel = drawn["panel"]
+    assert len(panel) == 3
+    assert not set(panel) & set(first["panel"])  # served last term: left out
+    women = sum(1 for number in panel if int(number[1:]) % 2)
+    assert 1 <= women <= 2
+    assert drawn["seed_hex"] == derive_seed(committed["inputs_digest"], b"4 2").hex()
+    await hall.call("POST", draw, hall.ro, {"public_value": "4 2"}, 409)
+
+    record = await hall.call("GET", f"/sortitions/{made['id']}/record", "S7")
+    assert [p["membership_number"] for p in record["panel"]] == panel
+    assert len(record["inputs"]["pool"]) == 7
+    assert "S" not in "".join(m["id"] for m in record["inputs"]["pool"])  # tickets, not numbers
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps(record))
+    assert main(["verify-draw", str(path)]) == 0
+    assert "OK: 3 seats drawn from 7" in capsys.readouterr().out
+
+    # One pool entry changed: the commitment no longer matches and the check fails.
+    entry = next(m for m in record["inputs"]["pool"] if m["id"] not in record["result"]["panel"])
+    entry["features"]["gender"] = "man" if entry["features"]["gender"] == "woman" else "woman"
+    path.write_text(json.dumps(record))
+    assert main(["verify-draw", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED" in out
+    assert "the commitment logged before the draw was" in out
+
+    entries = await log_entries(database_url)
+    mine = [e for e in entries if e["subjects"].get("sortition") == made["id"]]
+    types = [e["type"] for e in mine]
+    assert types.index("sortition.committed") < types.index("sortition.randomness_received")
+    assert types.index("sortition.randomness_received") < types.index("sortition.drawn")
+    committed_entry = mine[types.index("sortition.committed")]
+    assert committed_entry["digests"]["inputs"] == "sha256:" + committed["inputs_digest"]
+    assert committed_entry["facts"]["excluded"] == 2
+    text = json.dumps(entries)
+    for number in panel:
+        assert f'"{number}"' not in text
