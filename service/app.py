@@ -45,6 +45,7 @@ from service.routes.petitions import OfficeController, PetitionController
 from service.routes.sortition import SortitionController
 from service.scheduler import contest_clock_lifespan
 from service.settings import Settings
+from service.web import web_router
 
 __all__ = ["API_PREFIX", "create_app"]
 
@@ -150,7 +151,7 @@ def create_app(
     prometheus = PrometheusConfig(app_name="plenary", prefix="plenary", group_path=True)
     api = Router(path=API_PREFIX, route_handlers=[*api_handlers(), *extra_handlers])
     return Litestar(
-        route_handlers=[system.health, system.ready, PrometheusController, api],
+        route_handlers=[system.health, system.ready, PrometheusController, api, web_router()],
         plugins=[SQLAlchemyPlugin(config=db), _logging(settings)],
         lifespan=[audit_log_lifespan, contest_clock_lifespan, civic_clock_lifespan],
         middleware=[
