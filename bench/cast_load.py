@@ -29,6 +29,7 @@ import math
 import os
 import random
 import resource
+import socket
 import subprocess
 import sys
 import time
@@ -183,7 +184,14 @@ async def _step(client: httpx.AsyncClient, path: str, ro: dict[str, str]) -> flo
     return time.perf_counter() - started
 
 
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
 async def main(args: argparse.Namespace) -> None:
+    if not _port_is_free(args.port):
+        raise SystemExit(f"port {args.port} is in use (another benchmark running?); try --port")
     electorate = args.electorate
     admin, postgres_pid = bench_database()
     url = await prepare_database(admin, DATABASE, math.ceil(electorate / ACTIVE_SHARE * 1.01))
