@@ -13,10 +13,15 @@ trips instead of seven. What a ballot is checked against (the contest's kind, sc
 options in order) cannot change once a contest is open, so each process keeps it for open
 contests it has seen and checks the ballot before starting to write; the state itself is
 always read under the lock.
+
+On time: a vote whose transaction starts at or after the contest's ``closes_at`` is refused
+even if the box is still open (the contest clock, ``service.scheduler``, closes it within about
+a second, or when a service next runs), so the closing time holds to the database's clock.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -61,10 +66,12 @@ _PAPERS_KEPT = 256
 # ballot names the member only in a recorded (not secret) contest.
 _CAST = text(
     "WITH locked AS ("
-    " SELECT state, secret FROM contest WHERE id = :contest FOR KEY SHARE"
+    " SELECT state, secret, closes_at, closes_at <= now() AS late"
+    " FROM contest WHERE id = :contest FOR KEY SHARE"
     "), claimed AS ("
     " UPDATE contest_elector e SET voted = true FROM member m, locked c"
-    " WHERE c.state = 'open' AND e.contest_id = :contest AND e.member_id = m.id"
+    " WHERE c.state = 'open' AND c.late IS NOT TRUE"
+    " AND e.contest_id = :contest AND e.member_id = m.id"
     " AND m.membership_number = :number AND NOT e.voted"
     " RETURNING e.member_id, c.secret"
     "), ballot AS ("
@@ -74,7 +81,8 @@ _CAST = text(
     "), receipt AS ("
     " INSERT INTO contest_receipt (contest_id, receipt_hash)"
     " SELECT CAST(:contest AS uuid), CAST(:receipt AS bytea) FROM claimed"
-    ") SELECT (SELECT state FROM locked) AS state, (SELECT member_id FROM claimed) AS member_id"
+    ") SELECT l.state, l.closes_at, l.late, (SELECT member_id FROM claimed) AS member_id"
+    " FROM (SELECT 1) one LEFT JOIN locked l ON true"
 )
 _ELECTOR = text(
     "SELECT e.voted FROM contest_elector e JOIN member m ON m.id = e.member_id "
@@ -140,7 +148,7 @@ async def cast_ballot(
         raise
     token, receipt_hash = new_receipt(contest_id)
     params = {"contest": contest_id, "number": membership_number}
-    state, member_id = (
+    state, closes_at, late, member_id = (
         await session.execute(
             _CAST,
             {**params, "ballot": uuid.uuid4(), "content": content, "receipt": receipt_hash},
@@ -150,6 +158,10 @@ async def cast_ballot(
         raise ContestNotFound(f"there is no contest {contest_id}")
     if state != "open":
         raise ContestStateError(f"this contest is {state}, not open for voting")
+    if late:
+        raise ContestStateError(
+            f"voting in this contest closed at {closes_at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC"
+        )
     if member_id is None:
         voted = await session.scalar(_ELECTOR, params)
         if voted:

@@ -16,17 +16,21 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import httpx
+import pytest
 from litestar import Litestar
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from audit.store import read_entries
+from schemas.contests import BallotIn
 from service.app import create_app
 from service.database import session_for
 from service.scheduler import POLL_SECONDS, ContestClock
 from service.settings import Settings
 from tests.conftest import running
 from tests.voting.conftest import ROLL, Contests, import_roll
+from voting.casting import cast_ballot
+from voting.lifecycle import ContestStateError
 from voting.models import Contest
 
 Auth = Callable[..., dict[str, str]]
@@ -225,3 +229,32 @@ async def test_contest_that_cannot_open_is_held_off_and_logged_without_personal_
     assert contest_id in warnings[0]
     assert "no member roll" in warnings[0]
     assert (await _row(database_url, contest_id)).state == "draft"
+
+
+async def test_a_vote_after_the_closing_time_is_refused_before_the_clock_closes_the_box(
+    settings: Settings, auth: Auth, database_url: str
+) -> None:
+    ro = auth("RO1", "returning_officer")
+    async with _service(create_app(settings)) as client:
+        await import_roll(client, auth, ROLL)
+        contests = Contests(client, ro, auth)
+        motion = await contests.create(title="Strict", kind="motion", closes_at=_at(1.5))
+        await contests.step(motion, "open")
+        await contests.cast(motion, "S1", {"choice": "for"})
+    await asyncio.sleep(1.7)  # closing time passes while no clock runs
+
+    contest_id = uuid.UUID(motion["id"])
+    async with session_for(database_url) as s:
+        with pytest.raises(ContestStateError, match="voting in this contest closed at"):
+            await cast_ballot(s, contest_id, "S2", BallotIn(choice="for"))
+    contest = await _row(database_url, motion["id"])
+    assert contest.state == "open"
+    async with session_for(database_url) as s:
+        voted = await s.scalar(
+            text("SELECT count(*) FROM contest_elector WHERE contest_id = :c AND voted"),
+            {"c": contest_id},
+        )
+        ballots = await s.scalar(
+            text("SELECT count(*) FROM contest_ballot WHERE contest_id = :c"), {"c": contest_id}
+        )
+    assert (voted, ballots) == (1, 1)
