@@ -258,3 +258,40 @@ async def test_a_vote_after_the_closing_time_is_refused_before_the_clock_closes_
             text("SELECT count(*) FROM contest_ballot WHERE contest_id = :c"), {"c": contest_id}
         )
     assert (voted, ballots) == (1, 1)
+
+
+async def test_contest_closes_on_time_while_members_keep_casting(
+    settings: Settings, auth: Auth, database_url: str
+) -> None:
+    """Casts hold the contest row in key share; a stream of them must not starve the close."""
+    big = "membership_number,name,email,branch,region,status\n" + "".join(
+        f"K{n:04d},K {n},k{n}@x.org,leeds,YH,active\n" for n in range(400)
+    )
+    ro = auth("RO1", "returning_officer")
+    async with _service(create_app(settings)) as client:
+        await import_roll(client, auth, big)
+        contests = Contests(client, ro, auth)
+        motion = await contests.create(title="Busy close", kind="motion", closes_at=_at(2.0))
+        await contests.step(motion, "open")
+        url = f"/api/v1/contests/{motion['id']}/ballots"
+        statuses: list[int] = []
+        stop = asyncio.Event()
+
+        async def member_keeps_trying(first: int) -> None:
+            n = first
+            while not stop.is_set():
+                r = await client.post(url, json={"choice": "for"}, headers=auth(f"K{n:04d}"))
+                statuses.append(r.status_code)
+                n = (n + 16) % 400
+
+        casters = [asyncio.create_task(member_keeps_trying(i)) for i in range(16)]
+        try:
+            closed = await _wait_for_state(database_url, motion["id"], "closed", within=6)
+        finally:
+            stop.set()
+            await asyncio.gather(*casters)
+    assert closed.closed_at is not None
+    assert closed.closes_at is not None
+    assert (closed.closed_at - closed.closes_at).total_seconds() <= POLL_SECONDS + 1.0
+    assert statuses.count(201) == closed.voters
+    assert set(statuses) <= {201, 409}
