@@ -187,27 +187,27 @@ async def nominate(
             f"region:{candidate.region_code}, branch:{candidate.branch_code}",
             title="The candidate cannot stand",
         )
-    existing = await session.scalar(
-        select(Nomination.id).where(
-            Nomination.post_id == post.id,
-            Nomination.candidate_member_id == candidate.member_id,
+    # One nomination per candidate per post, also when two arrive at once.
+    added = await session.execute(
+        insert(Nomination)
+        .values(
+            id=uuid.uuid4(),
+            election_id=election.id,
+            post_id=post.id,
+            candidate_member_id=candidate.member_id,
+            proposer_member_id=proposer.member_id,
+            state="proposed",
         )
+        .on_conflict_do_nothing(index_elements=["post_id", "candidate_member_id"])
+        .returning(Nomination.id)
     )
-    if existing is not None:
+    made = added.scalar_one_or_none()
+    if made is None:
         raise ElectionStateError(
             f"{body.candidate} has already been nominated for post {post.number} "
             "(a withdrawn nomination cannot be made again)"
         )
-    nomination = Nomination(
-        id=uuid.uuid4(),
-        election_id=election.id,
-        post_id=post.id,
-        candidate_member_id=candidate.member_id,
-        proposer_member_id=proposer.member_id,
-        state="proposed",
-    )
-    session.add(nomination)
-    await session.flush()
+    nomination = await session.get_one(Nomination, made)
     if proposer.member_id != candidate.member_id:
         session.add(
             NominationSupporter(

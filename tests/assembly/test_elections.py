@@ -128,6 +128,8 @@ async def test_election_with_nominations_withdrawal_and_a_gender_rule_that_chang
         national[candidate] = await hall.accept(nomination)
         assert national[candidate]["state"] == "accepted"
 
+    await hall.nominate(election, 1, "S2", "S9", expect=409)  # once per post
+
     # One nomination a supporter short is refused, with the numbers; one more and it stands.
     short = await hall.nominate(election, 1, "S6", "S8")
     shown = await hall.support(short, "E4")
