@@ -25,9 +25,9 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assembly.candidates import candidate_facts
 from assembly.election_models import Election, ElectionPost, Nomination
 from assembly.elections import ElectionStateError, log_election, now, posts_of, touch_election
-from assembly.nominations import candidate_facts
 from assembly.offices import fill_office, open_office
 from assembly.representation import constraints_for_post, rule_attributes
 from audit.canonical import canonical_json

@@ -13,9 +13,10 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assembly.candidates import candidate_facts
 from assembly.election_models import Election, ElectionPost, Nomination
 from assembly.elections import posts_of
-from assembly.nominations import candidate_facts, support_counts
+from assembly.nominations import support_counts
 from schemas.elections import (
     CandidateOut,
     ElectionOut,

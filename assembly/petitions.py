@@ -24,18 +24,21 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.eligibility import participant
-from assembly.offices import load_office, vacate_office
+from assembly.offices import load_office
 from assembly.organisation import Branch, Member, Region
+from assembly.petition_outcomes import (
+    apply_recall_result,
+    fail_petition,
+    log_petition,
+    open_recall,
+)
 from assembly.recall_models import PetitionSignature, RecallPetition
-from assembly.recall_rules import RecallRules, majority_in
+from assembly.recall_rules import RecallRules
 from audit.canonical import canonical_json
 from audit.events import digest_of
-from audit.store import append_event
-from schemas.contests import ContestCreate
 from schemas.petitions import PetitionCreate, PetitionReceipt
 from schemas.problems import DomainError
-from voting.box import new_receipt, receipts_root
-from voting.lifecycle import create_contest, load_contest, open_contest
+from voting.box import new_receipt
 from voting.scope import ROLL_LOCK, Scope
 
 __all__ = [
@@ -68,31 +71,6 @@ def _now() -> dt.datetime:
 
 def _when(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
-async def _log(
-    session: AsyncSession,
-    petition: RecallPetition,
-    type: str,
-    actor: str,
-    *,
-    subjects: dict[str, str] | None = None,
-    digests: dict[str, str] | None = None,
-    facts: dict[str, str | int | bool | None] | None = None,
-) -> None:
-    index = await append_event(
-        session,
-        type,
-        actor=actor,
-        subjects={
-            "petition": str(petition.id),
-            "office": str(petition.office_id),
-            **(subjects or {}),
-        },
-        digests=digests,
-        facts=facts,
-    )
-    petition.log_indexes = [*petition.log_indexes, index]
 
 
 async def electorate_of(session: AsyncSession, scope: Scope) -> int:
@@ -179,7 +157,7 @@ async def start_petition(
     )
     session.add(petition)
     await session.flush()
-    await _log(
+    await log_petition(
         session,
         petition,
         "petition.started",
@@ -197,112 +175,6 @@ async def start_petition(
         },
     )
     return petition
-
-
-async def _commit_receipts(session: AsyncSession, petition: RecallPetition) -> str:
-    hashes = sorted(
-        bytes(h)
-        for h in (
-            await session.scalars(
-                select(PetitionSignature.receipt_hash).where(
-                    PetitionSignature.petition_id == petition.id
-                )
-            )
-        ).all()
-    )
-    if len(hashes) != petition.signatures:
-        raise DomainError(
-            f"the petition's count ({petition.signatures}) does not match its signatures "
-            f"({len(hashes)}); it was left as it was",
-            status=500,
-            title="Petition integrity check failed",
-        )
-    petition.receipts_root = receipts_root(hashes).hex()
-    return petition.receipts_root
-
-
-async def _succeed(session: AsyncSession, petition: RecallPetition, moment: dt.datetime) -> None:
-    """The threshold is reached: close the petition and open the recall contest."""
-    root = await _commit_receipts(session, petition)
-    petition.state = "succeeded"
-    petition.closed_at = moment
-    await _log(
-        session,
-        petition,
-        "petition.threshold_reached",
-        "system",
-        digests={"receipts_root": "sha256:" + root},
-        facts={"signatures": petition.signatures, "threshold": petition.threshold},
-    )
-    office = await load_office(session, petition.office_id)
-    rules = RecallRules.from_dict(petition.rules)
-    body = ContestCreate(
-        title=f"Recall: {office.title}"[:300],
-        kind="recall",
-        scope=petition.scope,
-        secret=True,
-        majority=majority_in(rules.majority.to_dict()),
-        closes_at=moment + dt.timedelta(days=rules.ballot_days),
-    )
-    contest = await create_contest(session, body, created_by="system")
-    await open_contest(session, contest.id, actor="system")
-    petition.contest_id = contest.id
-    await _log(
-        session, petition, "petition.recall_opened", "system", subjects={"contest": str(contest.id)}
-    )
-
-
-async def _fail(session: AsyncSession, petition: RecallPetition) -> None:
-    root = await _commit_receipts(session, petition)
-    petition.state = "failed"
-    petition.closed_at = petition.closes_at
-    await _log(
-        session,
-        petition,
-        "petition.failed",
-        "system",
-        digests={"receipts_root": "sha256:" + root},
-        facts={
-            "signatures": petition.signatures,
-            "threshold": petition.threshold,
-            "due": _when(petition.closes_at),
-        },
-    )
-
-
-async def _decide(session: AsyncSession, petition: RecallPetition, moment: dt.datetime) -> None:
-    """Apply a published recall result: a recall carried vacates the office."""
-    assert petition.contest_id is not None
-    contest = await load_contest(session, petition.contest_id)
-    if contest.state != "published" or contest.result is None:
-        return
-    outcome = str(contest.result.get("outcome"))
-    subjects = {"contest": str(contest.id)}
-    if outcome != "carried":
-        petition.state = "retained"
-        await _log(
-            session,
-            petition,
-            "petition.retained",
-            "system",
-            subjects=subjects,
-            facts={"outcome": outcome},
-        )
-        return
-    office = await load_office(session, petition.office_id, lock=True)
-    by_election = await vacate_office(session, office, petition_id=petition.id, at=moment)
-    petition.state = "recalled"
-    petition.by_election_id = by_election.id if by_election else None
-    if by_election is not None:
-        subjects["election"] = str(by_election.id)
-    await _log(
-        session,
-        petition,
-        "petition.recalled",
-        "system",
-        subjects=subjects,
-        facts={"outcome": outcome, "by_election": by_election is not None},
-    )
 
 
 def _due(petition: RecallPetition, moment: dt.datetime) -> bool:
@@ -328,9 +200,9 @@ async def touch_petition(
     if not lock:
         petition = await load_petition(session, petition_id, lock=True)
     if petition.state == "open" and petition.closes_at <= moment:
-        await _fail(session, petition)
+        await fail_petition(session, petition)
     elif petition.state == "succeeded":
-        await _decide(session, petition, moment)
+        await apply_recall_result(session, petition, moment)
     return petition
 
 
@@ -362,7 +234,7 @@ async def sign_petition(
     if added.first() is None:
         raise PetitionStateError("you have already signed this petition")
     petition.signatures += 1
-    await _log(
+    await log_petition(
         session,
         petition,
         "petition.signed",
@@ -370,7 +242,7 @@ async def sign_petition(
         facts={"signatures": petition.signatures, "threshold": petition.threshold},
     )
     if petition.signatures >= petition.threshold:
-        await _succeed(session, petition, moment)
+        await open_recall(session, petition, moment)
     return PetitionReceipt(
         petition=str(petition.id),
         receipt=token,
@@ -406,7 +278,7 @@ async def withdraw_signature(
             "you have not signed this petition", status=404, title="No signature to withdraw"
         )
     petition.signatures -= 1
-    await _log(
+    await log_petition(
         session,
         petition,
         "petition.signature_withdrawn",
