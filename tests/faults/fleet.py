@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -28,6 +29,25 @@ from tests.voting.test_durability import _free_port, _service, _until_ready
 __all__ = ["Auth", "Fleet", "fleet", "prepared", "tokens", "wait_until_ready"]
 
 Auth = Callable[..., dict[str, str]]
+
+# Every request in these tests comes from 127.0.0.1, as if a whole conference shared one
+# address; the per-address casting limit is for real clients and is not what is tested here.
+_SERVICE_ENVIRONMENT = {"PLENARY_CAST_RATE_PER_ADDRESS": "0"}
+
+
+@contextmanager
+def _environment(extra: dict[str, str]) -> Iterator[None]:
+    """``os.environ`` with ``extra`` set, for processes started meanwhile (they copy it)."""
+    saved = {name: os.environ.get(name) for name in extra}
+    os.environ.update(extra)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def tokens(settings: Settings) -> Auth:
@@ -80,7 +100,8 @@ def fleet(settings: Settings, count: int, log: Path) -> Iterator[Fleet]:
     one is killed on the way out. Call :func:`wait_until_ready` before using them."""
     with ExitStack() as stack:
         ports = [_free_port() for _ in range(count)]
-        processes = [stack.enter_context(_service(settings, port, log)) for port in ports]
+        with _environment(_SERVICE_ENVIRONMENT):
+            processes = [stack.enter_context(_service(settings, port, log)) for port in ports]
         urls = [f"http://127.0.0.1:{port}" for port in ports]
         yield Fleet(settings, processes, urls, log, itertools.cycle(range(count)))
 
