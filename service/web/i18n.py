@@ -136,6 +136,9 @@ def message_ids_in(texts: Iterable[str]) -> set[str]:
     found: set[str] = set()
     for text in texts:
         for call in _CALL.finditer(text):
-            parts = [a if a is not None else b for a, b in _LITERAL.findall(call.group(1)) if True]
+            parts = [
+                m.group(1) if m.group(1) is not None else m.group(2)
+                for m in _LITERAL.finditer(call.group(1))
+            ]
             found.add(_unescape("".join(parts)))
     return found
