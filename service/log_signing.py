@@ -68,12 +68,18 @@ def _write_new(path: Path, origin: str) -> bool:
         ) from None
     path.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(path.parent, 0o700)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process generated it first: use theirs
-        return False
+    # Written whole under a private name, then linked into place: a process starting at the
+    # same moment sees either no key or the whole key, never an empty file.
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as f:
         f.write(signer_key + "\n")
+    try:
+        os.link(draft, path)
+    except FileExistsError:  # another process generated it first: use theirs
+        return False
+    finally:
+        os.unlink(draft)
     return True
 
 

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import multiprocessing
 import uuid
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -32,6 +34,7 @@ from sqlalchemy import text
 
 from audit.store_proofs import tree_root
 from service.database import session_for
+from service.log_signing import ensure_log_key
 from service.settings import Settings
 from tests.assembly.conftest import log_entries
 from tests.faults.fleet import Auth, fleet, wait_until_ready
@@ -155,3 +158,25 @@ async def test_three_processes_on_one_database_keep_every_guarantee(
             assert bytes(root) == await tree_root(session, size), f"checkpoint {size}"
     assert late is not None
     assert late < dt.timedelta(seconds=3), f"a scheduled close came {late} late"
+
+
+def _log_key_when_told(data_dir: str, go: Any) -> str:
+    go.wait()
+    return ensure_log_key(Settings(data_dir=Path(data_dir))).verifier_key
+
+
+def test_processes_starting_together_on_a_fresh_data_directory_agree_on_one_log_key(
+    tmp_path: Path,
+) -> None:
+    """Six processes generate the log's key at the same moment, twenty times over: each time
+    every one starts (none reads a half-written key file) and all use the same key."""
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager, context.Pool(6) as pool:
+        for attempt in range(20):
+            data_dir = tmp_path / f"plenary-{attempt}"
+            go = manager.Event()
+            pending = [pool.apply_async(_log_key_when_told, (str(data_dir), go)) for _ in range(6)]
+            go.set()
+            keys = {p.get(timeout=60) for p in pending}
+            assert len(keys) == 1
+            assert [p.name for p in (data_dir / "keys").iterdir()] == ["log-signing.key"]
