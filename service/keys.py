@@ -101,11 +101,19 @@ def _algorithm(key: PublicKeyTypes) -> str:
 
 
 def _write_private(path: Path, pem: bytes) -> None:
+    """Write ``pem`` to ``path`` unless a file is there (``FileExistsError``). Written whole
+    under a private name, then linked into place, so a process starting at the same moment
+    sees no key or the whole key, never an empty file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(path.parent, 0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(pem)
+    try:
+        os.link(draft, path)
+    finally:
+        os.unlink(draft)
 
 
 def ensure_private_key(settings: Settings) -> tuple[Path, bool]:

@@ -34,6 +34,7 @@ from sqlalchemy import text
 
 from audit.store_proofs import tree_root
 from service.database import session_for
+from service.keys import ensure_private_key, load_private_key
 from service.log_signing import ensure_log_key
 from service.settings import Settings
 from tests.assembly.conftest import log_entries
@@ -160,23 +161,28 @@ async def test_three_processes_on_one_database_keep_every_guarantee(
     assert late < dt.timedelta(seconds=3), f"a scheduled close came {late} late"
 
 
-def _log_key_when_told(data_dir: str, go: Any) -> str:
+def _keys_when_told(data_dir: str, go: Any) -> tuple[str, str]:
+    """The log's verifier key and the token key's id, as a process starting now finds them."""
     go.wait()
-    return ensure_log_key(Settings(data_dir=Path(data_dir))).verifier_key
+    settings = Settings(data_dir=Path(data_dir))
+    token_key = load_private_key(ensure_private_key(settings)[0])
+    return ensure_log_key(settings).verifier_key, token_key.kid
 
 
-def test_processes_starting_together_on_a_fresh_data_directory_agree_on_one_log_key(
+def test_processes_starting_together_on_a_fresh_data_directory_agree_on_their_keys(
     tmp_path: Path,
 ) -> None:
-    """Six processes generate the log's key at the same moment, twenty times over: each time
-    every one starts (none reads a half-written key file) and all use the same key."""
+    """Six processes generate the log's key and the token key at the same moment, twenty times
+    over: each time every one starts (none reads a half-written key file) and all use the same
+    keys."""
     context = multiprocessing.get_context("spawn")
     with context.Manager() as manager, context.Pool(6) as pool:
         for attempt in range(20):
             data_dir = tmp_path / f"plenary-{attempt}"
             go = manager.Event()
-            pending = [pool.apply_async(_log_key_when_told, (str(data_dir), go)) for _ in range(6)]
+            pending = [pool.apply_async(_keys_when_told, (str(data_dir), go)) for _ in range(6)]
             go.set()
             keys = {p.get(timeout=60) for p in pending}
             assert len(keys) == 1
-            assert [p.name for p in (data_dir / "keys").iterdir()] == ["log-signing.key"]
+            files = sorted(p.name for p in (data_dir / "keys").iterdir())
+            assert files == ["jwt-ed25519.pem", "log-signing.key"]
