@@ -158,9 +158,9 @@ def stage_chart_svg(
     quota = Fraction(transcript["quota"])
     series = [[Fraction(s["votes"][n]) for s in stages] for n in names]
     top = max([quota, *(v for line in series for v in line)]) or Fraction(1)
-    width, left, right, upper, lower = 720, 56, 190, 16, 44
+    width, left, right, upper, lower = 480, 44, 130, 16, 48
     plot_w = width - left - right
-    plot_h = max(160, 24 * len(names))
+    plot_h = max(200, 30 * len(names))
     height = upper + plot_h + lower
     count = len(stages)
 
@@ -187,7 +187,7 @@ def stage_chart_svg(
     ]
     for i, stage in enumerate(stages):
         out.append(
-            f'<text x="{x(i)}" y="{upper + plot_h + 16}" text-anchor="middle">'
+            f'<text x="{x(i)}" y="{upper + plot_h + 18}" text-anchor="middle">'
             f"{int(stage['number'])}</text>"
         )
     out.append(
@@ -207,7 +207,7 @@ def stage_chart_svg(
     )
     elected = set(transcript["elected"])
     ends = _spread(
-        [(i, y(line[-1])) for i, line in enumerate(series)], 14, upper + 4, upper + plot_h
+        [(i, y(line[-1])) for i, line in enumerate(series)], 18, upper + 4, upper + plot_h
     )
     for i, (name, line) in enumerate(zip(names, series, strict=True)):
         colour = _COLOURS[i % len(_COLOURS)]

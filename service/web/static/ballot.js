@@ -71,7 +71,7 @@
       var grip = document.createElement("span");
       grip.className = "grip"; grip.textContent = "⠿"; grip.tabIndex = 0;
       grip.setAttribute("role", "button");
-      grip.setAttribute("aria-label", t("now", { name: name, number: n + 1 }));
+      grip.setAttribute("aria-label", t("grip", { name: name, number: n + 1 }));
       grip.setAttribute("aria-describedby", "rank-help");
       var pos = document.createElement("span"); pos.className = "pos"; pos.textContent = String(n + 1);
       var label = document.createElement("span"); label.className = "name"; label.textContent = name;
