@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 CODE   := $(wildcard tally audit assembly voting schemas service tests bench)
 
-.PHONY: setup run test check lint format typecheck pytest audit-deps bench clean
+.PHONY: setup run test check lint format typecheck pytest audit-deps browser bench clean
 
 setup: $(STAMP)
 
@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 run: setup
 	$(BIN)/plenary serve --demo
 
-test: setup check audit-deps pytest
+test: setup check audit-deps browser pytest
 
 check: lint typecheck
 
@@ -66,6 +66,27 @@ export AUDIT_DEPS
 
 audit-deps: setup
 	@$(BIN)/python -c "$$AUDIT_DEPS"
+
+# The browser tests (tests/web/test_browser.py) drive Debian's Chromium with Playwright and run
+# axe-core from the npm registry. Install what is missing when we can (root with apt-get, npm);
+# otherwise say so: those tests then skip with the reason. Playwright's own browser download
+# is never used.
+NODE_DIR := .plenary/node
+AXE_JS   := $(NODE_DIR)/node_modules/axe-core/axe.min.js
+
+browser: setup
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "browser: could not install chromium; the browser tests will skip"; \
+	  else echo "browser: no /usr/bin/chromium and no apt-get as root; the browser tests will skip"; fi; \
+	fi
+	@if [ ! -f $(AXE_JS) ]; then \
+	  if command -v npm >/dev/null 2>&1; then \
+	    mkdir -p $(NODE_DIR) && npm install --prefix $(NODE_DIR) --no-audit --no-fund --silent axe-core@4 \
+	      || echo "browser: could not install axe-core; the browser tests will skip"; \
+	  else echo "browser: no npm to install axe-core; the browser tests will skip"; fi; \
+	fi
 
 bench: setup
 	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

@@ -32,6 +32,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-dev-shm-usage",
+    "--disable-quic",
 ]
 TIMEOUT_MS = 15_000
 """The longest any one browser step may take before the test fails."""
