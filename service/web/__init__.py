@@ -21,6 +21,7 @@ from service.web.errors import page_exception_handlers
 from service.web.pages_account import ACCOUNT_HANDLERS
 from service.web.pages_assembly import ASSEMBLY_HANDLERS
 from service.web.pages_audit import AUDIT_HANDLERS
+from service.web.pages_civic import CIVIC_HANDLERS
 from service.web.pages_officer import OFFICER_HANDLERS
 from service.web.pages_results import RESULT_HANDLERS
 from service.web.pages_vote import VOTE_HANDLERS
@@ -55,6 +56,7 @@ def web_router() -> Router:
             *OFFICER_HANDLERS,
             *AUDIT_HANDLERS,
             *ASSEMBLY_HANDLERS,
+            *CIVIC_HANDLERS,
             static,
         ],
         middleware=[SessionMiddleware],
