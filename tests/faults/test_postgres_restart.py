@@ -40,8 +40,8 @@ _SIGNED = text(
 
 
 @pytest.fixture
-def own_postgres(tmp_path: Path) -> Any:
-    server = OwnPostgres(tmp_path / "pgdata")
+def own_postgres() -> Any:
+    server = OwnPostgres()
     server.start()
     try:
         yield server
