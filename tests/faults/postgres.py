@@ -23,9 +23,11 @@ import subprocess
 import tempfile
 import warnings
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
-__all__ = ["PG_BIN", "OwnPostgres", "dump_database", "restore_database", "socket_of"]
+from service.database import asyncpg_dsn
+
+__all__ = ["PG_BIN", "OwnPostgres", "database_name", "dump_database", "restore_database"]
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR
@@ -126,18 +128,15 @@ class OwnPostgres:
         shutil.rmtree(self.base, ignore_errors=True)
 
 
-def socket_of(url: str) -> tuple[str, str]:
-    """The socket directory (``host``) and database name of a socket URL from these tests."""
-    parts = urlsplit(url)
-    host = parse_qs(parts.query).get("host", [""])[0]
-    return host, parts.path.lstrip("/")
+def database_name(url: str) -> str:
+    """The database a URL points at."""
+    return urlsplit(url).path.lstrip("/")
 
 
 def dump_database(url: str, into: Path) -> None:
     """``pg_dump --format=custom`` of the database at ``url`` into the file ``into``."""
-    host, name = socket_of(url)
     subprocess.run(
-        [str(PG_BIN / "pg_dump"), "-h", host, "-U", "postgres", "-Fc", "-f", str(into), name],
+        [str(PG_BIN / "pg_dump"), "--format=custom", "--file", str(into), "-d", asyncpg_dsn(url)],
         check=True,
         capture_output=True,
         timeout=120,
@@ -146,18 +145,13 @@ def dump_database(url: str, into: Path) -> None:
 
 def restore_database(dump: Path, url: str) -> None:
     """``pg_restore`` the dump ``dump`` into the (empty, existing) database at ``url``."""
-    host, name = socket_of(url)
     subprocess.run(
         [
             str(PG_BIN / "pg_restore"),
-            "-h",
-            host,
-            "-U",
-            "postgres",
-            "-d",
-            name,
             "--no-owner",
             "--exit-on-error",
+            "-d",
+            asyncpg_dsn(url),
             str(dump),
         ],
         check=True,

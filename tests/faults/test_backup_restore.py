@@ -24,7 +24,7 @@ from service.cli import main as plenary
 from service.database import create_database, drop_database, with_database
 from service.settings import Settings
 from tests.faults.fleet import Auth, fleet, wait_until_ready
-from tests.faults.postgres import dump_database, restore_database, socket_of
+from tests.faults.postgres import database_name, dump_database, restore_database
 from tests.faults.workload import choice_of, roll
 
 pytestmark = pytest.mark.slow
@@ -138,7 +138,7 @@ async def test_restored_database_verifies_its_log_and_serves_the_same_results(
             # The backup is taken while the service runs, as a nightly job would.
             await asyncio.to_thread(dump_database, database_url, dump)
 
-    restored_name = socket_of(database_url)[1] + "_restored"
+    restored_name = database_name(database_url) + "_restored"
     await create_database(pg_admin_url, restored_name)
     try:
         restored_url = with_database(pg_admin_url, restored_name)
