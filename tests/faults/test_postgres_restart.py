@@ -88,12 +88,8 @@ async def test_service_answers_503_while_postgres_is_down_and_recovers_by_itself
     own_postgres: OwnPostgres, tmp_path: Path
 ) -> None:
     await create_database(own_postgres.admin_url, "plenary")
-    settings = await prepared(
-        Settings(
-            data_dir=tmp_path / "plenary",
-            database_url=with_database(own_postgres.admin_url, "plenary"),
-        )
-    )
+    database_url = with_database(own_postgres.admin_url, "plenary")
+    settings = await prepared(Settings(data_dir=tmp_path / "plenary", database_url=database_url))
     auth: Auth = tokens(settings)
     ro = auth("RO1", "returning_officer")
     acknowledged: dict[str, str] = {}  # member → receipt hash
@@ -175,7 +171,7 @@ async def test_service_answers_503_while_postgres_is_down_and_recovers_by_itself
             assert 503 in statuses_while_down
             assert recovered < 20
             # Those refused cast again: 201 if nothing was kept, 409 if their vote had been.
-            voters_before_retry = (await _box(settings.database_url or "", contest_id))["voters"]
+            voters_before_retry = (await _box(database_url, contest_id))["voters"]
             for member in sorted(refused):
                 r = await client.post(
                     f"/api/v1/contests/{contest_id}/ballots",
@@ -199,9 +195,9 @@ async def test_service_answers_503_while_postgres_is_down_and_recovers_by_itself
             result = (await client.get(f"/api/v1/contests/{contest_id}/result", headers=ro)).json()
 
             # The background checkpointer signs again by itself (nobody asks for one here).
-            assert await _signed_up_to_the_head(settings.database_url or "", seconds=10)
+            assert await _signed_up_to_the_head(database_url, seconds=10)
 
-    box = await _box(settings.database_url or "", contest_id)
+    box = await _box(database_url, contest_id)
     assert set(acknowledged) <= box["voters"]
     assert set(acknowledged.values()) <= box["receipts"]
     assert box["ballots"] == len(box["receipts"]) == len(box["voters"]) == MEMBERS
