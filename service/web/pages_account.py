@@ -110,7 +110,12 @@ async def sign_in(
 
 
 def _signed_in_redirect(target: str) -> Redirect:
-    return Redirect(target, status_code=303)
+    # The sign-on's token may be in this request's address: send it to no one else.
+    return Redirect(
+        target,
+        status_code=303,
+        headers={"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"},
+    )
 
 
 @post("/sign-in/demo", name="web:sign-in-demo")

@@ -113,7 +113,10 @@ async def test_a_member_votes_with_javascript_and_checks_receipts_on_the_page(
     await check_page(page, "receipt")
     motion_receipt = await page.input_value("#receipt")
 
-    await page.goto(f"{site}/contests/{election['id']}")
+    await page.goto(f"{site}/language/cy?next=/contests/{election['id']}")
+    await page.get_by_text("Rhestrwch yr ymgeiswyr").wait_for()
+    await check_page(page, "ranked-ballot-welsh")
+    await page.goto(f"{site}/language/en?next=/contests/{election['id']}")
     assert await page.locator(".number-boxes").is_hidden(), "the script replaces the boxes"
     # Keyboard alone: rank Aisha, then Callum, then move Callum up with the arrow key.
     await page.get_by_role("button", name="Rank Aisha next").focus()
@@ -162,6 +165,8 @@ async def test_a_member_votes_with_javascript_and_checks_receipts_on_the_page(
     await check_page(page, "results-stv")
     await page.goto(f"{site}/contests/{motion['id']}/results")
     await check_page(page, "results-motion")
+    await page.goto(f"{site}/take-part")
+    await check_page(page, "take-part")
 
 
 async def _sign_in_page(browser: Any, site: str, who: str, *, javascript: bool = True) -> Any:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import httpx
+import pytest
 from litestar import Litestar
 
 from service.app import create_app
@@ -126,3 +127,12 @@ def test_csrf_tokens_differ_between_sessions() -> None:
 
     assert csrf_token(Fake("a")) != csrf_token(Fake("b"))  # type: ignore[arg-type]
     assert csrf_token(Fake("a")) == csrf_token(Fake("a"))  # type: ignore[arg-type]
+
+
+def test_browser_tests_say_why_they_skip_without_chromium(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.web import browser
+
+    monkeypatch.setattr(browser, "CHROMIUM", browser.ROOT / "no-such-chromium")
+    reason = browser.browser_missing()
+    assert reason is not None
+    assert "make browser" in reason
