@@ -98,13 +98,14 @@ async def assembly_page(
     )
     shown = [await motion_out(db_session, m, assembly, amendments=False) for m in rows.all()]
     business = await agenda_of.agenda(db_session, assembly.id)
+    by_id = {m.id: m for m in shown}
     return page(
         request,
         "assembly.html",
         title=assembly.title,
         assembly=await assembly_out(db_session, assembly),
         motions=shown,
-        agenda=[m for m in shown if m.id in {str(b.id) for b in business}],
+        agenda=[by_id[str(b.id)] for b in business if str(b.id) in by_id],
         next_state=next_state(assembly.state),
         chair=await _is_chair(request, db_session, assembly.id),
     )

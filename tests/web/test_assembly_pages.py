@@ -134,3 +134,65 @@ async def test_a_chair_runs_a_motion_with_two_amendments(
     final_text = final.text.split("Final text", 1)[1].split("</ol>", 1)[0]
     assert "Conference notes fares rose." not in final_text
     assert "Conference calls for free buses." in final_text
+
+
+async def test_the_chair_rules_out_composites_and_orders_the_business(
+    web: httpx.AsyncClient, api: Callable[..., dict[str, str]]
+) -> None:
+    admin = api("ADMIN1", "admin")
+    made = await web.post(
+        "/api/v1/assemblies/",
+        json={
+            "title": "Branch meeting",
+            "kind": "conference",
+            "standing_orders": {"seconders_required": 0},
+        },
+        headers=admin,
+    )
+    assembly = f"/assemblies/{made.json()['id']}"
+    await web.post(f"/api/v1{assembly}/chairs", json={"subject": CHAIR}, headers=admin)
+    await sign_in(web, CHAIR)
+    await post_form(web, assembly, f"{assembly}/state", {"to": "motions_open"})
+    motions = []
+    for n, title in enumerate(("Parks", "Libraries", "Pools", "Off topic"), start=1):
+        await sign_in(web, f"M{n:05d}")
+        made_motion = await post_form(
+            web,
+            assembly,
+            f"{assembly}/motions",
+            {"title": title, "category": "policy", "text": f"We support {title.lower()}."},
+        )
+        motions.append(made_motion.headers["location"])
+
+    await sign_in(web, CHAIR)
+    no_reason = await post_form(web, motions[3], f"{motions[3]}/rule-out", {"reason": ""})
+    assert no_reason.status_code == 400
+    assert "give the reason" in no_reason.text
+    await post_form(web, motions[3], f"{motions[3]}/rule-out", {"reason": "Not our business."})
+    assert "Ruled out of order: Not our business." in (await web.get(motions[3])).text
+
+    page = await web.get(assembly)
+    ids = [m.rsplit("/", 1)[1] for m in motions]
+    composite = await web.post(
+        f"{assembly}/composites",
+        data={
+            "csrf": csrf_of(page.text),
+            "title": "Public spaces",
+            "text": "We support parks.\nWe support libraries.",
+            "sources": ids[:2],
+        },
+    )
+    assert composite.status_code == 303, composite.text
+    composite_id = composite.headers["location"].rsplit("/", 1)[1]
+    await post_form(web, motions[2], f"{motions[2]}/admit", {})
+    ordered = await post_form(
+        web,
+        assembly,
+        f"{assembly}/agenda",
+        {f"position-{ids[2]}": "2", f"position-{composite_id}": "1"},
+    )
+    assert ordered.status_code == 303, ordered.text
+    shown = (await web.get(assembly)).text
+    business = shown.split("Order of business", 1)[1]
+    assert business.index("Public spaces") < business.index("Pools")
+    assert "Composited" in shown
