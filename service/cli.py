@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -117,6 +118,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from service.app import create_app
     from service.demo import load_demo, welcome
 
+    if args.demo:
+        # The demo's sign-in page lists demo members to pick from; never on in production.
+        os.environ.setdefault("PLENARY_DEMO_SIGN_IN", "1")
     settings = _settings()
     if args.host:
         settings = settings.with_(host=args.host)

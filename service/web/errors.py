@@ -59,9 +59,9 @@ def _domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    _log.error(
-        "unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc
-    )
+    # No exc_info: the JSON log formatter cannot encode it and would drop the whole line;
+    # Litestar's own "Uncaught exception" record carries the traceback.
+    _log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
     _ = translator(language_of(request))
     return _error_page(
         request, 500, _("Something went wrong on our side; nothing you sent was at fault.")
