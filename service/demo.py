@@ -11,13 +11,16 @@ import csv
 import io
 
 from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.organisation import Branch, Member, Region
 from assembly.roll_import import import_roll_csv
+from schemas.contests import CandidateIn, ContestCreate
 from service.database import session_for
 from service.events import log_roll_import
 from service.settings import Settings
 from tally.lot import Lot
+from voting.lifecycle import create_contest, open_contest
 
 __all__ = [
     "DEMO_BRANCHES",
@@ -171,10 +174,43 @@ async def load_demo(settings: Settings, *, force: bool = False) -> str:
             await session.execute(update(Branch).where(Branch.code == code).values(name=name))
         await log_roll_import(session, imported, actor_role="admin")
         await session.commit()
+        opened = await _open_demo_contests(session)
     return (
         f"demo: loaded {imported.member_count} members ({imported.active_count} active) in "
-        f"{len(DEMO_BRANCHES)} branches across {len(DEMO_REGIONS)} nations and regions"
+        f"{len(DEMO_BRANCHES)} branches across {len(DEMO_REGIONS)} nations and regions, "
+        f"and opened {opened} contests to vote in"
     )
+
+
+DEMO_CONTESTS = (
+    ContestCreate(
+        title="Motion 1: Free school meals for every child",
+        kind="motion",
+        scope="national",
+    ),
+    ContestCreate(
+        title="Scottish Executive Committee",
+        kind="election",
+        scope="region:SCO",
+        seats=2,
+        candidates=[
+            CandidateIn(name="Eilidh Campbell", attributes={"gender": "woman"}),
+            CandidateIn(name="Hamish Reid", attributes={"gender": "man"}),
+            CandidateIn(name="Isla Murray", attributes={"gender": "woman"}),
+            CandidateIn(name="Fraser Stewart", attributes={"gender": "man"}),
+        ],
+    ),
+)
+
+
+async def _open_demo_contests(session: AsyncSession) -> int:
+    """Define and open the demo's contests, through the same functions a returning officer's
+    requests call (each is logged)."""
+    for body in DEMO_CONTESTS:
+        contest = await create_contest(session, body, created_by="RO1")
+        await open_contest(session, contest.id, actor="returning_officer")
+    await session.commit()
+    return len(DEMO_CONTESTS)
 
 
 def welcome(settings: Settings) -> str:
@@ -186,6 +222,7 @@ def welcome(settings: Settings) -> str:
     )
     return f"""
 Plenary is serving at {base}
+  In a browser: {base}/sign-in  (pick a demo member or officer; two contests are open)
   API documentation: {base}/schema      health: {base}/health   ready: {base}/ready
 
 Get a token for a demo member (M00001 … M{DEMO_MEMBERS:05d}, in Scotland, Wales, London, …):

@@ -28,6 +28,15 @@ async def test_demo_loads_once_with_scotland_and_wales(settings, client, auth) -
         assert {"Scotland", "Wales"} <= names
         entries = await read_entries(s, 0, await log_size(s))
         assert [json.loads(e)["type"] for _, e in entries].count("roll.imported") == 1
+    contests = (await client.get("/api/v1/contests", headers=auth("M00001"))).json()
+    assert {c["kind"]: c["state"] for c in contests} == {"motion": "open", "election": "open"}
+    motion = next(c for c in contests if c["kind"] == "motion")
+    vote = await client.post(
+        f"/api/v1/contests/{motion['id']}/ballots",
+        json={"choice": "for"},
+        headers=auth("M00001"),
+    )
+    assert vote.status_code == 201
     me = (await client.get("/api/v1/me", headers=auth("M00001"))).json()
     assert me["on_roll"] is True
     assert me["region_name"] == "Scotland"
