@@ -35,7 +35,9 @@ from service.checkpointer import audit_log_lifespan
 from service.database import locate_database
 from service.errors import exception_handlers
 from service.keys import load_verification_keys
+from service.limits import BodySizeLimitMiddleware
 from service.petition_clock import civic_clock_lifespan
+from service.ratelimit import RateLimitMiddleware, rate_limit_headers_hook
 from service.routes import contests, identity, members, system
 from service.routes.assemblies import AssemblyController
 from service.routes.audit import AuditLogController
@@ -44,6 +46,7 @@ from service.routes.motions import MotionController
 from service.routes.petitions import OfficeController, PetitionController
 from service.routes.sortition import SortitionController
 from service.scheduler import contest_clock_lifespan
+from service.security_headers import security_headers_hook
 from service.settings import Settings
 from service.web import web_router
 
@@ -156,10 +159,18 @@ def create_app(
         lifespan=[audit_log_lifespan, contest_clock_lifespan, civic_clock_lifespan],
         middleware=[
             prometheus.middleware,
+            DefineMiddleware(BodySizeLimitMiddleware, settings=settings),
+            DefineMiddleware(
+                RateLimitMiddleware, settings=settings, engine_key=db.engine_app_state_key
+            ),
             DefineMiddleware(
                 AuthMiddleware, exclude=_PUBLIC, exclude_from_auth_key="exclude_from_auth"
             ),
         ],
+        # BodySizeLimitMiddleware applies the caps (PLENARY_MAX_BODY_BYTES, and the roll
+        # import's PLENARY_MAX_CSV_BYTES), so Litestar's own 10 MB default stays out of it.
+        request_max_body_size=None,
+        before_send=[security_headers_hook(settings), rate_limit_headers_hook()],
         exception_handlers=exception_handlers,
         openapi_config=_openapi(),
         state=State({"settings": settings, "token_verifier": verifier}),

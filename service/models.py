@@ -12,6 +12,7 @@ import assembly.recall_models
 import assembly.sortition_models
 import audit.store
 import service.grants
+import service.ratelimit
 import voting.models
 
 __all__ = ["metadata"]
@@ -23,6 +24,7 @@ _MODULES = (
     assembly.recall_models,
     assembly.sortition_models,
     service.grants,
+    service.ratelimit,
     voting.models,
 )
 

@@ -7,6 +7,7 @@ into ``.plenary/keys/``. The README lists every variable.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -29,6 +30,37 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _list(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def _check_limits(settings: Settings) -> None:
+    """Refuse limits the service cannot apply; the message names the variable."""
+    if settings.max_body_bytes < 1:
+        raise SettingsError("PLENARY_MAX_BODY_BYTES must be at least 1")
+    if settings.rate_window_seconds < 1:
+        raise SettingsError("PLENARY_RATE_WINDOW must be at least 1 second")
+    for name, value in (
+        ("PLENARY_CAST_RATE_PER_MEMBER", settings.cast_rate_per_member),
+        ("PLENARY_CAST_RATE_PER_ADDRESS", settings.cast_rate_per_address),
+        ("PLENARY_SIGN_IN_RATE_PER_MEMBER", settings.sign_in_rate_per_member),
+        ("PLENARY_SIGN_IN_RATE_PER_ADDRESS", settings.sign_in_rate_per_address),
+        ("PLENARY_HSTS_MAX_AGE", settings.hsts_max_age),
+    ):
+        if value < 0:
+            raise SettingsError(f"{name} must be 0 (off) or more, not {value}")
+    for proxy in settings.trusted_proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise SettingsError(
+                f"PLENARY_TRUSTED_PROXIES must list addresses or networks, not {proxy!r}"
+            ) from None
 
 
 def _paths(env: Mapping[str, str], name: str) -> tuple[Path, ...]:
@@ -58,6 +90,16 @@ class Settings:
     db_pool_size: int = 10
     db_max_overflow: int = 20
     max_csv_bytes: int = 50 * 1024 * 1024
+    max_body_bytes: int = 1024 * 1024
+    rate_window_seconds: int = 60
+    # Rate limits are off (0) in settings built in code (tests, tools); ``from_env``, which
+    # the service and the CLI use, switches them on with the defaults in the README.
+    cast_rate_per_member: int = 0
+    cast_rate_per_address: int = 0
+    sign_in_rate_per_member: int = 0
+    sign_in_rate_per_address: int = 0
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    hsts_max_age: int = 31536000
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -96,6 +138,14 @@ class Settings:
             db_pool_size=_int(e, "PLENARY_DB_POOL_SIZE", 10),
             db_max_overflow=_int(e, "PLENARY_DB_MAX_OVERFLOW", 20),
             max_csv_bytes=_int(e, "PLENARY_MAX_CSV_BYTES", 50 * 1024 * 1024),
+            max_body_bytes=_int(e, "PLENARY_MAX_BODY_BYTES", 1024 * 1024),
+            rate_window_seconds=_int(e, "PLENARY_RATE_WINDOW", 60),
+            cast_rate_per_member=_int(e, "PLENARY_CAST_RATE_PER_MEMBER", 30),
+            cast_rate_per_address=_int(e, "PLENARY_CAST_RATE_PER_ADDRESS", 1200),
+            sign_in_rate_per_member=_int(e, "PLENARY_SIGN_IN_RATE_PER_MEMBER", 10),
+            sign_in_rate_per_address=_int(e, "PLENARY_SIGN_IN_RATE_PER_ADDRESS", 300),
+            trusted_proxies=_list(e, "PLENARY_TRUSTED_PROXIES", ("127.0.0.1", "::1")),
+            hsts_max_age=_int(e, "PLENARY_HSTS_MAX_AGE", 31536000),
         )
         if settings.log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise SettingsError(
@@ -104,6 +154,7 @@ class Settings:
             )
         if not 0 < settings.port < 65536:
             raise SettingsError(f"PLENARY_PORT must be between 1 and 65535, not {settings.port}")
+        _check_limits(settings)
         return settings
 
     def with_(self, **changes: object) -> Settings:

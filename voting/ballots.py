@@ -53,7 +53,9 @@ def encode_ballot(kind: str, option_ids: Sequence[str], ballot: BallotIn) -> byt
         raise InvalidBallot('the ballot is empty; send {"ranking": [ID, ...]} with at least one')
     if not ids:
         raise InvalidBallot("the ranking is empty; rank at least one")
-    if len(ids) > min(MAX_RANKING, len(option_ids)):
+    if len(ids) > MAX_RANKING:
+        raise InvalidBallot(f"the ranking has {len(ids)} entries; rank at most {MAX_RANKING}")
+    if len(ids) > len(option_ids):
         raise InvalidBallot(
             f"the ranking has {len(ids)} entries; there are only {len(option_ids)} to rank"
         )

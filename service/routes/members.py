@@ -12,6 +12,7 @@ from schemas.organisation import RollImportResult
 from service.auth import requires_role
 from service.deps import DbSession
 from service.events import log_roll_import
+from service.limits import LARGE_BODY
 
 __all__ = ["import_members"]
 
@@ -22,6 +23,7 @@ __all__ = ["import_members"]
     tags=["organisation"],
     summary="Import the member roll (CSV)",
     status_code=201,
+    opt={LARGE_BODY: True},
 )
 async def import_members(
     request: Request[Any, Any, Any], db_session: DbSession
