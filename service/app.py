@@ -37,6 +37,7 @@ from service.errors import exception_handlers
 from service.keys import load_verification_keys
 from service.limits import BodySizeLimitMiddleware
 from service.petition_clock import civic_clock_lifespan
+from service.problem_docs import document_problems
 from service.ratelimit import RateLimitMiddleware, rate_limit_headers_hook
 from service.routes import contests, identity, members, system
 from service.routes.assemblies import AssemblyController
@@ -59,6 +60,13 @@ API_PREFIX = "/api/v1"
 _PUBLIC = ["^/health$", "^/ready$", "^/metrics", "^/schema"]
 
 _VERSION = "0.1.0"
+
+
+class MetricsController(PrometheusController):
+    """``/metrics`` for Prometheus: an operator's endpoint in the text exposition format, not
+    part of the JSON API, so it stays out of the OpenAPI document."""
+
+    include_in_schema = False
 
 
 def _resolve_database_url(settings: Settings) -> str:
@@ -153,8 +161,8 @@ def create_app(
 
     prometheus = PrometheusConfig(app_name="plenary", prefix="plenary", group_path=True)
     api = Router(path=API_PREFIX, route_handlers=[*api_handlers(), *extra_handlers])
-    return Litestar(
-        route_handlers=[system.health, system.ready, PrometheusController, api, web_router()],
+    app = Litestar(
+        route_handlers=[system.health, system.ready, MetricsController, api, web_router()],
         plugins=[SQLAlchemyPlugin(config=db), _logging(settings)],
         lifespan=[audit_log_lifespan, contest_clock_lifespan, civic_clock_lifespan],
         middleware=[
@@ -176,6 +184,8 @@ def create_app(
         state=State({"settings": settings, "token_verifier": verifier}),
         debug=settings.debug,
     )
+    document_problems(app)
+    return app
 
 
 def _engine_config(settings: Settings) -> Any:

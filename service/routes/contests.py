@@ -151,7 +151,11 @@ class ContestController(Controller):
     ) -> Turnout:
         return await queries.turnout(db_session, contest_id, await _viewer(request, db_session))
 
-    @get("/{contest_id:uuid}/turnout/stream", summary="Turnout as server-sent events")
+    @get(
+        "/{contest_id:uuid}/turnout/stream",
+        summary="Turnout as server-sent events",
+        media_type="text/event-stream",
+    )
     async def turnout_stream(
         self,
         request: Request[Any, Any, Any],
@@ -214,11 +218,14 @@ class ContestController(Controller):
     @get("/{contest_id:uuid}/receipts/{receipt_hash:str}", summary="Prove a receipt is in the box")
     async def receipt(
         self,
+        request: Request[Any, Any, Any],
         contest_id: ContestId,
         receipt_hash: Annotated[str, PathParameter(description="the receipt hash, hex")],
         db_session: DbSession,
     ) -> ReceiptProof:
-        """After close: the inclusion proof of your receipt hash in the published receipts root."""
+        """After close: the inclusion proof of your receipt hash in the published receipts root
+        (404, as for the contest itself, to those who may not see the contest)."""
+        await queries.visible_contest(db_session, contest_id, await _viewer(request, db_session))
         return await queries.prove_receipt(db_session, contest_id, receipt_hash)
 
 

@@ -25,13 +25,25 @@ class Ready(msgspec.Struct):
     migration: str | None
 
 
-@get("/health", exclude_from_auth=True, tags=["system"], summary="The process is up")
+@get(
+    "/health",
+    exclude_from_auth=True,
+    security=[{}],
+    tags=["system"],
+    summary="The process is up",
+)
 async def health() -> Health:
     """Answers 200 whenever the process can answer at all; it does not touch the database."""
     return Health(status="ok")
 
 
-@get("/ready", exclude_from_auth=True, tags=["system"], summary="The service can serve requests")
+@get(
+    "/ready",
+    exclude_from_auth=True,
+    security=[{}],
+    tags=["system"],
+    summary="The service can serve requests",
+)
 async def ready(request: Request[Any, Any, Any], db_engine: DbEngine) -> Response[Any]:
     """200 when the database answers and its schema is at the newest migration, else 503."""
     head = head_revision()
