@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 CODE   := $(wildcard tally audit assembly voting schemas service tests bench)
 
-.PHONY: setup run test check lint format typecheck pytest audit-deps browser bench clean
+.PHONY: setup run test check lint format typecheck pytest audit-deps browser bench fuzz clean
 
 setup: $(STAMP)
 
@@ -90,6 +90,12 @@ browser: setup
 
 bench: setup
 	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+# Schemathesis over every API operation as every kind of caller, with many more examples than
+# `make test` runs (FUZZ_EXAMPLES per operation, caller and mode; several minutes).
+FUZZ_EXAMPLES ?= 25
+fuzz: setup
+	PLENARY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/hardening/test_fuzz_api.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
