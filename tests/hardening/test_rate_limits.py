@@ -238,3 +238,20 @@ def test_a_limit_setting_the_service_cannot_use_is_refused_naming_it(
 ) -> None:
     with pytest.raises(SettingsError, match=variable):
         Settings.from_env({variable: value})
+
+
+async def test_casting_from_the_pages_counts_against_the_same_member(
+    serve: Serve, auth: _AUTHZ, token: Callable[..., str]
+) -> None:
+    """The page's cast (session cookie) and the API's cast share the member's allowance."""
+    async with serve(
+        cast_rate_per_member=1, cast_rate_per_address=100, base_url="https://plenary.test"
+    ) as client:
+        first, second = await _open_motions(client, auth, 2)
+        by_api = await _cast(client, first, auth("S1"))
+        client.cookies.set("plenary_session", token("S1"))
+        by_page = await client.post(f"/contests/{second['id']}/cast", data={"choice": "for"})
+    assert by_api.status_code == 201, by_api.text
+    assert by_page.status_code == 429
+    assert by_page.headers["RateLimit-Remaining"] == "0"
+    assert int(by_page.headers["Retry-After"]) >= 1
