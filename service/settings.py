@@ -92,12 +92,11 @@ class Settings:
     max_csv_bytes: int = 50 * 1024 * 1024
     max_body_bytes: int = 1024 * 1024
     rate_window_seconds: int = 60
-    # Rate limits are off (0) in settings built in code (tests, tools); ``from_env``, which
-    # the service and the CLI use, switches them on with the defaults in the README.
-    cast_rate_per_member: int = 0
-    cast_rate_per_address: int = 0
-    sign_in_rate_per_member: int = 0
-    sign_in_rate_per_address: int = 0
+    # Rate limits per window (0 turns one off); on by default wherever settings come from.
+    cast_rate_per_member: int = 30
+    cast_rate_per_address: int = 1200
+    sign_in_rate_per_member: int = 10
+    sign_in_rate_per_address: int = 300
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
     hsts_max_age: int = 31536000
     extra: Mapping[str, str] = field(default_factory=dict)

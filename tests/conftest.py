@@ -38,6 +38,19 @@ ROOT = Path(__file__).resolve().parents[1]
 REFDATA = ROOT.parent / "shared" / "refdata"
 
 _TEMPLATE = f"plenary_test_template_{os.getpid()}"
+
+
+def without_rate_limits(settings: Settings) -> Settings:
+    """``settings`` with every rate limit off. Rate limits are tested in tests/hardening;
+    elsewhere they would turn the concurrency tests' expected 409s into 429s."""
+    return settings.with_(
+        cast_rate_per_member=0,
+        cast_rate_per_address=0,
+        sign_in_rate_per_member=0,
+        sign_in_rate_per_address=0,
+    )
+
+
 _counter = itertools.count(1)
 
 
@@ -79,7 +92,7 @@ async def db_session(database_url: str):
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     """Settings for an app on this test's database, with keys generated under ``tmp_path``."""
-    return Settings(data_dir=tmp_path / "plenary", database_url=database_url)
+    return without_rate_limits(Settings(data_dir=tmp_path / "plenary", database_url=database_url))
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from service.database import session_for
 from service.demo import demo_roll_csv
 from service.events import log_roll_import
 from service.settings import Settings
-from tests.conftest import running
+from tests.conftest import running, without_rate_limits
 
 ROLL_SIZE = 24
 """Members M00001…M00024, two in each demo branch; the first twenty are active."""
@@ -28,10 +28,12 @@ _CSRF = re.compile(r'name="csrf" value="([^"]*)"')
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     """This test's database, with the demo sign-in page switched on."""
-    return Settings(
-        data_dir=tmp_path / "plenary",
-        database_url=database_url,
-        extra={"PLENARY_DEMO_SIGN_IN": "1"},
+    return without_rate_limits(
+        Settings(
+            data_dir=tmp_path / "plenary",
+            database_url=database_url,
+            extra={"PLENARY_DEMO_SIGN_IN": "1"},
+        )
     )
 
 
