@@ -149,7 +149,7 @@ class Workload:
         return motion, member
 
     async def _one(self, client: httpx.AsyncClient) -> bool:
-        """Take one action; False when there is nothing left to do."""
+        """Take one action; True while there is more to do (always: see the end)."""
         s, ledger = self.setting, self.ledger
         pick = self._rng.random()
         if pick < 0.5 and self._voters:
@@ -205,7 +205,9 @@ class Workload:
                 raise
             assert r.status_code == 201, r.text
             ledger.seconders.add(pair)
-        return bool(self._voters or self._signers)
+        # Motions and secondings never run out, so there is always work in flight when the
+        # service is killed, however fast the machine got through the votes and signatures.
+        return True
 
     async def run(self, concurrency: int, stop: asyncio.Event) -> bool:
         """Act with ``concurrency`` members at once until ``stop`` is set, there is nothing
