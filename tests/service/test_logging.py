@@ -61,3 +61,23 @@ async def test_request_logs_hold_no_bodies_tokens_or_ballots(
         cast.json()["receipt"],
     ):
         assert secret not in logged, secret  # …but never what they carried
+
+
+async def test_request_lines_are_left_out_above_info(
+    settings, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """PLENARY_LOG_LEVEL=WARNING (as on an election night) writes no line per request."""
+    import httpx
+
+    from service.app import create_app
+    from tests.conftest import running
+
+    app = create_app(settings.with_(log_level="WARNING"))
+    async with running(app):
+        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            assert (await client.get("/ready")).status_code == 200
+    out, err = capfd.readouterr()
+    # (httpx, the test's client, logs its own "HTTP Request: GET …" line; that is not ours.)
+    assert '"event":"HTTP Request"' not in out + err
+    assert '"path":"/ready"' not in out + err
