@@ -14,7 +14,7 @@ from assembly.organisation import Member
 from assembly.recall_models import Office, PetitionSignature, RecallPetition
 from schemas.petitions import OfficeOut, PetitionOut, PetitionReceiptProof, SignersOut
 from schemas.problems import DomainError
-from voting.box import receipt_proof
+from voting.box import prove_receipt_hex
 
 __all__ = ["office_out", "petition_out", "prove_signature", "signers_of"]
 
@@ -95,33 +95,20 @@ async def prove_signature(
         raise DomainError(
             "receipts can be checked once the petition has closed", status=409, title="Not yet"
         )
-    try:
-        target = bytes.fromhex(receipt_hash_hex)
-    except ValueError:
-        raise DomainError("the receipt hash must be 64 hex digits", status=400) from None
-    hashes = sorted(
-        bytes(h)
-        for h in (
-            await session.scalars(
-                select(PetitionSignature.receipt_hash).where(
-                    PetitionSignature.petition_id == petition.id
-                )
+    found = prove_receipt_hex(
+        await session.scalars(
+            select(PetitionSignature.receipt_hash).where(
+                PetitionSignature.petition_id == petition.id
             )
-        ).all()
+        ),
+        receipt_hash_hex,
+        where="among this petition's signatures",
     )
-    try:
-        index, proof = receipt_proof(hashes, target)
-    except LookupError:
-        raise DomainError(
-            "that receipt is not among this petition's signatures",
-            status=404,
-            title="Receipt not found",
-        ) from None
     return PetitionReceiptProof(
         petition=str(petition.id),
         receipt_hash=receipt_hash_hex,
-        index=index,
-        size=len(hashes),
+        index=found.index,
+        size=found.size,
         receipts_root=petition.receipts_root,
-        proof=[p.hex() for p in proof],
+        proof=found.proof,
     )

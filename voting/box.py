@@ -30,14 +30,17 @@ from audit.memory import MemoryLog
 from audit.merkle import EMPTY_ROOT, Hash, leaf_hash
 from audit.proofs import check_inclusion, prove_inclusion
 from audit.stored import tree_hash
+from schemas.problems import DomainError
 
 __all__ = [
     "BoxCommitment",
+    "ReceiptInclusion",
     "ballots_digest",
     "box_commitment",
     "canonical_ballot_order",
     "check_receipt_proof",
     "new_receipt",
+    "prove_receipt_hex",
     "receipt_hash",
     "receipt_proof",
     "receipts_root",
@@ -128,6 +131,35 @@ def receipt_proof(sorted_hashes: Sequence[bytes], target: bytes) -> tuple[int, l
         raise LookupError("that receipt is not in this contest's box")
     log = _tree(sorted_hashes)
     return index, prove_inclusion(log.size, index, log)
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptInclusion:
+    """Where a receipt hash stands among ``size`` sorted hashes, and its proof (hex)."""
+
+    index: int
+    size: int
+    proof: list[str]
+
+
+def prove_receipt_hex(
+    receipt_hashes: Iterable[bytes], receipt_hash_hex: str, *, where: str
+) -> ReceiptInclusion:
+    """The inclusion proof of a receipt hash given in hex, among ``receipt_hashes`` (any order):
+    what the contest and petition receipt checks answer. ``DomainError`` 400 for a hash that is
+    not hex, 404 ("that receipt is not <where>") when it is not there. Cost: O(n log n)."""
+    try:
+        target = bytes.fromhex(receipt_hash_hex)
+    except ValueError:
+        raise DomainError("the receipt hash must be 64 hex digits", status=400) from None
+    hashes = sorted(bytes(h) for h in receipt_hashes)
+    try:
+        index, proof = receipt_proof(hashes, target)
+    except LookupError:
+        raise DomainError(
+            f"that receipt is not {where}", status=404, title="Receipt not found"
+        ) from None
+    return ReceiptInclusion(index=index, size=len(hashes), proof=[p.hex() for p in proof])
 
 
 def check_receipt_proof(

@@ -14,8 +14,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.contests import ContestOut, OptionOut, ReceiptProof, ResultOut, Turnout
-from schemas.problems import DomainError
-from voting.box import receipt_proof
+from voting.box import prove_receipt_hex
 from voting.lifecycle import ContestNotFound, ContestStateError, load_contest, options_of
 from voting.models import Contest, ContestElector, ContestOption, ContestReceipt
 from voting.scope import Scope
@@ -215,29 +214,18 @@ async def prove_receipt(
     contest = await load_contest(session, contest_id)
     if contest.state in ("draft", "open") or contest.receipts_root is None:
         raise ContestStateError("receipts can be checked once the contest has closed")
-    try:
-        target = bytes.fromhex(receipt_hash_hex)
-    except ValueError:
-        raise DomainError("the receipt hash must be 64 hex digits", status=400) from None
-    hashes = sorted(
-        bytes(h)
-        for h in (
-            await session.scalars(
-                select(ContestReceipt.receipt_hash).where(ContestReceipt.contest_id == contest.id)
-            )
-        ).all()
+    found = prove_receipt_hex(
+        await session.scalars(
+            select(ContestReceipt.receipt_hash).where(ContestReceipt.contest_id == contest.id)
+        ),
+        receipt_hash_hex,
+        where="in this contest's box",
     )
-    try:
-        index, proof = receipt_proof(hashes, target)
-    except LookupError:
-        raise DomainError(
-            "that receipt is not in this contest's box", status=404, title="Receipt not found"
-        ) from None
     return ReceiptProof(
         contest=str(contest.id),
         receipt_hash=receipt_hash_hex,
-        index=index,
-        size=len(hashes),
+        index=found.index,
+        size=found.size,
         receipts_root=contest.receipts_root,
-        proof=[p.hex() for p in proof],
+        proof=found.proof,
     )
