@@ -21,12 +21,13 @@ result), bare hex otherwise (roll, receipts root, ballots digest, receipt hashes
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
 import msgspec
+
+from schemas.documents import json_schema_text
 
 __all__ = [
     "BUNDLE_FORMAT",
@@ -157,12 +158,8 @@ def decode_bundle(data: bytes | str) -> Bundle:
 
 
 def bundle_json_schema() -> str:
-    """The bundle's JSON Schema (from ``msgspec.json.schema``), as the checked-in file holds
-    it: sorted keys, two-space indent, a final newline."""
-    schema = msgspec.json.schema(Bundle)
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "Plenary contest audit bundle (plenary.bundle/v1)"
-    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """The bundle's JSON Schema, as the checked-in file holds it (see ``schemas.documents``)."""
+    return json_schema_text(Bundle, "Plenary contest audit bundle (plenary.bundle/v1)")
 
 
 if __name__ == "__main__":  # pragma: no cover - the regeneration command
