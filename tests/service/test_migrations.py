@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -14,7 +16,7 @@ from service.models import metadata
 async def test_upgrading_an_empty_database_leaves_no_pending_autogenerate_diff(
     pg_admin_url: str,
 ) -> None:
-    name = "plenary_test_migrations_empty"
+    name = f"plenary_test_migrations_empty_{os.getpid()}"
     await drop_database(pg_admin_url, name)
     await create_database(pg_admin_url, name)
     url = with_database(pg_admin_url, name)

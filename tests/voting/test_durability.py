@@ -86,7 +86,7 @@ def _tail(log: Path) -> str:
 
 
 async def _until_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 90
     async with httpx.AsyncClient(base_url=url, timeout=2) as client:
         while True:
             assert process.poll() is None, _tail(log)
@@ -95,7 +95,7 @@ async def _until_ready(url: str, process: subprocess.Popen[bytes], log: Path) ->
                     return
             except httpx.TransportError:
                 pass
-            assert time.monotonic() < deadline, "service did not start in 20 s"
+            assert time.monotonic() < deadline, "service did not start in 90 s"
             await asyncio.sleep(0.1)
 
 

@@ -63,25 +63,31 @@ async def test_turnout_stream_rises_as_members_vote_and_ends_at_close(
         motion = await contests.create(title="Watched", kind="motion")
         await contests.step(motion, "open")
 
-        async def vote_in_waves() -> None:
-            for wave in (["S1", "S2"], ["S3", "W1", "W2"], ["S4"]):
-                await asyncio.gather(*(contests.cast(motion, m, {"choice": "for"}) for m in wave))
-                await asyncio.sleep(1.3)  # at least one event per wave
-            await contests.step(motion, "close")
-
+        # Each wave of votes starts once the watcher has seen the count the last one left, so
+        # every count is seen however slowly the machine runs; the close follows the last wave.
+        waves = [["S1", "S2"], ["S3", "W1", "W2"], ["S4"]]
+        awaited = [0, 2, 5, 6]
         seen: list[dict[str, Any]] = []
-        voting: asyncio.Task[None] | None = None
-        async with asyncio.timeout(20):
+        steps: list[asyncio.Task[Any]] = []
+
+        async def cast_wave(members: list[str]) -> None:
+            await asyncio.gather(*(contests.cast(motion, m, {"choice": "for"}) for m in members))
+
+        async with asyncio.timeout(120):  # against hangs only
             stream = f"/api/v1/contests/{motion['id']}/turnout/stream"
             async with client.stream("GET", stream, headers=auth("W3")) as response:
                 assert response.status_code == 200
                 assert response.headers["content-type"].startswith("text/event-stream")
                 async for turnout in _turnout_events(response):
                     seen.append(turnout)
-                    if voting is None:  # members start voting once the watcher is connected
-                        voting = asyncio.create_task(vote_in_waves())
-            assert voting is not None
-            await voting
+                    if len(steps) < len(awaited) and turnout["voted"] == awaited[len(steps)]:
+                        step = (
+                            cast_wave(waves[len(steps)])
+                            if len(steps) < len(waves)
+                            else contests.step(motion, "close")
+                        )
+                        steps.append(asyncio.create_task(step))
+            await asyncio.gather(*steps)
 
     counts = [t["voted"] for t in seen]
     assert counts[0] == 0
