@@ -20,7 +20,11 @@ $(STAMP): pyproject.toml
 run: setup
 	$(BIN)/plenary serve --demo
 
-test: setup check audit-deps browser pytest
+# The checks that need no database run side by side (the browser install is mostly waiting on
+# the network and the disk), then the tests.
+test: setup
+	@$(MAKE) --no-print-directory -j3 --output-sync=target check audit-deps browser
+	@$(MAKE) --no-print-directory pytest
 
 check: lint typecheck
 
@@ -35,8 +39,14 @@ format: setup
 typecheck: setup
 	$(BIN)/mypy $(CODE)
 
+# Tests run in a random order (pytest-randomly; the seed is printed last, `make test SEED=N`
+# replays an order) on one worker per core (pytest-xdist), each with its own template database
+# on one shared PostgreSQL.
+SEED    ?=
+WORKERS ?= auto
 pytest: setup
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(WORKERS) --dist worksteal $(if $(SEED),--randomly-seed=$(SEED)) \
+	  --durations=15 $(PYTEST_ARGS)
 
 # Known vulnerabilities in the installed dependencies (pip-audit, PyPI's advisory data): fails
 # when one has a fixed version to move to; says plainly what it could not audit (a package

@@ -1,10 +1,13 @@
 """Real PostgreSQL for every test that needs a database; never a mock.
 
-One server per test session: the one at ``TEST_DATABASE_URL`` (a URL whose user may create
-databases), or else an embedded PostgreSQL under ``.plenary/test-pgdata``. A template database
-is migrated to head once per session; each test that asks for ``database_url`` gets its own
-clone of it (``CREATE DATABASE … TEMPLATE``, a few tens of milliseconds), dropped afterwards, so
-tests may commit, run concurrently inside the app and never see each other's data.
+One server per test run: the one at ``TEST_DATABASE_URL`` (a URL whose user may create
+databases), or else an embedded PostgreSQL under ``.plenary/test-pgdata``. Under pytest-xdist
+the controlling process starts the embedded server once and hands its URL to the workers
+through ``TEST_DATABASE_URL``, so no worker stops it under another's feet. Each worker
+migrates a template database of its own to head once; each test that asks for
+``database_url`` gets its own clone of it (``CREATE DATABASE … TEMPLATE``, a few tens of
+milliseconds), dropped afterwards, so tests may commit, run concurrently inside the app and
+never see each other's data.
 """
 
 from __future__ import annotations
@@ -53,6 +56,17 @@ def without_rate_limits(settings: Settings) -> Settings:
 
 _counter = itertools.count(1)
 
+_EMBEDDED = ROOT / ".plenary" / "test-pgdata"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With workers (``-n``), start the embedded server here, in the controlling process, which
+    outlives them all and stops it at exit; the workers inherit its URL."""
+    is_worker = hasattr(config, "workerinput")
+    with_workers = bool(getattr(config.option, "numprocesses", None))
+    if with_workers and not is_worker and not os.environ.get("TEST_DATABASE_URL"):
+        os.environ["TEST_DATABASE_URL"] = start_embedded(_EMBEDDED)
+
 
 @pytest.fixture(scope="session")
 def pg_admin_url() -> str:
@@ -60,7 +74,7 @@ def pg_admin_url() -> str:
     configured = os.environ.get("TEST_DATABASE_URL")
     if configured:
         return sqlalchemy_url(configured)
-    return start_embedded(ROOT / ".plenary" / "test-pgdata")
+    return start_embedded(_EMBEDDED)
 
 
 @pytest.fixture(scope="session")
@@ -158,3 +172,13 @@ def auth(token: Callable[..., str]) -> Callable[..., dict[str, str]]:
         return {"Authorization": f"Bearer {token(subject, *roles)}"}
 
     return make
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    """Name the random order's seed last, where a failing run's reader looks, so the same
+    order can be replayed with ``--randomly-seed=N`` (``make test SEED=N``)."""
+    seed = getattr(config.option, "randomly_seed", None)
+    if isinstance(seed, int):
+        terminalreporter.write_line(f"random order: --randomly-seed={seed}")
