@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 CODE   := $(wildcard tally audit assembly voting schemas service tests bench)
 
-.PHONY: setup run test check lint format typecheck pytest audit-deps browser bench fuzz clean
+.PHONY: setup run test check lint format typecheck pytest audit-deps browser bench fuzz soak clean
 
 setup: $(STAMP)
 
@@ -107,6 +107,12 @@ bench: setup
 FUZZ_EXAMPLES ?= 100
 fuzz: setup
 	PLENARY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/hardening/test_fuzz_api.py
+
+# A simulated conference day (three minutes, 50,000 members) against the real service; fails on
+# any failed request or lost vote. `make test` runs a ten-second day of it.
+SOAK_SECONDS ?= 180
+soak: setup
+	$(BIN)/python bench/soak.py --seconds $(SOAK_SECONDS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -18,6 +18,9 @@ Prints, for this 2-core machine with the load generator on it too (issue 9, "Loa
 - the service's resident memory every ``--sample`` seconds (target: flat, under 10 % growth
   from the first sample after warm-up to the last).
 
+Exits 1 when any request failed or any vote was lost (``make soak`` runs the whole day;
+``tests/service/test_soak_short.py`` runs a ten-second day in ``make test``).
+
 Rate limits on casting per address are switched off for the run (every request comes from
 127.0.0.1); nothing else is changed from the defaults.
 
@@ -444,6 +447,8 @@ async def _run(
     _report(day, seconds, rss, warm=min(30.0, seconds / 4))
     tell(f"votes lost or extra (voters against acknowledged, every contest): {lost}")
     tell(f"  {meter.per_request(cpu_before, acknowledged_total)}")
+    if lost or any(c.failed for c in day.kinds.values()):
+        raise SystemExit("soak: requests failed or votes were lost (see above)")
 
 
 if __name__ == "__main__":
