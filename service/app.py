@@ -34,7 +34,7 @@ from litestar.types import ControllerRouterHandler
 from service.auth import AuthMiddleware, TokenVerifier
 from service.checkpointer import audit_log_lifespan
 from service.database import locate_database
-from service.errors import exception_handlers
+from service.errors import exception_handlers, log_exception
 from service.keys import load_verification_keys
 from service.limits import BodySizeLimitMiddleware
 from service.petition_clock import civic_clock_lifespan
@@ -92,7 +92,7 @@ def _logging(settings: Settings) -> StructlogPlugin:
     level = logging.getLevelNamesMapping()[settings.log_level]
     logs = StructLoggingConfig(
         log_exceptions="always",
-        disable_stack_trace={401, 403, 404, 405, 409, 413, 415, 422, 400, 503},
+        exception_logging_handler=log_exception,
         wrapper_class=structlog.make_filtering_bound_logger(level),
     )
     logging.getLogger().setLevel(level)

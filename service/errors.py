@@ -7,6 +7,8 @@ reached is a 503 (the client may retry); anything unexpected is a 500 that names
 from __future__ import annotations
 
 import logging
+import sys
+import traceback
 from http import HTTPStatus
 from typing import Any
 
@@ -18,7 +20,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from schemas.problems import DomainError, Problem
 
-__all__ = ["PROBLEM_JSON", "exception_handlers", "problem_response"]
+__all__ = ["PROBLEM_JSON", "exception_handlers", "log_exception", "problem_response"]
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -94,12 +96,47 @@ def _database_unavailable(exc: DBAPIError) -> bool:
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     if isinstance(exc, DBAPIError) and _database_unavailable(exc):
         return _database(request, exc)
-    # No exc_info here: Litestar's own "Uncaught exception" record carries the traceback, and
-    # the JSON log formatter cannot encode an exc_info tuple (the whole line would be lost).
-    _log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+    # Logged once, by ``log_exception``, with where it happened.
     return problem_response(
         request, 500, "something went wrong on our side; nothing you sent was at fault"
     )
+
+
+# Refusals that may be someone trying what they may not: worth an operator's glance.
+_WATCHED = frozenset({401, 403, 429})
+_UNAVAILABLE_TYPES = (OperationalError, InterfaceError, ConnectionError, OSError)
+
+
+def _status_of(exc: BaseException) -> int | None:
+    if isinstance(exc, HTTPException):
+        return exc.status_code
+    if isinstance(exc, DomainError):
+        return exc.status
+    return None
+
+
+def log_exception(logger: Any, scope: Any, tb: list[str]) -> None:
+    """Litestar's hook for every exception a handler raised: one line, never the request's
+    content. A refusal (4xx) is INFO, or WARNING when it may be someone probing (401, 403,
+    429), naming its status and the problem's type. Anything unexpected is ERROR with its type
+    and the frames it passed through, without the exception's message or the traceback's text
+    (either can quote what was sent). ``tb`` (Litestar's formatted traceback) is not used."""
+    exc = sys.exc_info()[1]
+    if exc is None:
+        return
+    where = f"{scope.get('method', scope.get('type', ''))} {scope.get('path', '')}"
+    status = _status_of(exc)
+    if status is not None:
+        level = logging.WARNING if status in _WATCHED or status >= 500 else logging.INFO
+        logger.log(level, f"refused {status} {type(exc).__name__} on {where}")
+        return
+    if isinstance(exc, _UNAVAILABLE_TYPES) or (
+        isinstance(exc, DBAPIError) and _database_unavailable(exc)
+    ):
+        return  # ``_database`` says so, once, as a warning
+    frames = traceback.extract_tb(exc.__traceback__)[-6:]
+    path = " < ".join(f"{f.filename.rsplit('/', 2)[-1]}:{f.lineno} {f.name}" for f in frames[::-1])
+    logger.error(f"unhandled {type(exc).__name__} on {where} at {path}")
 
 
 exception_handlers: ExceptionHandlersMap = {

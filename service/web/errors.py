@@ -6,7 +6,6 @@ other refusal shows the message a person can act on, with the status the API wou
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 from urllib.parse import quote
 
@@ -21,7 +20,6 @@ from service.web.render import language_of, page
 
 __all__ = ["page_exception_handlers"]
 
-_log = logging.getLogger("plenary.web")
 
 
 def _error_page(request: Request[Any, Any, Any], status: int, detail: str) -> Response[Any]:
@@ -59,9 +57,7 @@ def _domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    # No exc_info: the JSON log formatter cannot encode it and would drop the whole line;
-    # Litestar's own "Uncaught exception" record carries the traceback.
-    _log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+    # Logged once, by ``service.errors.log_exception``, with where it happened.
     _ = translator(language_of(request))
     return _error_page(
         request, 500, _("Something went wrong on our side; nothing you sent was at fault.")
