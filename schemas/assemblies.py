@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from schemas.contests import MajorityIn
+from schemas.text import Input
 
 __all__ = [
     "AgendaIn",
@@ -48,7 +49,7 @@ def _two_thirds() -> MajorityIn:
     return MajorityIn(base="cast", threshold="2/3", comparison="at_least")
 
 
-class StandingOrdersIn(msgspec.Struct, forbid_unknown_fields=True):
+class StandingOrdersIn(Input):
     """The rules an assembly runs by. Majorities are ``tally`` rules: ``threshold`` of
     ``base``; constitutional motions (and amendments to them) need two thirds by default."""
 
@@ -60,7 +61,7 @@ class StandingOrdersIn(msgspec.Struct, forbid_unknown_fields=True):
     votes: Literal["secret", "recorded"] = "secret"
 
 
-class TimetableIn(msgspec.Struct, forbid_unknown_fields=True):
+class TimetableIn(Input):
     """When the assembly moves on by itself; a time left out is the chair's to decide."""
 
     opens_at: dt.datetime | None = None
@@ -70,7 +71,7 @@ class TimetableIn(msgspec.Struct, forbid_unknown_fields=True):
     session_ends_at: dt.datetime | None = None
 
 
-class AssemblyCreate(msgspec.Struct, forbid_unknown_fields=True):
+class AssemblyCreate(Input):
     """An administrator sets up an assembly (it starts as a draft)."""
 
     title: Title
@@ -93,19 +94,19 @@ class AssemblyOut(msgspec.Struct):
     chairs: list[str]
 
 
-class ChairIn(msgspec.Struct, forbid_unknown_fields=True):
+class ChairIn(Input):
     """The token subject (membership number) who will chair the assembly."""
 
     subject: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 
 
-class StateIn(msgspec.Struct, forbid_unknown_fields=True):
+class StateIn(Input):
     """The state a chair moves the assembly to: always the next one."""
 
     to: AssemblyState
 
 
-class MotionCreate(msgspec.Struct, forbid_unknown_fields=True):
+class MotionCreate(Input):
     """A member submits a motion as numbered paragraphs. ``scope`` may be narrower than the
     assembly's (``region:SCO`` at conference); ``on_behalf_of_branch`` proposes it for the
     member's branch."""
@@ -117,13 +118,13 @@ class MotionCreate(msgspec.Struct, forbid_unknown_fields=True):
     on_behalf_of_branch: bool = False
 
 
-class RulingIn(msgspec.Struct, forbid_unknown_fields=True):
+class RulingIn(Input):
     """The chair's reason for ruling a motion or amendment out of order (published)."""
 
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
 
 
-class CompositeCreate(msgspec.Struct, forbid_unknown_fields=True):
+class CompositeCreate(Input):
     """The chair composites several motions (same category and scope) into one."""
 
     title: Title
@@ -131,13 +132,13 @@ class CompositeCreate(msgspec.Struct, forbid_unknown_fields=True):
     sources: Annotated[list[str], msgspec.Meta(min_length=2, max_length=50)]
 
 
-class ForwardIn(msgspec.Struct, forbid_unknown_fields=True):
+class ForwardIn(Input):
     """The conference a carried regional motion goes to."""
 
     to_assembly: str
 
 
-class AmendmentCreate(msgspec.Struct, forbid_unknown_fields=True):
+class AmendmentCreate(Input):
     """Delete or replace lines ``start..end`` (``end`` defaults to ``start``), or insert
     ``paragraphs`` after line ``start`` (0: before the first line)."""
 
@@ -147,7 +148,7 @@ class AmendmentCreate(msgspec.Struct, forbid_unknown_fields=True):
     paragraphs: list[Paragraph] = []
 
 
-class ReinstateIn(msgspec.Struct, forbid_unknown_fields=True):
+class ReinstateIn(Input):
     """The chair rules that a fallen amendment still applies, to these lines of the text as
     amended so far."""
 
@@ -155,7 +156,7 @@ class ReinstateIn(msgspec.Struct, forbid_unknown_fields=True):
     end: Line | None = None
 
 
-class AgendaIn(msgspec.Struct, forbid_unknown_fields=True):
+class AgendaIn(Input):
     """The order of business: admitted motions, first to last."""
 
     motions: list[str]

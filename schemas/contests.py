@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from schemas.text import Input, lookalike_problem
+
 __all__ = [
     "BallotIn",
     "CandidateIn",
@@ -28,14 +30,14 @@ Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Fraction = Annotated[str, msgspec.Meta(pattern=r"^\d+(/\d+)?$", examples=["1/2", "2/3"])]
 
 
-class CandidateIn(msgspec.Struct, forbid_unknown_fields=True):
+class CandidateIn(Input):
     """A candidate: a name and optional self-described attributes used by constraints."""
 
     name: Name
     attributes: dict[str, str] = {}
 
 
-class ConstraintIn(msgspec.Struct, forbid_unknown_fields=True):
+class ConstraintIn(Input):
     """At least / at most so many seats to candidates whose ``attribute`` is ``value``."""
 
     attribute: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
@@ -44,14 +46,14 @@ class ConstraintIn(msgspec.Struct, forbid_unknown_fields=True):
     at_most: Annotated[int, msgspec.Meta(ge=0)] | None = None
 
 
-class QuorumIn(msgspec.Struct, forbid_unknown_fields=True):
+class QuorumIn(Input):
     """Minimum turnout: a fraction of the electorate (``"1/4"``) or a number of voters."""
 
     kind: Literal["fraction_of_electorate", "number"]
     value: Fraction
 
 
-class MajorityIn(msgspec.Struct, forbid_unknown_fields=True):
+class MajorityIn(Input):
     """When a motion or recall is carried: ``threshold`` of ``base``, strictly or not."""
 
     base: Literal["cast", "cast_with_abstentions", "electorate"] = "cast"
@@ -60,7 +62,7 @@ class MajorityIn(msgspec.Struct, forbid_unknown_fields=True):
     quorum: QuorumIn | None = None
 
 
-class ContestCreate(msgspec.Struct, forbid_unknown_fields=True):
+class ContestCreate(Input):
     """A returning officer defines a contest (it starts as a draft)."""
 
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
@@ -75,6 +77,16 @@ class ContestCreate(msgspec.Struct, forbid_unknown_fields=True):
     majority: MajorityIn | None = None
     opens_at: dt.datetime | None = None
     closes_at: dt.datetime | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for field, names in (
+            ("options", self.options or []),
+            ("candidates", [c.name for c in self.candidates or []]),
+        ):
+            problem = lookalike_problem(field, names)
+            if problem:
+                raise ValueError(problem)
 
 
 class OptionOut(msgspec.Struct):
@@ -113,7 +125,7 @@ class ContestOut(msgspec.Struct, omit_defaults=True):
     voted: bool | None = None
 
 
-class BallotIn(msgspec.Struct, forbid_unknown_fields=True):
+class BallotIn(Input):
     """``{"choice": "for"}`` (motions: for/against/abstain; recalls: yes/no/abstain),
     ``{"option": ID}`` (referendums) or ``{"ranking": [ID, ...]}`` (elections, referendums)."""
 

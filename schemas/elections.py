@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from schemas.petitions import NominationRulesIn, RecallRulesIn
+from schemas.text import Input
 
 __all__ = [
     "CandidateOut",
@@ -32,7 +33,7 @@ Share = Annotated[str, msgspec.Meta(pattern=r"^\d+(/\d+)?$", examples=["1/2"])]
 Label = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 
 
-class PostIn(msgspec.Struct, forbid_unknown_fields=True):
+class PostIn(Input):
     """A post: ``seats`` seats chosen by members in ``scope`` (``national``, ``region:SCO``,
     ``branch:glasgow``). The method defaults to IRV for one seat, Scottish STV for more. Each
     person elected holds an office of ``office_kind`` for that scope (which can be recalled)."""
@@ -44,7 +45,7 @@ class PostIn(msgspec.Struct, forbid_unknown_fields=True):
     office_kind: Literal["executive", "branch_officer", "councillor"] = "executive"
 
 
-class RepresentationIn(msgspec.Struct, forbid_unknown_fields=True):
+class RepresentationIn(Input):
     """A representation rule, enforced inside the count of each post it applies to.
 
     Seats for candidates whose ``attribute`` is ``value``: ``at_least``/``at_most`` a number
@@ -64,7 +65,7 @@ class RepresentationIn(msgspec.Struct, forbid_unknown_fields=True):
     posts: list[Annotated[int, msgspec.Meta(ge=1)]] | None = None
 
 
-class ElectionCreate(msgspec.Struct, forbid_unknown_fields=True):
+class ElectionCreate(Input):
     """A returning officer sets up an election; nominations open at ``nominations_open_at``
     (now when left out) and close at ``nominations_close_at`` or when the returning officer
     closes them (only when no closing time was set). Ballots close at ``ballots_close_at``
@@ -124,7 +125,7 @@ class ElectionOut(msgspec.Struct, omit_defaults=True):
     ballots_close_at: dt.datetime | None = None
 
 
-class NominationCreate(msgspec.Struct, forbid_unknown_fields=True):
+class NominationCreate(Input):
     """A member nominates ``candidate`` (a membership number) for the post numbered ``post``;
     the proposer counts as the first supporting member unless they nominate themselves."""
 
@@ -132,7 +133,7 @@ class NominationCreate(msgspec.Struct, forbid_unknown_fields=True):
     candidate: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 
 
-class StatementIn(msgspec.Struct, forbid_unknown_fields=True):
+class StatementIn(Input):
     """The candidate's published statement."""
 
     statement: Annotated[str, msgspec.Meta(min_length=1, max_length=5000)]

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from schemas.contests import MajorityIn
+from schemas.text import Input
 
 __all__ = [
     "NominationRulesIn",
@@ -29,7 +30,7 @@ Days = Annotated[int, msgspec.Meta(ge=1, le=366)]
 Count = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
 
 
-class NominationRulesIn(msgspec.Struct, forbid_unknown_fields=True):
+class NominationRulesIn(Input):
     """A nomination needs ``supporting_members`` members, from at least
     ``supporting_branches`` branches, in the post's scope (the proposer counts as one)."""
 
@@ -37,7 +38,7 @@ class NominationRulesIn(msgspec.Struct, forbid_unknown_fields=True):
     supporting_branches: Count = 0
 
 
-class ThresholdIn(msgspec.Struct, forbid_unknown_fields=True):
+class ThresholdIn(Input):
     """How many signatures a recall petition needs: a fraction of the constituency's
     electorate at the roll snapshot when it starts (``"1/5"``), or a number (``"30"``)."""
 
@@ -45,7 +46,7 @@ class ThresholdIn(msgspec.Struct, forbid_unknown_fields=True):
     value: Fraction = "1/5"
 
 
-class RecallRulesIn(msgspec.Struct, forbid_unknown_fields=True):
+class RecallRulesIn(Input):
     """The standing orders for recalling an office's holder.
 
     A petition runs ``window_days``; reaching ``threshold`` opens a yes/no recall ballot of the
@@ -63,7 +64,7 @@ class RecallRulesIn(msgspec.Struct, forbid_unknown_fields=True):
     nomination_rules: NominationRulesIn = msgspec.field(default_factory=NominationRulesIn)
 
 
-class OfficeCreate(msgspec.Struct, forbid_unknown_fields=True):
+class OfficeCreate(Input):
     """An administrator records an office, its holder and the constituency that chose them."""
 
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
@@ -86,7 +87,7 @@ class OfficeOut(msgspec.Struct, omit_defaults=True):
     holder_name: str | None = None
 
 
-class PetitionCreate(msgspec.Struct, forbid_unknown_fields=True):
+class PetitionCreate(Input):
     """A member of the constituency starts a petition to recall the office's holder."""
 
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=5000)]

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from schemas.text import Input
+
 __all__ = [
     "BeaconIn",
     "CommitIn",
@@ -23,7 +25,7 @@ Value = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Hex = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-fA-F]+$", max_length=512)]
 
 
-class QuotaIn(msgspec.Struct, forbid_unknown_fields=True):
+class QuotaIn(Input):
     """Between ``min`` and ``max`` seats for members whose ``feature`` is ``value``."""
 
     feature: Label
@@ -32,7 +34,7 @@ class QuotaIn(msgspec.Struct, forbid_unknown_fields=True):
     max: Annotated[int, msgspec.Meta(ge=0)] | None = None
 
 
-class SortitionCreate(msgspec.Struct, forbid_unknown_fields=True):
+class SortitionCreate(Input):
     """An organiser sets up a draw by lot in ``scope`` for ``seats`` seats of ``role``.
 
     ``features`` are the self-described roll attributes volunteers are drawn by (a volunteer
@@ -54,7 +56,7 @@ class SortitionCreate(msgspec.Struct, forbid_unknown_fields=True):
     pool_closes_at: dt.datetime | None = None
 
 
-class SourceIn(msgspec.Struct, forbid_unknown_fields=True):
+class SourceIn(Input):
     """The source of randomness, named before it exists: a drand ``round`` still to come on
     ``chain``, or a ``public_value`` to be agreed in public (``description`` says how)."""
 
@@ -64,13 +66,13 @@ class SourceIn(msgspec.Struct, forbid_unknown_fields=True):
     description: Annotated[str, msgspec.Meta(min_length=1, max_length=500)] | None = None
 
 
-class CommitIn(msgspec.Struct, forbid_unknown_fields=True):
+class CommitIn(Input):
     """Close the pool and commit to it, the quotas, the method and the source."""
 
     source: SourceIn
 
 
-class BeaconIn(msgspec.Struct, forbid_unknown_fields=True):
+class BeaconIn(Input):
     """A drand beacon as published: its round, randomness and signature (hex)."""
 
     round: Annotated[int, msgspec.Meta(ge=1)]
@@ -78,7 +80,7 @@ class BeaconIn(msgspec.Struct, forbid_unknown_fields=True):
     signature: Hex
 
 
-class DrawIn(msgspec.Struct, forbid_unknown_fields=True):
+class DrawIn(Input):
     """The randomness: the named round's ``beacon``, or the agreed ``public_value``."""
 
     beacon: BeaconIn | None = None

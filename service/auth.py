@@ -57,6 +57,8 @@ class TokenVerifier:
             header = jwt.get_unverified_header(token)
         except jwt.DecodeError:
             raise NotAuthorizedException("the bearer token is not a well-formed JWT") from None
+        except jwt.InvalidTokenError as exc:  # a 'kid' that is not a string, a 'crit' header
+            raise NotAuthorizedException(f"the token's header is refused: {exc}") from None
         algorithm = header.get("alg")
         kid = header.get("kid")
         if kid is None:

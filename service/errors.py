@@ -16,7 +16,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 
 from schemas.problems import DomainError, Problem
 
@@ -93,6 +93,14 @@ def _database_unavailable(exc: DBAPIError) -> bool:
     return exc.connection_invalidated or sqlstate.startswith(_UNAVAILABLE)
 
 
+def _too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[bytes]:
+    return problem_response(request, 400, TOO_DEEP)
+
+
+def _unstorable(request: Request[Any, Any, Any], exc: DataError) -> Response[bytes]:
+    return problem_response(request, 400, UNSTORABLE)
+
+
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     if isinstance(exc, DBAPIError) and _database_unavailable(exc):
         return _database(request, exc)
@@ -102,17 +110,29 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[byt
     )
 
 
-# Refusals that may be someone trying what they may not: worth an operator's glance.
-_WATCHED = frozenset({401, 403, 429})
-_UNAVAILABLE_TYPES = (OperationalError, InterfaceError, ConnectionError, OSError)
+TOO_DEEP = "the request's JSON is nested too deeply to read; nothing was changed"
+UNSTORABLE = (
+    "a value you sent cannot be stored (a number out of range, or a character such as NUL); "
+    "nothing was changed"
+)
 
 
-def _status_of(exc: BaseException) -> int | None:
+def refusal_status(exc: BaseException) -> int | None:
+    """The 4xx (or 5xx) status an exception is answered with, when it is a refusal rather than
+    a failure: HTTP and domain errors, JSON too deep to decode, a value the database's types
+    cannot hold (PostgreSQL's data exceptions, class 22: the statement changed nothing)."""
     if isinstance(exc, HTTPException):
         return exc.status_code
     if isinstance(exc, DomainError):
         return exc.status
+    if isinstance(exc, RecursionError | DataError):
+        return 400
     return None
+
+
+# Refusals that may be someone trying what they may not: worth an operator's glance.
+_WATCHED = frozenset({401, 403, 429})
+_UNAVAILABLE_TYPES = (OperationalError, InterfaceError, ConnectionError, OSError)
 
 
 def log_exception(logger: Any, scope: Any, tb: list[str]) -> None:
@@ -125,7 +145,7 @@ def log_exception(logger: Any, scope: Any, tb: list[str]) -> None:
     if exc is None:
         return
     where = f"{scope.get('method', scope.get('type', ''))} {scope.get('path', '')}"
-    status = _status_of(exc)
+    status = refusal_status(exc)
     if status is not None:
         level = logging.WARNING if status in _WATCHED or status >= 500 else logging.INFO
         logger.log(level, f"refused {status} {type(exc).__name__} on {where}")
@@ -142,6 +162,8 @@ def log_exception(logger: Any, scope: Any, tb: list[str]) -> None:
 exception_handlers: ExceptionHandlersMap = {
     HTTPException: _http,
     DomainError: _domain,
+    RecursionError: _too_deep,
+    DataError: _unstorable,
     OperationalError: _database,
     InterfaceError: _database,
     ConnectionError: _database,

@@ -13,13 +13,13 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.response import Redirect
 from litestar.types import ExceptionHandlersMap
+from sqlalchemy.exc import DataError
 
 from schemas.problems import DomainError
 from service.web.i18n import translator
 from service.web.render import language_of, page
 
 __all__ = ["page_exception_handlers"]
-
 
 
 def _error_page(request: Request[Any, Any, Any], status: int, detail: str) -> Response[Any]:
@@ -64,9 +64,23 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
     )
 
 
+def _unreadable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    _ = translator(language_of(request))
+    return _error_page(
+        request,
+        400,
+        _(
+            "What you sent could not be read or stored (nested too deeply, a number out of "
+            "range, or a character such as NUL); nothing was changed."
+        ),
+    )
+
+
 page_exception_handlers: ExceptionHandlersMap = {
     NotAuthorizedException: _sign_in,
     HTTPException: _http,
     DomainError: _domain,
+    RecursionError: _unreadable,
+    DataError: _unreadable,
     Exception: _unexpected,
 }
