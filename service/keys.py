@@ -9,9 +9,11 @@ token's ``kid`` header selects the key and keys can rotate.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,9 +32,11 @@ __all__ = [
     "jwk_thumbprint",
     "load_private_key",
     "load_verification_keys",
+    "rate_limit_secret",
 ]
 
 PRIVATE_KEY_NAME = "jwt-ed25519.pem"
+RATE_LIMIT_SECRET_NAME = "rate-limit.secret"  # noqa: S105 (a file name)
 
 
 class KeyError_(ValueError):
@@ -134,6 +138,19 @@ def ensure_private_key(settings: Settings) -> tuple[Path, bool]:
     except FileExistsError:  # another process generated it first: use theirs
         return path, False
     return path, True
+
+
+def rate_limit_secret(settings: Settings) -> bytes:
+    """The key under which rate-limit counters are named: ``PLENARY_RATE_LIMIT_SECRET``, or
+    32 random bytes kept (mode 0600) in ``keys/rate-limit.secret``, generated on first use.
+    Every process behind one database must share it, as they share the signing key."""
+    if settings.rate_limit_secret:
+        return settings.rate_limit_secret.encode()
+    path = settings.keys_dir / RATE_LIMIT_SECRET_NAME
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):  # another process wrote it first
+            _write_private(path, secrets.token_bytes(32))
+    return path.read_bytes()
 
 
 def load_private_key(path: Path) -> SigningKey:

@@ -18,15 +18,21 @@ What is limited (each limit is a setting; 0 switches it off):
 Answers on limited requests carry ``RateLimit-Limit``, ``RateLimit-Remaining`` and
 ``RateLimit-Reset`` (draft-ietf-httpapi-ratelimit-headers-07, for the limit closest to running
 out) and ``RateLimit-Policy``; past a limit the answer is 429 with ``Retry-After``, problem+json
-on the API (an error page on the pages). Bucket keys are SHA-256 digests, so the table holds no
-membership number or address in the clear. Cost: one round trip to PostgreSQL per limited
-request, and one signature check to learn who is calling.
+on the API (an error page on the pages). Bucket keys are HMAC-SHA-256 digests under the
+deployment's rate-limit secret (``keys/rate-limit.secret``, generated on first start, or
+``PLENARY_RATE_LIMIT_SECRET``), so the table holds no membership number or address, and a
+database operator cannot test a membership number against it to learn who voted in which
+minute. A window's rows are deleted once it has ended (on the next limited request in a later
+window; one in 128 requests also sweeps anything older). Cost: one round trip to PostgreSQL
+per limited request, and one signature check to learn who is calling.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import random
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -40,6 +46,7 @@ from litestar.types import ASGIApp
 from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from service.keys import rate_limit_secret
 from service.proxies import TrustedProxies
 from service.settings import Settings
 from service.web.session import SESSION_COOKIE
@@ -97,7 +104,8 @@ RETURNING w.bucket, w.hits, w.window_start, extract(epoch FROM clock_timestamp()
 
 _CLEANUP_SQL: Final = text(
     "DELETE FROM rate_limit_window "
-    "WHERE window_start < floor(extract(epoch FROM clock_timestamp()))::bigint - :keep"
+    "WHERE window_start < (floor(extract(epoch FROM clock_timestamp()) / :window) * :window)"
+    "::bigint"
 )
 
 
@@ -118,30 +126,36 @@ class Standing:
         return self.used > self.limit
 
 
-def _bucket(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
+def bucket(secret: bytes, key: str) -> str:
+    """The row a counter is kept in: keyed, so the key cannot be guessed back from it."""
+    return hmac.new(secret, key.encode(), hashlib.sha256).hexdigest()
 
 
 async def count_hits(
-    engine: AsyncEngine, counters: Sequence[tuple[str, int]], window: int
+    engine: AsyncEngine,
+    counters: Sequence[tuple[str, int]],
+    window: int,
+    *,
+    secret: bytes,
+    sweep: bool = False,
 ) -> list[Standing]:
     """Count one hit on each ``(key, limit)`` counter in the current window of ``window``
-    seconds and say where each stands. Cost: one ``INSERT … RETURNING`` (and, on one call in
-    128, a ``DELETE`` of windows that have ended), committed at once."""
+    seconds and say where each stands. Cost: one ``INSERT … RETURNING`` (and, with ``sweep``
+    or on one call in 128, a ``DELETE`` of the windows that have ended), committed at once."""
     distinct = list(dict.fromkeys(key for key, _ in counters))
     if not distinct:
         return []
     params: dict[str, Any] = {"window": window}
-    params.update({f"b{i}": _bucket(key) for i, key in enumerate(distinct)})
+    params.update({f"b{i}": bucket(secret, key) for i, key in enumerate(distinct)})
     rows = ", ".join(f"(:b{i})" for i in range(len(distinct)))
     async with engine.begin() as conn:
         result = await conn.execute(text(_HIT_SQL.format(rows=rows)), params)
-        found = {bucket: (hits, start, now) for bucket, hits, start, now in result.all()}
-        if random.random() < _CLEANUP_CHANCE:
-            await conn.execute(_CLEANUP_SQL, {"keep": 2 * window})
+        found = {row: (hits, start, now) for row, hits, start, now in result.all()}
+        if sweep or random.random() < _CLEANUP_CHANCE:
+            await conn.execute(_CLEANUP_SQL, {"window": window})
     standings = []
     for key, limit in counters:
-        hits, start, now = found[_bucket(key)]
+        hits, start, now = found[bucket(secret, key)]
         reset = max(int(start + window - now + 0.999), 1)
         standings.append(Standing(limit=limit, used=int(hits), reset=reset))
     return standings
@@ -237,6 +251,8 @@ class RateLimitMiddleware:
         self.settings = settings
         self.engine_key = engine_key
         self.proxies = TrustedProxies.parse(settings.trusted_proxies)
+        self.secret = rate_limit_secret(settings)
+        self._swept = -1  # the window this process last swept ended windows in
         self.limits = {
             CAST: (settings.cast_rate_per_member, settings.cast_rate_per_address),
             SIGN_IN: (settings.sign_in_rate_per_member, settings.sign_in_rate_per_address),
@@ -288,7 +304,9 @@ class RateLimitMiddleware:
     async def _count(self, scope: Scope, counters: list[tuple[str, int]]) -> None:
         window = self.settings.rate_window_seconds
         engine: AsyncEngine = scope["app"].state[self.engine_key]
-        standings = await count_hits(engine, counters, window)
+        current = int(time.time()) // window
+        sweep, self._swept = current != self._swept, current
+        standings = await count_hits(engine, counters, window, secret=self.secret, sweep=sweep)
         shown = min(standings, key=lambda s: (s.remaining, -s.reset))
         headers = {
             "RateLimit-Limit": str(shown.limit),

@@ -92,6 +92,8 @@ class Settings:
     max_csv_bytes: int = 50 * 1024 * 1024
     max_body_bytes: int = 1024 * 1024
     rate_window_seconds: int = 60
+    # The key of the rate-limit counters' row names (None: keys/rate-limit.secret, generated).
+    rate_limit_secret: str | None = None
     # Rate limits per window (0 turns one off); on by default wherever settings come from.
     cast_rate_per_member: int = 30
     cast_rate_per_address: int = 1200
@@ -139,6 +141,7 @@ class Settings:
             max_csv_bytes=_int(e, "PLENARY_MAX_CSV_BYTES", 50 * 1024 * 1024),
             max_body_bytes=_int(e, "PLENARY_MAX_BODY_BYTES", 1024 * 1024),
             rate_window_seconds=_int(e, "PLENARY_RATE_WINDOW", 60),
+            rate_limit_secret=e.get("PLENARY_RATE_LIMIT_SECRET") or None,
             cast_rate_per_member=_int(e, "PLENARY_CAST_RATE_PER_MEMBER", 30),
             cast_rate_per_address=_int(e, "PLENARY_CAST_RATE_PER_ADDRESS", 1200),
             sign_in_rate_per_member=_int(e, "PLENARY_SIGN_IN_RATE_PER_MEMBER", 10),

@@ -255,3 +255,40 @@ async def test_casting_from_the_pages_counts_against_the_same_member(
     assert by_page.status_code == 429
     assert by_page.headers["RateLimit-Remaining"] == "0"
     assert int(by_page.headers["Retry-After"]) >= 1
+
+
+async def test_counters_are_named_under_the_deployment_secret_and_ended_windows_dropped(
+    serve: Serve, auth: _AUTHZ, settings: Settings, database_url: str
+) -> None:
+    """The database operator's attack: hash each membership number as the counters' names are
+    hashed and read who voted in which minute. Under a key they do not hold, no name matches;
+    and a window that has ended is gone."""
+    import hashlib
+
+    from sqlalchemy import text
+
+    from service.database import session_for
+    from service.keys import rate_limit_secret
+    from service.ratelimit import bucket
+
+    async with session_for(database_url) as session:
+        await session.execute(
+            text("INSERT INTO rate_limit_window (bucket, window_start, hits) VALUES ('old', 60, 1)")
+        )
+        await session.commit()
+    async with serve(cast_rate_per_member=5, cast_rate_per_address=100) as client:
+        (motion,) = await _open_motions(client, auth)
+        assert (await _cast(client, motion, auth("S1"))).status_code == 201
+    async with session_for(database_url) as session:
+        names = set((await session.scalars(text("SELECT bucket FROM rate_limit_window"))).all())
+    assert "old" not in names
+    guesses = {
+        hashlib.sha256(f"{kind}:member:{member}".encode()).hexdigest()
+        for kind in ("cast", "sign_in", "sign-in")
+        for member in ("S1", "S2", "W1")
+    }
+    assert names
+    assert not names & guesses
+    secret = rate_limit_secret(settings)
+    assert (settings.keys_dir / "rate-limit.secret").stat().st_mode & 0o077 == 0
+    assert bucket(secret, "cast:member:S1") in names
