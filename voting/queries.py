@@ -26,6 +26,7 @@ __all__ = [
     "prove_receipt",
     "result_out",
     "turnout",
+    "turnout_counts",
     "viewer_for",
     "visible_contest",
 ]
@@ -166,6 +167,15 @@ async def turnout(session: AsyncSession, contest_id: uuid.UUID, viewer: Viewer) 
     contest = await load_contest(session, contest_id)
     if not viewer.may_see(contest):
         raise ContestNotFound(f"there is no contest {contest_id} that you can see")
+    return await _turnout_of(session, contest)
+
+
+async def turnout_counts(session: AsyncSession, contest_id: uuid.UUID) -> Turnout:
+    """The same counts for a viewer already allowed to see them (a live feed's next tick)."""
+    return await _turnout_of(session, await load_contest(session, contest_id))
+
+
+async def _turnout_of(session: AsyncSession, contest: Contest) -> Turnout:
     voted = await session.scalar(
         select(func.count()).where(ContestElector.contest_id == contest.id, ContestElector.voted)
     )

@@ -6,7 +6,6 @@ answering, so a failed commit is an error response and never a lost vote behind 
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncGenerator
 from typing import Annotated, Any
@@ -30,6 +29,7 @@ from schemas.contests import (
 from schemas.problems import DomainError
 from service.auth import identity_of, requires_role
 from service.deps import DbEngine, DbSession
+from service.turnout_feed import turnout_feed
 from voting import lifecycle, queries
 from voting.bundle import build_bundle, contest_blt
 from voting.casting import cast_ballot
@@ -163,19 +163,18 @@ class ContestController(Controller):
         db_session: DbSession,
         db_engine: DbEngine,
     ) -> ServerSentEvent:
-        """One ``turnout`` event per second while the contest is open, then a last one."""
+        """One ``turnout`` event per second while the contest is open, then a last one. Every
+        viewer in a process shares one count a second (``service.turnout_feed``); a member may
+        hold a few streams at once (429 past that)."""
         viewer = await _viewer(request, db_session)
         first = await queries.turnout(db_session, contest_id, viewer)
+        feed = turnout_feed(request.app.state, db_engine)
+        feed.make_room(viewer.subject)
 
         async def events() -> AsyncGenerator[ServerSentEventMessage, None]:
-            current = first
-            while True:
-                yield ServerSentEventMessage(data=_json(current), event="turnout")
-                if current.state != "open":
-                    return
-                await asyncio.sleep(1)
-                async with AsyncSession(db_engine) as session:
-                    current = await queries.turnout(session, contest_id, viewer)
+            async with feed.watch(first, viewer.subject) as updates:
+                async for current in updates:
+                    yield ServerSentEventMessage(data=_json(current), event="turnout")
 
         return ServerSentEvent(events())
 

@@ -10,7 +10,6 @@ bearer token); without JavaScript the page shows the figures when loaded. Follow
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
@@ -26,6 +25,7 @@ from assembly.organisation import Branch, Region
 from schemas.problems import DomainError
 from service.auth import requires_role
 from service.deps import DbEngine, DbSession
+from service.turnout_feed import turnout_feed
 from service.web.contest_form import ContestForm, read_contest_form
 from service.web.i18n import translator
 from service.web.pages_results import result_context
@@ -163,18 +163,15 @@ async def turnout_stream(
     """One ``turnout`` event a second while the contest is open, then a last one."""
     viewer, _contest = await contest_for(request, db_session, contest_id)
     first = await queries.turnout(db_session, contest_id, viewer)
+    feed = turnout_feed(request.app.state, db_engine)
+    feed.make_room(viewer.subject)
 
     async def events() -> AsyncGenerator[ServerSentEventMessage, None]:
-        current = first
-        while True:
-            yield ServerSentEventMessage(
-                data=msgspec.json.encode(current).decode(), event="turnout"
-            )
-            if current.state != "open":
-                return
-            await asyncio.sleep(1)
-            async with AsyncSession(db_engine) as session:
-                current = await queries.turnout(session, contest_id, viewer)
+        async with feed.watch(first, viewer.subject) as updates:
+            async for current in updates:
+                yield ServerSentEventMessage(
+                    data=msgspec.json.encode(current).decode(), event="turnout"
+                )
 
     return ServerSentEvent(events())
 
