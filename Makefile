@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-CODE   := $(wildcard tally audit assembly voting schemas service tests bench)
+CODE   := $(wildcard tally audit roll assembly voting schemas service tests bench)
 
 .PHONY: setup run test check lint format typecheck pytest audit-deps browser bench fuzz soak clean
 

@@ -18,7 +18,6 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.assemblies import now, orders_of, timetable_of, touch_assembly
-from assembly.eligibility import participant
 from assembly.log import log_event
 from assembly.models import Amendment, AmendmentSeconder, Assembly, Motion
 from assembly.motions import RULING_STATES, MotionStateError, load_motion
@@ -27,9 +26,10 @@ from assembly.text import AmendmentError, Edit, check_edit
 from assembly.timetable import AssemblyStateError, amendments_window
 from audit.canonical import canonical_json
 from audit.events import digest_of
+from roll.eligibility import participant
+from roll.scope import Scope
 from schemas.assemblies import AmendmentCreate, ReinstateIn, SecondingOut
 from schemas.problems import DomainError
-from voting.scope import Scope
 
 __all__ = [
     "AmendmentNotFound",

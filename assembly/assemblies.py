@@ -21,9 +21,9 @@ from assembly.standing_orders import StandingOrders
 from assembly.timetable import AssemblyStateError, Timetable, due_steps, next_state, when
 from audit.canonical import canonical_json
 from audit.events import digest_of
+from roll.scope import Scope
 from schemas.assemblies import AssemblyCreate, TimetableIn
 from schemas.problems import DomainError
-from voting.scope import Scope
 
 __all__ = [
     "AssemblyNotFound",

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.organisation import Branch, Member, Region
+from roll.models import Branch, Member, Region
 
 __all__ = ["CandidateFacts", "candidate_facts"]
 

@@ -24,9 +24,9 @@ from assembly.representation import check_representation
 from audit.canonical import canonical_json
 from audit.events import digest_of
 from audit.store import append_event
+from roll.scope import Scope
 from schemas.elections import ElectionCreate
 from schemas.problems import DomainError
-from voting.scope import Scope
 
 __all__ = [
     "ElectionNotFound",

@@ -15,7 +15,6 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.assemblies import now, orders_of, timetable_of, touch_assembly
-from assembly.eligibility import participant, scope_within
 from assembly.log import log_event
 from assembly.models import Amendment, Assembly, Motion, MotionSeconder
 from assembly.standing_orders import seconding_count
@@ -23,9 +22,10 @@ from assembly.text import text_digest
 from assembly.timetable import AssemblyStateError, motions_window
 from audit.canonical import canonical_json
 from audit.events import digest_of
+from roll.eligibility import participant, scope_within
+from roll.scope import Scope
 from schemas.assemblies import MotionCreate, SecondingOut
 from schemas.problems import DomainError
-from voting.scope import Scope
 
 __all__ = [
     "MotionNotFound",

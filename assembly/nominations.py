@@ -21,12 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assembly.candidates import candidate_facts
 from assembly.election_models import Election, ElectionPost, Nomination, NominationSupporter
 from assembly.elections import ElectionStateError, log_election, now, touch_election
-from assembly.eligibility import NotEligible, participant
-from assembly.organisation import Member
 from audit.events import digest_of
+from roll.eligibility import NotEligible, participant
+from roll.models import Member
+from roll.scope import Scope
 from schemas.elections import NominationCreate
 from schemas.problems import DomainError
-from voting.scope import Scope
 
 __all__ = [
     "NominationNotFound",

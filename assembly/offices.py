@@ -16,14 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.election_models import Election
 from assembly.elections import create_election, now
-from assembly.organisation import Member
 from assembly.recall_models import Office
 from assembly.recall_rules import RecallRules
 from audit.store import append_event
+from roll.models import Member
+from roll.scope import Scope
 from schemas.elections import ElectionCreate, PostIn
 from schemas.petitions import OfficeCreate
 from schemas.problems import DomainError
-from voting.scope import Scope
 
 __all__ = [
     "OfficeNotFound",

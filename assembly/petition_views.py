@@ -10,8 +10,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.organisation import Member
 from assembly.recall_models import Office, PetitionSignature, RecallPetition
+from roll.models import Member
 from schemas.petitions import OfficeOut, PetitionOut, PetitionReceiptProof, SignersOut
 from schemas.problems import DomainError
 from voting.box import prove_receipt_hex

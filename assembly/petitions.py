@@ -19,13 +19,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.eligibility import participant
 from assembly.offices import load_office
-from assembly.organisation import Branch, Member, Region
 from assembly.petition_outcomes import (
     apply_recall_result,
     fail_petition,
@@ -36,10 +34,14 @@ from assembly.recall_models import PetitionSignature, RecallPetition
 from assembly.recall_rules import RecallRules
 from audit.canonical import canonical_json
 from audit.events import digest_of
+from roll.eligibility import participant
+from roll.lock import hold_roll
+from roll.members import electorate_of
+from roll.models import Member
+from roll.scope import Scope
 from schemas.petitions import PetitionCreate, PetitionReceipt
 from schemas.problems import DomainError
 from voting.box import new_receipt
-from voting.scope import ROLL_LOCK, Scope
 
 __all__ = [
     "PetitionNotFound",
@@ -71,22 +73,6 @@ def _now() -> dt.datetime:
 
 def _when(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
-async def electorate_of(session: AsyncSession, scope: Scope) -> int:
-    """Active members in ``scope`` on the current roll. Cost: one indexed count."""
-    query = (
-        select(func.count())
-        .select_from(Member)
-        .join(Branch, Member.branch_id == Branch.id)
-        .join(Region, Branch.region_id == Region.id)
-        .where(Member.status == "active")
-    )
-    if scope.level == "region":
-        query = query.where(Region.code == scope.code)
-    elif scope.level == "branch":
-        query = query.where(Branch.code == scope.code)
-    return int(await session.scalar(query) or 0)
 
 
 async def load_petition(
@@ -131,10 +117,9 @@ async def start_petition(
     scope = Scope.parse(office.scope)
     member = await participant(session, subject, scope, "a recall petition for this office")
     rules = RecallRules.from_dict(office.recall_rules)
-    await session.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": ROLL_LOCK})
-    snapshot = (
-        await session.execute(text("SELECT id, digest FROM roll_snapshot ORDER BY id DESC LIMIT 1"))
-    ).one()
+    snapshot = await hold_roll(session)
+    if snapshot is None:
+        raise PetitionStateError("there is no member roll yet: import one before a petition")
     electorate = await electorate_of(session, scope)
     petition = RecallPetition(
         id=uuid.uuid4(),

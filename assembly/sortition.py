@@ -21,12 +21,13 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.eligibility import participant
-from assembly.organisation import Member
 from assembly.sortition_models import Sortition, SortitionVolunteer
 from audit.canonical import canonical_json
 from audit.events import digest_of
 from audit.store import append_event
+from roll.eligibility import participant
+from roll.models import Member
+from roll.scope import Scope
 from schemas.problems import DomainError
 from schemas.sortition import SortitionCreate
 from tally.sortition import (
@@ -34,7 +35,6 @@ from tally.sortition import (
     Method,
     Quota,
 )
-from voting.scope import Scope
 
 __all__ = [
     "NOT_STATED",

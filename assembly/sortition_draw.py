@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.organisation import Member
 from assembly.sortition import (
     SortitionStateError,
     load_sortition,
@@ -36,6 +35,7 @@ from assembly.sortition_record import (
 )
 from audit.canonical import canonical_json
 from audit.events import digest_of
+from roll.models import Member
 from schemas.problems import DomainError
 from schemas.sortition import CommitIn, DrawIn
 from tally.sortition import (

@@ -19,8 +19,8 @@ from assembly.amendments import amendment_seconding, edit_of
 from assembly.models import Amendment, Assembly, Motion
 from assembly.motion_votes import amendments_of
 from assembly.motions import motion_seconding
-from assembly.organisation import Branch, Member
 from assembly.text import apply, diff, text_digest
+from roll.models import Branch, Member
 from schemas.assemblies import (
     AmendmentOut,
     AssemblyOut,

@@ -54,10 +54,10 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from assembly.roll import parse_roll  # noqa: E402
-from assembly.roll_import import import_roll  # noqa: E402
 from bench.import_roll import generate  # noqa: E402
 from bench.load_client import Casts, Loopback, Meter, flat_out, paced, percentile  # noqa: E402
+from roll.imports import import_roll  # noqa: E402
+from roll.parse import parse_roll  # noqa: E402
 from service.auth import issue_token  # noqa: E402
 from service.database import (  # noqa: E402
     create_database,

@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assembly.roll import parse_roll  # noqa: E402
-from assembly.roll_import import import_roll  # noqa: E402
+from roll.imports import import_roll  # noqa: E402
+from roll.parse import parse_roll  # noqa: E402
 from service.database import (  # noqa: E402
     create_database,
     drop_database,

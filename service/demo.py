@@ -13,8 +13,8 @@ import io
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.organisation import Branch, Member, Region
-from assembly.roll_import import import_roll_csv
+from roll.imports import import_roll_csv
+from roll.models import Branch, Member, Region
 from schemas.contests import CandidateIn, ContestCreate
 from service.database import session_for
 from service.events import log_roll_import

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.roll_import import ImportedRoll
 from audit.store import append_event
+from roll.imports import ImportedRoll
 
 __all__ = ["log_roll_import"]
 

@@ -7,23 +7,23 @@ from sqlalchemy import MetaData
 
 import assembly.election_models
 import assembly.models
-import assembly.organisation
 import assembly.recall_models
 import assembly.sortition_models
 import audit.store
-import service.grants
+import roll.grants
+import roll.models
 import service.ratelimit
 import voting.models
 
 __all__ = ["metadata"]
 
 _MODULES = (
-    assembly.organisation,
+    roll.models,
     assembly.models,
     assembly.election_models,
     assembly.recall_models,
     assembly.sortition_models,
-    service.grants,
+    roll.grants,
     service.ratelimit,
     voting.models,
 )

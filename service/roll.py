@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from assembly.roll import RollError
-from assembly.roll_import import import_roll_csv
+from roll.imports import import_roll_csv
+from roll.parse import RollError
 from service.database import session_for
 from service.events import log_roll_import
 from service.settings import Settings

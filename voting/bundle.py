@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from audit.checkpoint import open_checkpoint
@@ -28,6 +28,8 @@ from audit.store_checkpoints import (
     sign_checkpoint_if_grown,
 )
 from audit.store_proofs import inclusion_proof
+from roll.members import numbers_of
+from roll.viewer import Viewer
 from schemas.bundle import (
     BUNDLE_FORMAT,
     BallotContent,
@@ -50,15 +52,8 @@ from voting.lifecycle import (
     options_of,
 )
 from voting.models import Contest, ContestBallot, ContestReceipt
-from voting.queries import Viewer
 
 __all__ = ["build_bundle", "contest_blt", "covering_checkpoint"]
-
-_ROLL_CALL = text(
-    "SELECT m.membership_number, b.content FROM contest_ballot b "
-    "JOIN member m ON m.id = b.member_id WHERE b.contest_id = :contest "
-    "ORDER BY m.membership_number"
-)
 
 
 async def _published(session: AsyncSession, contest_id: uuid.UUID, viewer: Viewer) -> Contest:
@@ -176,8 +171,22 @@ async def build_bundle(
     )
     roll_call = None
     if not contest.secret:
-        rows = (await session.execute(_ROLL_CALL, {"contest": contest.id})).all()
-        roll_call = [RecordedVote(member=row[0], ballot=_ballot(bytes(row[1]))) for row in rows]
+        rows = (
+            await session.execute(
+                select(ContestBallot.member_id, ContestBallot.content).where(
+                    ContestBallot.contest_id == contest.id, ContestBallot.member_id.is_not(None)
+                )
+            )
+        ).all()
+        recorded = [(row[0], bytes(row[1])) for row in rows if row[0] is not None]
+        numbers = await numbers_of(session, (member for member, _ in recorded))
+        roll_call = sorted(
+            (
+                RecordedVote(member=numbers[member], ballot=_ballot(content))
+                for member, content in recorded
+            ),
+            key=lambda vote: vote.member,
+        )
     assert contest.roll_snapshot_id is not None
     assert contest.roll_digest is not None
     assert contest.receipts_root is not None

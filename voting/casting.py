@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from roll.members import MEMBER_ID_OF_NUMBER
 from schemas.contests import BallotIn, Receipt
 from schemas.problems import DomainError
 from voting.ballots import InvalidBallot, encode_ballot
@@ -63,16 +64,16 @@ _PAPERS_KEPT = 256
 
 # Lock the contest (key share), claim the member's electorate row if the contest is open and
 # they have not voted, and store the ballot and the receipt hash only if the claim held. The
-# ballot names the member only in a recorded (not secret) contest.
+# ballot names the member only in a recorded (not secret) contest. The member is found by the
+# roll's own expression for "the member with this number" (one statement, no join on its table).
 _CAST = text(
     "WITH locked AS ("
     " SELECT state, secret, closes_at, closes_at <= now() AS late"
     " FROM contest WHERE id = :contest FOR KEY SHARE"
     "), claimed AS ("
-    " UPDATE contest_elector e SET voted = true FROM member m, locked c"
+    " UPDATE contest_elector e SET voted = true FROM locked c"
     " WHERE c.state = 'open' AND c.late IS NOT TRUE"
-    " AND e.contest_id = :contest AND e.member_id = m.id"
-    " AND m.membership_number = :number AND NOT e.voted"
+    " AND e.contest_id = :contest AND e.member_id = :member_of_number AND NOT e.voted"
     " RETURNING e.member_id, c.secret"
     "), ballot AS ("
     " INSERT INTO contest_ballot (id, contest_id, content, member_id)"
@@ -82,11 +83,15 @@ _CAST = text(
     " INSERT INTO contest_receipt (contest_id, receipt_hash)"
     " SELECT CAST(:contest AS uuid), CAST(:receipt AS bytea) FROM claimed"
     ") SELECT l.state, l.closes_at, l.late, (SELECT member_id FROM claimed) AS member_id"
-    " FROM (SELECT 1) one LEFT JOIN locked l ON true"
+    " FROM (SELECT 1) one LEFT JOIN locked l ON true".replace(
+        ":member_of_number", MEMBER_ID_OF_NUMBER
+    )
 )
 _ELECTOR = text(
-    "SELECT e.voted FROM contest_elector e JOIN member m ON m.id = e.member_id "
-    "WHERE e.contest_id = :contest AND m.membership_number = :number"
+    "SELECT e.voted FROM contest_elector e "
+    "WHERE e.contest_id = :contest AND e.member_id = :member_of_number".replace(
+        ":member_of_number", MEMBER_ID_OF_NUMBER
+    )
 )
 
 

@@ -15,10 +15,10 @@ from typing import Any
 
 from audit.canonical import canonical_json
 from audit.events import digest_of
+from roll.scope import Scope
 from schemas.contests import ContestCreate
 from schemas.problems import DomainError
 from tally.majority import MajorityRule
-from voting.scope import Scope
 
 __all__ = [
     "CHOICES",

@@ -12,10 +12,13 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Uuid, false, func, insert, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from audit.store import append_event
+from roll.lock import hold_roll
+from roll.members import active_in
+from roll.scope import Scope
 from schemas.contests import ContestCreate
 from schemas.problems import DomainError
 from tally.errors import CountError
@@ -28,7 +31,6 @@ from voting.definition import (
     manifest_digest,
 )
 from voting.models import Contest, ContestBallot, ContestElector, ContestOption, ContestReceipt
-from voting.scope import ROLL_LOCK, Scope
 
 __all__ = [
     "ContestNotFound",
@@ -42,19 +44,6 @@ __all__ = [
     "publish_contest",
     "vacuum_box",
 ]
-
-_FREEZE_ALL = (
-    "INSERT INTO contest_elector (contest_id, member_id, voted) "
-    "SELECT :contest, m.id, false FROM member m "
-    "JOIN branch b ON b.id = m.branch_id JOIN region r ON r.id = b.region_id "
-    "WHERE m.status = 'active'"
-)
-# The electorate of each level of scope: the active members in it.
-_FREEZE = {
-    "national": text(_FREEZE_ALL),
-    "region": text(_FREEZE_ALL + " AND r.code = :scope_code"),
-    "branch": text(_FREEZE_ALL + " AND b.code = :scope_code"),
-}
 
 _NEXT = {"open": "draft", "closed": "open", "counted": "closed", "published": "counted"}
 _VERB = {"open": "opened", "closed": "closed", "counted": "counted", "published": "published"}
@@ -206,16 +195,16 @@ async def open_contest(session: AsyncSession, contest_id: uuid.UUID, *, actor: s
     """
     contest = await load_contest(session, contest_id, lock=True)
     _step(contest, "open")
-    await session.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": ROLL_LOCK})
-    snapshot = (
-        await session.execute(text("SELECT id, digest FROM roll_snapshot ORDER BY id DESC LIMIT 1"))
-    ).first()
+    snapshot = await hold_roll(session)
     if snapshot is None:
         raise ContestStateError("there is no member roll yet: import one before opening a contest")
     scope = Scope.parse(contest.scope)
+    electorate = active_in(scope).subquery()
     result = await session.execute(
-        _FREEZE[scope.level],
-        {"contest": contest.id, **({"scope_code": scope.code} if scope.code else {})},
+        insert(ContestElector).from_select(
+            ["contest_id", "member_id", "voted"],
+            select(literal(contest.id, Uuid()), electorate.c.id, false()),
+        )
     )
     size = result.rowcount  # type: ignore[attr-defined]
     if not size:

@@ -4,7 +4,7 @@ Secrecy is in the shape of the tables: a secret contest's ballots (``contest_bal
 member, no time and a random id, and its receipts (``contest_receipt``) are a separate set of
 hashes with nothing linking one to a ballot. Whether a member has voted lives only in the frozen
 electorate (``contest_elector``). The member roll's tables (``member``, ``branch``, ``region``,
-``roll_snapshot``) belong to ``assembly``; this package refers to them by name only.
+``roll_snapshot``) belong to ``roll``; this package calls its functions (docs/ARCHITECTURE.md).
 """
 
 from __future__ import annotations

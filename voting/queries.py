@@ -8,71 +8,25 @@ once counted and to everyone once published.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from roll.viewer import Viewer
 from schemas.contests import ContestOut, OptionOut, ReceiptProof, ResultOut, Turnout
 from voting.box import prove_receipt_hex
 from voting.lifecycle import ContestNotFound, ContestStateError, load_contest, options_of
 from voting.models import Contest, ContestElector, ContestOption, ContestReceipt
-from voting.scope import Scope
 
 __all__ = [
-    "Viewer",
     "contest_out",
     "list_contests",
     "prove_receipt",
     "result_out",
     "turnout",
     "turnout_counts",
-    "viewer_for",
     "visible_contest",
 ]
-
-OFFICERS = frozenset({"returning_officer", "admin", "auditor"})
-
-
-@dataclass(frozen=True, slots=True)
-class Viewer:
-    """Who is looking: officer or member, and where the member belongs."""
-
-    subject: str
-    officer: bool
-    returning_officer: bool
-    member_id: int | None = None
-    region: str | None = None
-    branch: str | None = None
-
-    def may_see(self, contest: Contest) -> bool:
-        if self.officer:
-            return True
-        if contest.state == "draft" or self.region is None or self.branch is None:
-            return False
-        return Scope.parse(contest.scope).contains(self.region, self.branch)
-
-
-async def viewer_for(session: AsyncSession, subject: str, roles: frozenset[str]) -> Viewer:
-    """The viewer for a token's subject and roles (members looked up on the roll)."""
-    row = (
-        await session.execute(
-            text(
-                "SELECT m.id, r.code AS region, b.code AS branch FROM member m "
-                "JOIN branch b ON b.id = m.branch_id JOIN region r ON r.id = b.region_id "
-                "WHERE m.membership_number = :n"
-            ),
-            {"n": subject},
-        )
-    ).first()
-    return Viewer(
-        subject=subject,
-        officer=bool(roles & OFFICERS),
-        returning_officer=bool(roles & {"returning_officer", "admin"}),
-        member_id=row.id if row else None,
-        region=row.region if row else None,
-        branch=row.branch if row else None,
-    )
 
 
 def _options(options: list[ContestOption]) -> list[OptionOut]:

@@ -31,6 +31,9 @@ from assembly.models import Assembly, Motion
 from assembly.motions import submit_motion
 from assembly.record import assembly_record, record_markdown
 from assembly.views import assembly_out, motion_out
+from roll.grants import grant_role, has_grant
+from roll.scope import Scope
+from roll.viewer import viewer_for
 from schemas.assemblies import (
     AgendaIn,
     AssemblyCreate,
@@ -44,9 +47,6 @@ from schemas.assemblies import (
 )
 from service.auth import identity_of, requires_role
 from service.deps import DbSession
-from service.grants import grant_role, has_grant
-from voting.queries import viewer_for
-from voting.scope import Scope
 
 __all__ = ["AssemblyController", "require_chair", "visible_assembly"]
 

@@ -16,6 +16,7 @@ from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from roll.viewer import Viewer, viewer_for
 from schemas.bundle import Bundle
 from schemas.contests import (
     BallotIn,
@@ -40,9 +41,9 @@ ContestId = Annotated[uuid.UUID, PathParameter(description="the contest's id")]
 _RO = requires_role("returning_officer")
 
 
-async def _viewer(request: Request[Any, Any, Any], session: AsyncSession) -> queries.Viewer:
+async def _viewer(request: Request[Any, Any, Any], session: AsyncSession) -> Viewer:
     identity = identity_of(request)
-    return await queries.viewer_for(session, identity.subject, identity.roles)
+    return await viewer_for(session, identity.subject, identity.roles)
 
 
 class ContestController(Controller):

@@ -7,11 +7,11 @@ from typing import Any
 from litestar import Request, get
 from sqlalchemy import select
 
-from assembly.members import member_place
+from roll.grants import RoleGrant
+from roll.members import member_place
 from schemas.organisation import Me, RoleOn
 from service.auth import identity_of
 from service.deps import DbSession
-from service.grants import RoleGrant
 
 __all__ = ["me"]
 

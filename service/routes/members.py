@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Request, post
 from litestar.exceptions import ClientException
 
-from assembly.roll_import import import_roll_csv
+from roll.imports import import_roll_csv
 from schemas.organisation import RollImportResult
 from service.auth import requires_role
 from service.deps import DbSession

@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from assembly import petitions
 from assembly.offices import create_office, load_office
-from assembly.organisation import Member
 from assembly.petition_views import office_out, petition_out, prove_signature, signers_of
 from assembly.recall_models import Office, RecallPetition
+from roll.models import Member
 from schemas.petitions import (
     OfficeCreate,
     OfficeOut,

@@ -17,7 +17,7 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect
 from sqlalchemy import select
 
-from assembly.organisation import Branch, Member, Region
+from roll.models import Branch, Member, Region
 from service.auth import Identity, TokenVerifier, issue_token
 from service.deps import DbSession
 from service.keys import ensure_private_key, load_private_key

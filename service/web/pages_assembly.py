@@ -29,10 +29,10 @@ from assembly.composites import composite_motions
 from assembly.models import Assembly, Motion
 from assembly.timetable import next_state
 from assembly.views import assembly_out, motion_out, vote_out
+from roll.grants import RoleGrant, has_grant
 from schemas.assemblies import AmendmentCreate, CompositeCreate, MotionCreate
 from schemas.problems import DomainError
 from service.deps import DbSession
-from service.grants import RoleGrant, has_grant
 from service.routes.assemblies import require_chair, visible_assembly
 from service.web.i18n import translator
 from service.web.pages_vote import form_values

@@ -13,6 +13,7 @@ from typing import Any
 from litestar import Request, Response, get
 
 from audit.store_checkpoints import latest_checkpoint
+from roll.viewer import viewer_for
 from schemas.bundle import Bundle
 from schemas.problems import DomainError
 from service.checkpointer import Checkpointer
@@ -39,7 +40,7 @@ def _checkpointer(request: Request[Any, Any, Any]) -> Checkpointer:
 async def audit_page(request: Request[Any, Any, Any], db_session: DbSession) -> Response[str]:
     """The checkpoint, the key and the bundles, with the commands that check them."""
     identity = signed_in(request)
-    viewer = await queries.viewer_for(db_session, identity.subject, identity.roles)
+    viewer = await viewer_for(db_session, identity.subject, identity.roles)
     published = await queries.list_contests(db_session, viewer, state="published")
     checkpoint = await latest_checkpoint(db_session)
     _ = translator(language_of(request))

@@ -22,11 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assembly import elections, nominations, petitions, sortition
 from assembly.election_models import Election
 from assembly.election_views import election_out, nomination_out, nominations_of
-from assembly.organisation import Member
 from assembly.petition_views import petition_out
 from assembly.recall_models import RecallPetition
 from assembly.sortition_models import Sortition
 from assembly.sortition_views import sortition_out
+from roll.models import Member
 from schemas.elections import NominationCreate
 from schemas.problems import DomainError
 from service.deps import DbSession

@@ -21,7 +21,8 @@ from litestar.response.sse import ServerSentEventMessage
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.organisation import Branch, Region
+from roll.models import Branch, Region
+from roll.viewer import viewer_for
 from schemas.problems import DomainError
 from service.auth import requires_role
 from service.deps import DbEngine, DbSession
@@ -61,7 +62,7 @@ async def _scopes(session: AsyncSession) -> list[tuple[str, str]]:
 async def desk(request: Request[Any, Any, Any], db_session: DbSession) -> Response[str]:
     """Every contest by state, with the next step for each."""
     identity = signed_in(request)
-    viewer = await queries.viewer_for(db_session, identity.subject, identity.roles)
+    viewer = await viewer_for(db_session, identity.subject, identity.roles)
     contests = await queries.list_contests(db_session, viewer)
     _ = translator(language_of(request))
     return page(request, "officer.html", title=_("Returning officer"), contests=contests)

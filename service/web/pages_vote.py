@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assembly.assemblies import AssemblyNotFound
 from assembly.models import Assembly
 from assembly.views import assembly_out
+from roll.viewer import Viewer, viewer_for
 from schemas.contests import ContestOut, OptionOut
 from service.deps import DbSession
 from service.routes.assemblies import visible_assembly
@@ -36,10 +37,10 @@ __all__ = ["VOTE_HANDLERS", "ballot_options", "contest_for", "form_values"]
 
 async def contest_for(
     request: Request[Any, Any, Any], session: AsyncSession, contest_id: uuid.UUID
-) -> tuple[queries.Viewer, ContestOut]:
+) -> tuple[Viewer, ContestOut]:
     """The signed-in viewer and the contest as they may see it (404 if they may not)."""
     identity = signed_in(request)
-    viewer = await queries.viewer_for(session, identity.subject, identity.roles)
+    viewer = await viewer_for(session, identity.subject, identity.roles)
     return viewer, await queries.visible_contest(session, contest_id, viewer)
 
 
@@ -54,9 +55,7 @@ async def form_values(request: Request[Any, Any, Any]) -> dict[str, str]:
     return {key: str(value) for key, value in form.items() if isinstance(value, str)}
 
 
-async def _in_electorate(
-    session: AsyncSession, contest_id: uuid.UUID, viewer: queries.Viewer
-) -> bool:
+async def _in_electorate(session: AsyncSession, contest_id: uuid.UUID, viewer: Viewer) -> bool:
     if viewer.member_id is None:
         return False
     found = await session.scalar(
@@ -72,7 +71,7 @@ async def home(request: Request[Any, Any, Any], db_session: DbSession) -> Respon
     """The member's home: the votes open to them with their deadlines, the assemblies in their
     scope, and results published."""
     identity = signed_in(request)
-    viewer = await queries.viewer_for(db_session, identity.subject, identity.roles)
+    viewer = await viewer_for(db_session, identity.subject, identity.roles)
     contests = await queries.list_contests(db_session, viewer)
     assemblies = []
     for assembly_id in (

@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assembly.amendments import submit_amendment
 from assembly.assemblies import create_assembly, touch_assembly
 from assembly.motions import submit_motion
-from assembly.roll_import import import_roll_csv
 from assembly.timetable import WindowClosed, when
 from audit.store import read_entries
+from roll.imports import import_roll_csv
 from schemas.assemblies import AmendmentCreate, AssemblyCreate, MotionCreate, TimetableIn
 from tests.assembly.conftest import ROLL, Chamber, log_entries
 

@@ -15,7 +15,7 @@ from assembly.representation import (
     check_representation,
     constraints_for_post,
 )
-from assembly.roll_import import import_roll_csv
+from roll.imports import import_roll_csv
 from schemas.elections import ElectionCreate, NominationCreate, PostIn, RepresentationIn
 from schemas.petitions import NominationRulesIn
 from schemas.problems import DomainError

@@ -11,8 +11,8 @@ from assembly.election_ballots import declare_election, open_ballots
 from assembly.elections import posts_of, touch_election
 from assembly.nominations import accept_nomination, nominate
 from assembly.offices import create_office, load_office, vacate_office
-from assembly.organisation import Member
-from assembly.roll_import import import_roll_csv
+from roll.imports import import_roll_csv
+from roll.models import Member
 from schemas.elections import NominationCreate
 from schemas.petitions import NominationRulesIn, OfficeCreate, RecallRulesIn
 from tests.assembly.test_elections import ROLL

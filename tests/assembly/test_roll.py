@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assembly.roll import RollError, canonical_roll_line, parse_roll, roll_digest
+from roll.parse import RollError, canonical_roll_line, parse_roll, roll_digest
 
 HEADER = "membership_number,name,email,branch,region,status,gender\n"
 

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.roll_import import import_roll_csv
 from assembly.sortition import create_sortition, volunteer
 from assembly.sortition_draw import commit_sortition, draw_sortition
 from assembly.sortition_record import DRAND_CHAINS, verify_record
 from assembly.sortition_views import sortition_record
+from roll.imports import import_roll_csv
 from schemas.problems import DomainError
 from schemas.sortition import BeaconIn, CommitIn, DrawIn, QuotaIn, SortitionCreate, SourceIn
 from tests.assembly.test_elections import ROLL

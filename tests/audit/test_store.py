@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-from assembly.organisation import Region
 from audit.canonical import canonical_json
 from audit.errors import StoreError
 from audit.events import decode_event
@@ -28,6 +27,7 @@ from audit.store import (
     read_hashes,
 )
 from audit.stored import stored_hash_count, tree_hash
+from roll.models import Region
 from service.database import session_for
 
 

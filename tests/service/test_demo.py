@@ -6,8 +6,8 @@ import json
 
 from sqlalchemy import func, select
 
-from assembly.organisation import Branch, Member, Region
 from audit.store import log_size, read_entries
+from roll.models import Branch, Member, Region
 from service.database import session_for
 from service.demo import DEMO_BRANCHES, DEMO_MEMBERS, demo_roll_csv, load_demo
 

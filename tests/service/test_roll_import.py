@@ -8,8 +8,8 @@ import json
 import httpx
 from sqlalchemy import func, select
 
-from assembly.organisation import Branch, Member, Region, RollSnapshot
 from audit.store import log_size, read_entries
+from roll.models import Branch, Member, Region, RollSnapshot
 from service.database import session_for
 
 GOOD = (

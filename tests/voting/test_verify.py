@@ -310,7 +310,7 @@ PURE_VOTING = {
     "voting.box",
     "voting.ballots",
     "voting.definition",
-    "voting.scope",
+    "roll.scope",
     "voting.verify_box",
     "voting.verify_log",
     "voting.verify_report",

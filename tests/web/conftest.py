@@ -12,7 +12,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from assembly.roll_import import import_roll_csv
+from roll.imports import import_roll_csv
 from service.database import session_for
 from service.demo import demo_roll_csv
 from service.events import log_roll_import

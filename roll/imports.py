@@ -12,12 +12,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.organisation import Branch, Region, RollSnapshot
-from assembly.roll import (
+from roll.lock import lock_roll_for_import
+from roll.models import Branch, Region, RollSnapshot
+from roll.parse import (
     RollError,
     RollProblem,
     RollRow,
@@ -25,7 +26,6 @@ from assembly.roll import (
     parse_roll,
     roll_digest,
 )
-from voting.scope import ROLL_LOCK
 
 __all__ = ["ImportedRoll", "current_snapshot", "import_roll", "import_roll_csv"]
 
@@ -104,13 +104,13 @@ async def _raw(session: AsyncSession) -> Any:
 
 
 async def import_roll(session: AsyncSession, rows: list[RollRow], *, source: str) -> ImportedRoll:
-    """Write ``rows`` (from ``assembly.roll.parse_roll``) and record a roll snapshot.
+    """Write ``rows`` (from ``roll.parse.parse_roll``) and record a roll snapshot.
 
     Raises ``RollError`` (naming lines) when a branch in the file already belongs to another
     region. Cost: one COPY of the rows into a temporary table, one upsert, one ordered scan of
     the whole roll for the digest. Serialised against other imports by an advisory lock.
     """
-    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ROLL_LOCK})
+    await lock_roll_for_import(session)
     region_ids, regions_created = await _ensure_regions(session, rows)
     branch_ids, branches_created = await _ensure_branches(session, rows, region_ids)
 

@@ -2,7 +2,7 @@
 
 A member belongs to one branch, a branch to one region. The member table is the current roll;
 it changes only through roll imports, and every import is recorded as a ``RollSnapshot`` with the
-SHA-256 of the roll's canonical form (see ``assembly.roll``), so a contest can name the roll it
+SHA-256 of the roll's canonical form (see ``roll.parse``), so a contest can name the roll it
 froze and an auditor can check the count and digest it was given.
 """
 

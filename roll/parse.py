@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from assembly.organisation import MEMBER_STATUSES
+from roll.models import MEMBER_STATUSES
 from schemas.problems import DomainError
 
 __all__ = [

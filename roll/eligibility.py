@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.organisation import Branch, Member, Region
+from roll.models import Branch, Member, Region
+from roll.scope import Scope
 from schemas.problems import DomainError
-from voting.scope import Scope
 
 __all__ = ["NotEligible", "Participant", "participant", "scope_within"]
 

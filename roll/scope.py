@@ -13,11 +13,7 @@ from typing import Literal
 
 from schemas.problems import DomainError
 
-__all__ = ["ROLL_LOCK", "Scope", "ScopeError"]
-
-# Roll imports hold this transaction-level advisory lock exclusively; opening a contest holds it
-# shared, so an electorate is always frozen from one whole roll snapshot.
-ROLL_LOCK = 0x706C656E_61727931
+__all__ = ["Scope", "ScopeError"]
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 

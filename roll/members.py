@@ -1,0 +1,100 @@
+"""Looking members up: who a membership number is, where they belong, and who is in a scope."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roll.models import Branch, Member, Region
+from roll.scope import Scope
+
+__all__ = [
+    "MEMBER_ID_OF_NUMBER",
+    "MemberPlace",
+    "active_in",
+    "electorate_of",
+    "member_place",
+    "numbers_of",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class MemberPlace:
+    """A member with the branch and region they belong to."""
+
+    member_id: int
+    membership_number: str
+    name: str
+    status: str
+    branch_code: str
+    branch_name: str
+    region_code: str
+    region_name: str
+
+
+async def member_place(session: AsyncSession, membership_number: str) -> MemberPlace | None:
+    """The member with this number and their branch and region, or None if not on the roll."""
+    row = (
+        await session.execute(
+            select(Member, Branch, Region)
+            .join(Branch, Member.branch_id == Branch.id)
+            .join(Region, Branch.region_id == Region.id)
+            .where(Member.membership_number == membership_number)
+        )
+    ).first()
+    if row is None:
+        return None
+    member, branch, region = row
+    return MemberPlace(
+        member_id=member.id,
+        membership_number=member.membership_number,
+        name=member.name,
+        status=member.status,
+        branch_code=branch.code,
+        branch_name=branch.name,
+        region_code=region.code,
+        region_name=region.name,
+    )
+
+
+# A SQL expression for the member id of the membership number bound as ``:number``, for a
+# package that must claim a row by membership number inside one statement of its own (casting).
+MEMBER_ID_OF_NUMBER = "(SELECT id FROM member WHERE membership_number = :number)"
+
+
+def active_in(scope: Scope) -> Select[int]:
+    """A query for the ids of the active members in ``scope``: the electorate of a decision.
+
+    Other packages embed it (``INSERT … SELECT``) rather than write SQL against the roll.
+    """
+    query = (
+        select(Member.id)
+        .join(Branch, Member.branch_id == Branch.id)
+        .join(Region, Branch.region_id == Region.id)
+        .where(Member.status == "active")
+    )
+    if scope.level == "region":
+        query = query.where(Region.code == scope.code)
+    elif scope.level == "branch":
+        query = query.where(Branch.code == scope.code)
+    return query
+
+
+async def electorate_of(session: AsyncSession, scope: Scope) -> int:
+    """Active members in ``scope`` on the current roll. Cost: one indexed count."""
+    counted = select(func.count()).select_from(active_in(scope).subquery())
+    return int(await session.scalar(counted) or 0)
+
+
+async def numbers_of(session: AsyncSession, member_ids: Iterable[int]) -> dict[int, str]:
+    """The membership number of each of ``member_ids``. Cost: one indexed lookup."""
+    ids = sorted(set(member_ids))
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Member.id, Member.membership_number).where(Member.id.in_(ids))
+    )
+    return {row[0]: row[1] for row in rows}
