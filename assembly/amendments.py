@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.assemblies import now, orders_of, timetable_of, touch_assembly
+from assembly.guards import require_chair
 from assembly.log import log_event
 from assembly.models import Amendment, AmendmentSeconder, Assembly, Motion
 from assembly.motions import RULING_STATES, MotionStateError, load_motion
@@ -229,10 +230,12 @@ async def second_amendment(
 
 
 async def _for_chair(
-    session: AsyncSession, amendment_id: uuid.UUID, at: dt.datetime | None
+    session: AsyncSession, amendment_id: uuid.UUID, chair: str, at: dt.datetime | None
 ) -> tuple[Amendment, Motion, Assembly]:
+    """The amendment (locked), its motion and assembly, if ``chair`` chairs that assembly."""
     amendment = await load_amendment(session, amendment_id, lock=True)
     motion = await load_motion(session, amendment.motion_id)
+    await require_chair(session, chair, motion.assembly_id)
     assembly = await touch_assembly(session, motion.assembly_id, at=at)
     if assembly.state not in RULING_STATES:
         raise AssemblyStateError(f"the assembly is {assembly.state}; the chair cannot rule now")
@@ -240,10 +243,11 @@ async def _for_chair(
 
 
 async def admit_amendment(
-    session: AsyncSession, amendment_id: uuid.UUID, *, at: dt.datetime | None = None
+    session: AsyncSession, amendment_id: uuid.UUID, *, chair: str, at: dt.datetime | None = None
 ) -> Amendment:
-    """The chair admits an amendment with enough seconders to an admitted motion."""
-    amendment, motion, assembly = await _for_chair(session, amendment_id, at)
+    """The chair admits an amendment with enough seconders to an admitted motion; ``chair``
+    is the caller's subject, refused unless they chair the amendment's own assembly."""
+    amendment, motion, assembly = await _for_chair(session, amendment_id, chair, at)
     if amendment.state != "submitted" or motion.vote_state is not None:
         raise MotionStateError(f"amendment {amendment.number} is {amendment.state}")
     if motion.state != "admitted":
@@ -262,10 +266,16 @@ async def admit_amendment(
 
 
 async def rule_out_amendment(
-    session: AsyncSession, amendment_id: uuid.UUID, reason: str, *, at: dt.datetime | None = None
+    session: AsyncSession,
+    amendment_id: uuid.UUID,
+    reason: str,
+    *,
+    chair: str,
+    at: dt.datetime | None = None,
 ) -> Amendment:
-    """The chair rules an amendment out of order, with a published reason."""
-    amendment, motion, _ = await _for_chair(session, amendment_id, at)
+    """The chair rules an amendment out of order, with a published reason; ``chair`` as for
+    ``admit_amendment``."""
+    amendment, motion, _ = await _for_chair(session, amendment_id, chair, at)
     if amendment.state not in ("submitted", "admitted") or motion.vote_state is not None:
         raise MotionStateError(f"amendment {amendment.number} is {amendment.state}")
     amendment.state = "ruled_out"
@@ -307,12 +317,13 @@ async def reinstate_amendment(
     amendment_id: uuid.UUID,
     body: ReinstateIn,
     *,
+    chair: str,
     at: dt.datetime | None = None,
 ) -> Amendment:
     """The chair rules that a fallen amendment still applies, to ``body``'s lines of the text
     as amended so far; it is then voted in its place in the order. Only before the vote on
     the motion itself opens. Caller commits."""
-    amendment, motion, _ = await _for_chair(session, amendment_id, at)
+    amendment, motion, _ = await _for_chair(session, amendment_id, chair, at)
     if amendment.state != "fallen":
         raise MotionStateError(
             f"amendment {amendment.number} is {amendment.state}; only a fallen one is reinstated"

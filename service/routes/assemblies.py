@@ -13,12 +13,12 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post, put
-from litestar.exceptions import PermissionDeniedException
 from litestar.params import JSONBody, PathParameter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly import agenda as agenda_of
+from assembly import guards
 from assembly.assemblies import (
     AssemblyNotFound,
     create_assembly,
@@ -31,8 +31,7 @@ from assembly.models import Assembly, Motion
 from assembly.motions import submit_motion
 from assembly.record import assembly_record, record_markdown
 from assembly.views import assembly_out, motion_out
-from roll.grants import grant_role, has_grant
-from roll.scope import Scope
+from roll.grants import grant_role
 from roll.viewer import viewer_for
 from schemas.assemblies import (
     AgendaIn,
@@ -57,35 +56,17 @@ _ADMIN = requires_role("admin")
 async def require_chair(
     request: Request[Any, Any, Any], session: AsyncSession, assembly_id: uuid.UUID
 ) -> str:
-    """The caller's subject if they hold a chair grant on this assembly, else 403."""
-    subject = identity_of(request).subject
-    if not await has_grant(session, subject, "chair", "assembly", str(assembly_id)):
-        raise PermissionDeniedException(
-            "this needs the chair of this assembly (a chair grant on it from an administrator)"
-        )
-    return subject
+    """The caller's subject if they chair this assembly, else 403 (``assembly.guards``)."""
+    return await guards.require_chair(session, identity_of(request).subject, assembly_id)
 
 
 async def visible_assembly(
     request: Request[Any, Any, Any], session: AsyncSession, assembly_id: uuid.UUID
 ) -> Assembly:
-    """The assembly, its due steps taken, if the caller may see it: officers and its chairs
-    always, members in its scope once it is out of draft; else 404 as if it did not exist."""
-    assembly = await touch_assembly(session, assembly_id)
+    """The assembly if the caller may see it, else 404 (``assembly.guards``)."""
     identity = identity_of(request)
     viewer = await viewer_for(session, identity.subject, identity.roles)
-    if viewer.officer or await has_grant(
-        session, identity.subject, "chair", "assembly", str(assembly_id)
-    ):
-        return assembly
-    in_scope = viewer.region is not None and viewer.branch is not None
-    if (
-        in_scope
-        and assembly.state != "draft"
-        and Scope.parse(assembly.scope).contains(viewer.region or "", viewer.branch or "")
-    ):
-        return assembly
-    raise AssemblyNotFound(f"there is no assembly {assembly_id} that you can see")
+    return await guards.visible_assembly(session, viewer, assembly_id)
 
 
 class AssemblyController(Controller):

@@ -252,9 +252,9 @@ class MotionController(Controller):
         amendment_id: AmendmentId,
         db_session: DbSession,
     ) -> AmendmentOut:
-        await _chair(request, db_session, motion_id)
+        subject = await _chair(request, db_session, motion_id)
         await _amendment(db_session, motion_id, amendment_id)
-        amendment = await amendments.admit_amendment(db_session, amendment_id)
+        amendment = await amendments.admit_amendment(db_session, amendment_id, chair=subject)
         await db_session.commit()
         return await self._amendment_shown(db_session, amendment)
 
@@ -271,9 +271,11 @@ class MotionController(Controller):
         data: JSONBody[RulingIn],
         db_session: DbSession,
     ) -> AmendmentOut:
-        await _chair(request, db_session, motion_id)
+        subject = await _chair(request, db_session, motion_id)
         await _amendment(db_session, motion_id, amendment_id)
-        amendment = await amendments.rule_out_amendment(db_session, amendment_id, data.reason)
+        amendment = await amendments.rule_out_amendment(
+            db_session, amendment_id, data.reason, chair=subject
+        )
         await db_session.commit()
         return await self._amendment_shown(db_session, amendment)
 
@@ -292,9 +294,11 @@ class MotionController(Controller):
     ) -> AmendmentOut:
         """To lines ``start..end`` of the text as amended so far; before the motion's own
         vote opens."""
-        await _chair(request, db_session, motion_id)
+        subject = await _chair(request, db_session, motion_id)
         await _amendment(db_session, motion_id, amendment_id)
-        amendment = await amendments.reinstate_amendment(db_session, amendment_id, data)
+        amendment = await amendments.reinstate_amendment(
+            db_session, amendment_id, data, chair=subject
+        )
         await db_session.commit()
         return await self._amendment_shown(db_session, amendment)
 

@@ -4,9 +4,9 @@ runs the votes on a motion and its amendments.
 
 Every action is the ``assembly`` function the API calls (``service.routes.assemblies`` and
 ``service.routes.motions``), with the same checks of who may act: ``visible_assembly`` for
-members, ``require_chair`` (a chair grant on the assembly) for the chair. Each form posts, the
-change is committed, and the page redirects back to where the person was. Follows issue 8,
-"Member" and "Chair".
+members, ``require_chair`` (a chair grant on the assembly) for the chair, both in
+``assembly.guards``. Each form posts, the change is committed, and the page redirects back to
+where the person was. See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ from assembly import agenda as agenda_of
 from assembly import amendments, motion_votes, motions
 from assembly.assemblies import move_assembly, touch_assembly
 from assembly.composites import composite_motions
+from assembly.guards import is_chair
 from assembly.models import Assembly, Motion
 from assembly.timetable import next_state
 from assembly.views import assembly_out, motion_out, vote_out
-from roll.grants import RoleGrant, has_grant
+from roll.grants import RoleGrant
 from schemas.assemblies import AmendmentCreate, CompositeCreate, MotionCreate
 from schemas.problems import DomainError
 from service.deps import DbSession
@@ -58,9 +59,7 @@ def _convert(body: dict[str, Any], kind: type[Any]) -> Any:
 async def _is_chair(
     request: Request[Any, Any, Any], session: AsyncSession, assembly_id: uuid.UUID
 ) -> bool:
-    return await has_grant(
-        session, signed_in(request).subject, "chair", "assembly", str(assembly_id)
-    )
+    return await is_chair(session, signed_in(request).subject, assembly_id)
 
 
 @get("/chair", name="web:chair")
@@ -299,14 +298,14 @@ async def amendment_action(
     elif action == "withdraw":
         await amendments.withdraw_amendment(db_session, amendment_id, subject=subject)
     elif action == "admit":
-        await require_chair(request, db_session, assembly.id)
-        await amendments.admit_amendment(db_session, amendment_id)
+        chair = await require_chair(request, db_session, assembly.id)
+        await amendments.admit_amendment(db_session, amendment_id, chair=chair)
     elif action == "rule-out":
-        await require_chair(request, db_session, assembly.id)
+        chair = await require_chair(request, db_session, assembly.id)
         reason = (await form_values(request)).get("reason", "").strip()
         if not reason:
             raise DomainError("give the reason for ruling it out; it is published", status=400)
-        await amendments.rule_out_amendment(db_session, amendment_id, reason)
+        await amendments.rule_out_amendment(db_session, amendment_id, reason, chair=chair)
     else:
         raise NotFoundException(f"there is no action {action!r} on an amendment")
     await db_session.commit()
