@@ -1,8 +1,8 @@
 """The order of business: which motions an assembly takes, first to last.
 
 The agenda is every motion that reached it (admitted, including composites and forwarded
-motions, and those since voted or remitted), in the order the chair set, then by number. Follows
-issue 6, "Motions", and DESIGN.md ("chair … sets the order of business").
+motions, and those since voted or remitted), in the order the chair set, then by number. See
+docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Members in the motion's scope submit and second amendments while amendments are 
 admits those with enough seconders or rules them out with a published reason; once voting on
 the motion has begun, the chair may rule that an amendment which fell still applies, to a new
 line range of the text as amended so far. Every change is logged with the digest of the
-amendment. Follows issue 6, "Amendments".
+amendment. See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

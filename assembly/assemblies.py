@@ -3,8 +3,8 @@
 Timetabled steps happen the next time anyone touches the assembly (``touch_assembly``): every
 read and every action loads it through that function, which takes each step that is due, in
 order, logged as done by ``system`` with the time it was due. No background task is needed, and
-several app servers agree because the step is taken under the assembly's row lock. Follows
-issue 6, "Assemblies".
+several app servers agree because the step is taken under the assembly's row lock. See
+docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Members as candidates: who they are, where they belong, and the attributes that
 representation rules read (the roll's self-described ones plus ``region`` and ``branch``).
-Follows issue 7, "Elections".
+See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The chair composites several motions on one subject into one: the composite is admitted, and
 each source becomes ``composited`` with a link to it. A motion carried by a regional assembly
 can be forwarded to conference as a new motion there, with its final text, linked both ways and
-proposed by the regional assembly. Follows issue 6, "Motions".
+proposed by the regional assembly. See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

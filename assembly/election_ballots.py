@@ -14,7 +14,7 @@ When nominations have closed the returning officer opens the ballots. For each p
 
 Declaring reads each published contest's result (with its stage-by-stage transcript), records
 who was elected and gives each an office for the post's scope (or, in a by-election, the vacant
-office). Follows issue 7, "Elections".
+office). See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ window. A nomination names a candidate for one post; members in the post's scope
 (once each, from their branch), the candidate accepts with a statement, and may withdraw until
 the ballots open. When they open, each contested post becomes a ranked contest whose ballot
 order (``ballot_order``: nomination ids) was shuffled from a logged seed. Member ids are kept
-here to count supporters once each; the log never carries them. Follows issue 7, "Elections".
+here to count supporters once each; the log never carries them. See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

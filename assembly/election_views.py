@@ -2,8 +2,8 @@
 support counted against the rules (supporters are never named), and results with transcripts.
 
 Candidates are public (name, membership number, statement); who supported a nomination is
-not shown. A post's transcript is shown once its contest's result is published. Follows
-issue 7, "Elections".
+not shown. A post's transcript is shown once its contest's result is published. See
+docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

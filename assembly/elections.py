@@ -6,7 +6,7 @@ per post when the ballots open: ``assembly.election_ballots``). Nominations clos
 the window, taken the next time anyone touches the election (``touch_election``, as assemblies
 do) or by the petition and election clock, or by the returning officer when no closing time
 was set. Closing lapses every nomination the candidate has not accepted. Every change is one log
-entry with ids, digests and counts only. Follows issue 7, "Elections".
+entry with ids, digests and counts only. See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Every change to an assembly, motion or amendment is logged through ``log_event``, which appends
 the entry with ``audit.store.append_event`` (ids and digests only, never who) and notes its index
 under the assembly, so the assembly's record lists its entries without scanning the whole log.
-Follows DESIGN.md, "Secrecy and integrity" (every state change is an event).
+Every state change is an event (docs/ARCHITECTURE.md).
 """
 
 from __future__ import annotations

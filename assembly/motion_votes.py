@@ -7,8 +7,8 @@ recorded as standing orders say. ``advance_vote`` closes, counts and publishes t
 now and applies its outcome: a carried amendment is merged into the text at once and every
 later amendment whose lines it changed falls (the chair may reinstate one with
 ``assembly.amendments.reinstate_amendment``); then it opens the next vote, the last being the
-motion as amended. Every step is logged with the digest of the text it concerns. Follows
-issue 6, "Amendments".
+motion as amended. Every step is logged with the digest of the text it concerns. See
+docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Every change appends a log entry carrying the digest of the motion's text (never who), in the
 caller's transaction. Compositing and forwarding, which make a new motion out of others, live in
-``assembly.composites``; voting in ``assembly.motion_votes``. Follows issue 6, "Motions".
+``assembly.composites``; voting in ``assembly.motion_votes``. See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ The rules are data on the election: ``supporting_members`` members from at least
 ``supporting_branches`` branches, all active in the post's scope (the proposer counts as one
 unless they nominate themselves; the candidate never supports their own nomination). The
 candidate's acceptance is refused while the nomination is short, with the numbers in the
-message. Each step is logged with ids and counts, never who. Follows issue 7, "Elections".
+message. Each step is logged with ids and counts, never who. See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ vacant by a recall that passes, and offered again in a by-election when the rule
 
 An office's scope is its constituency: the members who elected the holder and who may petition
 to recall them. Every change is logged with the office's id (never the holder: who holds an
-office is public on the office itself, not in the log). Follows issue 7, "Recall petitions".
+office is public on the office itself, not in the log). See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

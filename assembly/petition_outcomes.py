@@ -3,8 +3,8 @@ ended short (it fails), and the recall contest's published result applied.
 
 Both endings commit to the standing signatures' receipts by a Merkle root, as a contest's box
 is (``voting.box``), so each signer can check that their signature was counted while nobody
-else learns who signed. Every step is logged with ids, digests and counts only. Follows
-issue 7, "Recall petitions".
+else learns who signed. Every step is logged with ids, digests and counts only. See
+docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """Offices and petitions as callers see them: counts and thresholds for everyone, who signed
 for returning officers and auditors only, and receipt proofs for each signer.
 
-Follows issue 7, "Recall petitions" ("the count and the threshold are public; who signed is
-visible only to the returning officer and auditors").
+See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ while nobody else learns who signed. Once the recall contest's result is publish
 that was carried leaves the office vacant and, when the rules say so, opens a by-election
 (``assembly.offices``). Steps due by time are taken when the petition is next touched
 (``touch_petition``) or by the clock (``service.petition_clock``). Every step is logged with
-ids, digests and counts only. Follows issue 7, "Recall petitions".
+ids, digests and counts only. See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ holder and a constituency (its scope) and the recall rules its standing orders s
 against the holder freezes its threshold from the constituency's electorate at the roll
 snapshot when it starts. A signature row holds the member (so each signs once and may withdraw)
 and the hash of the receipt they were given; only returning officers and auditors may read who
-signed, and the log never carries it. Follows issue 7, "Recall petitions".
+signed, and the log never carries it. See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

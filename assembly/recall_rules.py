@@ -4,7 +4,7 @@ The threshold is a fraction of the constituency's electorate at the roll snapsho
 petition starts (rounded up, at least one signature) or a fixed number; the ballot a successful
 petition opens is decided by a ``tally`` majority rule. Checked when an office (or the election
 that fills it) is set up, so a petition never starts under rules that cannot be applied.
-Follows issue 7, "Recall petitions", and DESIGN.md, "RecallPetition".
+See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

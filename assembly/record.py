@@ -4,7 +4,7 @@
 amendments (each with its diff and outcome), the composite sources it came from, each vote's
 published result and the final text with its digest; then every log entry about the assembly
 and its contests, so a reader can check each digest against the log. ``record_markdown``
-renders the same record as a readable document. Follows issue 6, "HTTP and pages".
+renders the same record as a readable document. See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ attributes (labels ``attribute=value``), which the counting core enforces inside
 ``ceil(p·s/q)``, at most is ``floor(p·s/q)``. A rule without a value applies to every value the
 post's candidates have. A minimum above the candidates who can meet it is lowered to them (there
 cannot be more women elected than women standing), and the post shows the constraint as applied.
-Follows issue 7, "Elections", and DESIGN.md, "Election".
+See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@
 3. ``commit_sortition`` and ``draw_sortition`` (``assembly.sortition_draw``): the commitment
    logged before the randomness exists, then the draw by ``tally.sortition``.
 
-Follows issue 7, "Sortition", and DESIGN.md, "Sortition".
+See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

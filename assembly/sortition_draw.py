@@ -7,7 +7,7 @@ the method and the named source of randomness are logged before the randomness e
 round must be due after the commitment). ``draw_sortition`` checks the randomness against the
 named source and logs it, derives the seed from it and the commitment
 (``assembly.sortition_record``) and draws the panel with ``tally.sortition``. The log holds
-digests and counts, never who. Follows issue 7, "Sortition".
+digests and counts, never who. See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ A sortition collects volunteers in a scope while its pool is open; each voluntee
 random ticket, and the published inputs name tickets with their self-described features, never
 membership numbers. Committing stores the inputs (``tally.sortition`` form), their digest and
 the named source of randomness; drawing stores the randomness, the seed, the result and the
-panel's membership numbers (a public result). Follows issue 7, "Sortition".
+panel's membership numbers (a public result). See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

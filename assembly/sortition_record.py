@@ -21,7 +21,7 @@ The record (``RECORD_FORMAT``) holds the inputs, the commitment, the randomness,
 ``tally`` result and the panel's tickets with their membership numbers (the panel is a public
 result; the rest of the pool is known by ticket only). ``verify_record`` re-derives the digest
 and the seed, re-runs the draw with ``tally.sortition.verify_draw`` and checks the quotas.
-Follows issue 7, "Sortition".
+See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

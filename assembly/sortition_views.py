@@ -3,7 +3,7 @@
 Anyone signed in sees a sortition's rules, pool size, commitment and, once drawn, the panel
 (membership numbers: a public result). The record adds the committed inputs (tickets and
 features, never membership numbers outside the panel), the randomness, the seed and the
-``tally`` result. Follows issue 7, "Sortition".
+``tally`` result. See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 How many seconders a motion and an amendment need and whether a motion's seconders must come
 from distinct branches; the majority a motion needs by default and the one a constitutional
 motion needs (two thirds of votes cast by default); and whether votes are secret or recorded.
-Follows issue 6, "Assemblies", and DESIGN.md, "MajorityRule".
+See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

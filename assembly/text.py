@@ -6,7 +6,7 @@ the text as submitted is the one every amendment refers to. An amendment deletes
 ``start`` (``0`` inserts before the first line). Pure functions only: the order amendments are
 voted in (``vote_order``), applying one (``apply``), carrying a later amendment's line range
 over a carried one (``rebase``, which says when the later one falls), and the diff shown to
-members (``diff``). Follows issue 6, "Amendments".
+members (``diff``). See docs/ARCHITECTURE.md.
 
 Two amendments *overlap* when they touch a common line, or when one inserts inside the block
 the other deletes or replaces (inserting just before or just after the block does not

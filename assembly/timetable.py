@@ -5,7 +5,7 @@ a chair or, when its time in the timetable has come, by the system the next time
 the assembly (``due_steps``): opening for motions at ``opens_at``, amendments at the motions
 deadline, the session at ``session_starts_at``, closing at ``session_ends_at``. Submissions are
 accepted only in their state and before their deadline; a refusal names the deadline
-(``motions_window``, ``amendments_window``). Pure; follows issue 6, "Assemblies".
+(``motions_window``, ``amendments_window``). Pure; see docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Every amendment is shown against the numbered lines of the motion as submitted (deleted lines
 keep their numbers, new text has none), with the motion as it would read if that amendment
 alone were carried. Once voting has begun, the text as amended so far is shown too. Shaping
-only: nothing here changes state. Follows issue 6, "Amendments" and "HTTP and pages".
+only: nothing here changes state. See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 A motion's scope may be narrower than its assembly's (Scottish policy at conference is
 ``region:SCO``); members propose, second and amend only in the scope the decision belongs to.
-Follows DESIGN.md, "Scope", and issue 6, "Motions".
+See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ share lock, so a close (which locks it for update) waits for casts in flight and
 lands after the box is committed. The caller commits before answering, so an acknowledged vote
 is durable.
 
-Speed (issue 5 asks for 1,000 votes a second): the lock, the claim and both inserts are one
+Speed (1,000 votes a second is the aim): the lock, the claim and both inserts are one
 statement (data-modifying CTEs), so a cast is BEGIN, that statement and COMMIT — three round
 trips instead of seven. What a ballot is checked against (the contest's kind, scope and its
 options in order) cannot change once a contest is open, so each process keeps it for open

@@ -1,4 +1,4 @@
-"""Web pages for members, chairs, returning officers and auditors (issue 8).
+"""Web pages for members, chairs, returning officers and auditors (docs/ARCHITECTURE.md).
 
 Server-rendered HTML that works without JavaScript, with small hand-written scripts as
 enhancements, in English and Welsh. The pages call the same domain functions as the JSON API.

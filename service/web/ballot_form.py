@@ -5,7 +5,7 @@ candidate, ``rank-<option id>``, which works with no JavaScript at all (the scri
 member tap, drag or use the keyboard only fills in the same boxes). The numbers must be whole,
 from 1, with no repeats and no gaps; anything else comes back to the voter with a message next
 to the box. The ballot is then checked by ``voting.ballots.encode_ballot``, the same check the
-API makes, before anything is shown for review or cast. Follows issue 8, "Vote".
+API makes, before anything is shown for review or cast. See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ result sheet and the verifier read. The chart is SVG with one line per candidate
 stages (a rise is a transfer received, a fall to nothing an exclusion) and the quota as a dashed
 line; it names itself and points to the table, which holds the same figures for screen readers
 and anyone who prefers numbers. Arithmetic is exact (``Fraction``) down to whole pixels.
-Follows issue 8, "Results".
+See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

@@ -3,8 +3,7 @@
 The form's fields become a ``schemas.contests.ContestCreate`` (validated by msgspec exactly as
 the API validates JSON), which ``voting.lifecycle.create_contest`` then checks as it checks
 every definition. Candidates are one per line, with optional attributes for constraints after a
-semicolon (``Aisha Khan; gender=woman``). Times are read as UTC. Follows issue 8,
-"Returning officer".
+semicolon (``Aisha Khan; gender=woman``). Times are read as UTC. See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

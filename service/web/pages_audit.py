@@ -2,8 +2,8 @@
 bundle, and the exact commands to check them offline, trusting nothing this server says.
 
 The bundle is ``voting.bundle.build_bundle``, the same document ``GET /api/v1/contests/{id}/
-bundle`` serves, here over the session cookie so a browser can download it. Follows issue 8,
-"Auditor".
+bundle`` serves, here over the session cookie so a browser can download it.
+See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

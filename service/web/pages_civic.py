@@ -4,7 +4,7 @@ for selection by lot (volunteer, leave).
 
 Each page and form calls the ``assembly`` function its API route calls (``service.routes.
 petitions``, ``elections`` and ``sortition``), committed before the page moves on; who may do
-what is decided there. Follows issue 8, "Member".
+what is decided there. See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

@@ -4,8 +4,7 @@ watch turnout live, and read the count before publishing it.
 Every step is the ``voting.lifecycle`` function the API calls, committed before the page moves
 on (post, then redirect, so a reload never repeats a step). Turnout streams as server-sent
 events from ``voting.queries.turnout`` over the session cookie (``EventSource`` cannot send a
-bearer token); without JavaScript the page shows the figures when loaded. Follows issue 8,
-"Returning officer".
+bearer token); without JavaScript the page shows the figures when loaded. See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

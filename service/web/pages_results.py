@@ -5,7 +5,7 @@ returning officer), the proof from ``voting.queries.prove_receipt``. The check p
 proof in the browser (``static/receipt.js``: SHA-256 with WebCrypto, then the RFC 6962
 inclusion check against the box commitment printed on the page), sending the server only the
 receipt's hash; without JavaScript the form sends the receipt and the server checks it with
-``voting.box.check_receipt_proof`` and says so. Follows issue 8, "Vote" and "Results".
+``voting.box.check_receipt_proof`` and says so. See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

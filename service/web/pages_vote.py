@@ -4,7 +4,7 @@ Every step calls the same ``voting`` functions as the API: ``visible_contest`` d
 member may see, ``encode_ballot`` (through ``read_ballot``) whether a ballot is valid and
 ``cast_ballot`` records it, committed before the receipt is shown. The ballot travels
 review → cast in the form itself, so nothing about it is stored before the member confirms.
-Follows issue 8, "Member" and "Vote".
+See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations
