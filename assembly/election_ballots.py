@@ -25,13 +25,13 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.candidates import candidate_facts
 from assembly.election_models import Election, ElectionPost, Nomination
 from assembly.elections import ElectionStateError, log_election, now, posts_of, touch_election
 from assembly.offices import fill_office, open_office
 from assembly.representation import constraints_for_post, rule_attributes
 from audit.canonical import canonical_json
 from audit.events import digest_of
+from roll.candidates import candidate_facts
 from schemas.contests import CandidateIn, ConstraintIn, ContestCreate
 from tally.lot import Lot
 from voting.lifecycle import create_contest, load_contest, open_contest

@@ -13,10 +13,10 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.candidates import candidate_facts
 from assembly.election_models import Election, ElectionPost, Nomination
 from assembly.elections import posts_of
 from assembly.nominations import support_counts
+from roll.candidates import candidate_facts
 from schemas.elections import (
     CandidateOut,
     ElectionOut,

@@ -18,12 +18,12 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.candidates import candidate_facts
 from assembly.election_models import Election, ElectionPost, Nomination, NominationSupporter
 from assembly.elections import ElectionStateError, log_election, now, touch_election
 from audit.events import digest_of
+from roll.candidates import candidate_facts
 from roll.eligibility import NotEligible, participant
-from roll.models import Member
+from roll.members import number_of
 from roll.scope import Scope
 from schemas.elections import NominationCreate
 from schemas.problems import DomainError
@@ -229,9 +229,7 @@ async def support(
 async def _candidate(
     session: AsyncSession, nomination: Nomination, subject: str, what: str
 ) -> None:
-    number = await session.scalar(
-        select(Member.membership_number).where(Member.id == nomination.candidate_member_id)
-    )
+    number = await number_of(session, nomination.candidate_member_id)
     if number != subject:
         raise NotEligible(f"only the candidate can {what}")
 

@@ -19,7 +19,7 @@ from assembly.elections import create_election, now
 from assembly.recall_models import Office
 from assembly.recall_rules import RecallRules
 from audit.store import append_event
-from roll.models import Member
+from roll.members import member_place
 from roll.scope import Scope
 from schemas.elections import ElectionCreate, PostIn
 from schemas.petitions import OfficeCreate
@@ -91,7 +91,7 @@ async def create_office(session: AsyncSession, body: OfficeCreate, *, created_by
     officer, a councillor the branch selected). Caller commits."""
     scope = Scope.parse(body.scope)
     rules = RecallRules.from_request(body.recall_rules)
-    holder = await session.scalar(select(Member).where(Member.membership_number == body.holder))
+    holder = await member_place(session, body.holder)
     if holder is None:
         raise DomainError(f"{body.holder} is not on the member roll", title="Unknown holder")
     if holder.status != "active":
@@ -101,7 +101,7 @@ async def create_office(session: AsyncSession, body: OfficeCreate, *, created_by
         title=body.title,
         kind=body.kind,
         scope=str(scope),
-        holder_member_id=holder.id,
+        holder_member_id=holder.member_id,
         recall_rules=rules.to_dict(),
         created_by=created_by,
         actor="admin",

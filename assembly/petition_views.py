@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.recall_models import Office, PetitionSignature, RecallPetition
-from roll.models import Member
+from roll.members import numbers_of, place_of
 from schemas.petitions import OfficeOut, PetitionOut, PetitionReceiptProof, SignersOut
 from schemas.problems import DomainError
 from voting.box import prove_receipt_hex
@@ -22,7 +22,7 @@ async def office_out(session: AsyncSession, office: Office) -> OfficeOut:
     """An office with its holder's membership number and name (office holders are public)."""
     holder = None
     if office.holder_member_id is not None:
-        holder = await session.get(Member, office.holder_member_id)
+        holder = await place_of(session, office.holder_member_id)
     return OfficeOut(
         id=str(office.id),
         title=office.title,
@@ -74,14 +74,12 @@ async def petition_out(
 
 async def signers_of(session: AsyncSession, petition: RecallPetition) -> SignersOut:
     """Who signed, by membership number (for returning officers and auditors only)."""
-    numbers = (
+    signed = (
         await session.scalars(
-            select(Member.membership_number)
-            .join(PetitionSignature, PetitionSignature.member_id == Member.id)
-            .where(PetitionSignature.petition_id == petition.id)
-            .order_by(Member.membership_number)
+            select(PetitionSignature.member_id).where(PetitionSignature.petition_id == petition.id)
         )
     ).all()
+    numbers = sorted((await numbers_of(session, signed)).values())
     return SignersOut(petition=str(petition.id), signatures=len(numbers), signers=list(numbers))
 
 

@@ -36,8 +36,7 @@ from audit.canonical import canonical_json
 from audit.events import digest_of
 from roll.eligibility import participant
 from roll.lock import hold_roll
-from roll.members import electorate_of
-from roll.models import Member
+from roll.members import electorate_of, member_id_of
 from roll.scope import Scope
 from schemas.petitions import PetitionCreate, PetitionReceipt
 from schemas.problems import DomainError
@@ -249,7 +248,7 @@ async def withdraw_signature(
     petition = await touch_petition(session, petition_id, at=moment, lock=True)
     if petition.state != "open":
         raise PetitionStateError(f"this petition is {petition.state}; signatures are final")
-    member_id = await session.scalar(select(Member.id).where(Member.membership_number == subject))
+    member_id = await member_id_of(session, subject)
     removed = await session.execute(
         delete(PetitionSignature)
         .where(

@@ -26,7 +26,7 @@ from audit.canonical import canonical_json
 from audit.events import digest_of
 from audit.store import append_event
 from roll.eligibility import participant
-from roll.models import Member
+from roll.members import attributes_of, member_id_of
 from roll.scope import Scope
 from schemas.problems import DomainError
 from schemas.sortition import SortitionCreate
@@ -192,9 +192,7 @@ async def volunteer(
     sortition = await load_sortition(session, sortition_id, lock=True)
     _pool_open(sortition, moment)
     member = await participant(session, subject, Scope.parse(sortition.scope), "this pool")
-    attributes = (
-        await session.scalar(select(Member.attributes).where(Member.id == member.member_id))
-    ) or {}
+    attributes = await attributes_of(session, member.member_id)
     known = {**{k: str(v) for k, v in attributes.items()}}
     known.update({"region": member.region_code, "branch": member.branch_code})
     features = {name: known.get(name) or NOT_STATED for name in sortition.features}
@@ -236,7 +234,7 @@ async def withdraw_volunteer(
     moment = at or _now()
     sortition = await load_sortition(session, sortition_id, lock=True)
     _pool_open(sortition, moment)
-    member_id = await session.scalar(select(Member.id).where(Member.membership_number == subject))
+    member_id = await member_id_of(session, subject)
     removed = await session.execute(
         delete(SortitionVolunteer)
         .where(

@@ -35,7 +35,7 @@ from assembly.sortition_record import (
 )
 from audit.canonical import canonical_json
 from audit.events import digest_of
-from roll.models import Member
+from roll.members import numbers_of
 from schemas.problems import DomainError
 from schemas.sortition import CommitIn, DrawIn
 from tally.sortition import (
@@ -124,13 +124,15 @@ async def commit_sortition(
     if sortition.pool_closes_at is not None and sortition.pool_closes_at > moment:
         raise SortitionStateError(f"the pool is open until {when(sortition.pool_closes_at)}")
     source = _check_source(body, moment)
-    rows = (
+    volunteers = (
         await session.execute(
-            select(SortitionVolunteer.ticket, SortitionVolunteer.features, Member.membership_number)
-            .join(Member, Member.id == SortitionVolunteer.member_id)
-            .where(SortitionVolunteer.sortition_id == sortition.id)
+            select(
+                SortitionVolunteer.ticket, SortitionVolunteer.features, SortitionVolunteer.member_id
+            ).where(SortitionVolunteer.sortition_id == sortition.id)
         )
     ).all()
+    numbers = await numbers_of(session, (member_id for _, _, member_id in volunteers))
+    rows = [(ticket, features, numbers[member_id]) for ticket, features, member_id in volunteers]
     served = await _recent_servers(session, sortition)
     recent = [ticket for ticket, _, number in rows if number in served]
     eligible = exclude_recent_servers(
@@ -241,16 +243,15 @@ async def draw_sortition(
         result = draw_panel(inputs, seed)
     except (DrawTooLarge, ValueError) as exc:
         raise DomainError(f"the draw cannot be made: {exc}", title="The draw failed") from None
-    tickets = {
-        ticket: number
-        for ticket, number in (
-            await session.execute(
-                select(SortitionVolunteer.ticket, Member.membership_number)
-                .join(Member, Member.id == SortitionVolunteer.member_id)
-                .where(SortitionVolunteer.sortition_id == sortition.id)
+    volunteers = (
+        await session.execute(
+            select(SortitionVolunteer.ticket, SortitionVolunteer.member_id).where(
+                SortitionVolunteer.sortition_id == sortition.id
             )
-        ).all()
-    }
+        )
+    ).all()
+    numbers = await numbers_of(session, (member_id for _, member_id in volunteers))
+    tickets = {ticket: numbers[member_id] for ticket, member_id in volunteers}
     sortition.randomness = randomness
     sortition.seed_hex = seed.hex()
     sortition.result = result.to_dict()

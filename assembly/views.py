@@ -20,7 +20,7 @@ from assembly.models import Amendment, Assembly, Motion
 from assembly.motion_votes import amendments_of
 from assembly.motions import motion_seconding
 from assembly.text import apply, diff, text_digest
-from roll.models import Branch, Member
+from roll.members import branch_code_of, number_of
 from schemas.assemblies import (
     AmendmentOut,
     AssemblyOut,
@@ -108,14 +108,10 @@ async def motion_out(
     Cost: a few indexed reads, plus one per amendment for its seconders."""
     proposer = None
     if motion.proposer_member_id is not None:
-        proposer = await session.scalar(
-            select(Member.membership_number).where(Member.id == motion.proposer_member_id)
-        )
+        proposer = await number_of(session, motion.proposer_member_id)
     branch = None
     if motion.proposer_branch_id is not None:
-        branch = await session.scalar(
-            select(Branch.code).where(Branch.id == motion.proposer_branch_id)
-        )
+        branch = await branch_code_of(session, motion.proposer_branch_id)
     sources = (
         await session.scalars(
             select(Motion.id).where(Motion.composited_into_id == motion.id).order_by(Motion.number)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roll.models import Branch, Member, Region
@@ -15,9 +15,14 @@ __all__ = [
     "MEMBER_ID_OF_NUMBER",
     "MemberPlace",
     "active_in",
+    "attributes_of",
+    "branch_code_of",
     "electorate_of",
+    "member_id_of",
     "member_place",
+    "number_of",
     "numbers_of",
+    "place_of",
 ]
 
 
@@ -37,12 +42,21 @@ class MemberPlace:
 
 async def member_place(session: AsyncSession, membership_number: str) -> MemberPlace | None:
     """The member with this number and their branch and region, or None if not on the roll."""
+    return await _place(session, Member.membership_number == membership_number)
+
+
+async def place_of(session: AsyncSession, member_id: int) -> MemberPlace | None:
+    """The member with this id and their branch and region, or None. Cost: one indexed join."""
+    return await _place(session, Member.id == member_id)
+
+
+async def _place(session: AsyncSession, which: ColumnElement[bool]) -> MemberPlace | None:
     row = (
         await session.execute(
             select(Member, Branch, Region)
             .join(Branch, Member.branch_id == Branch.id)
             .join(Region, Branch.region_id == Region.id)
-            .where(Member.membership_number == membership_number)
+            .where(which)
         )
     ).first()
     if row is None:
@@ -98,3 +112,26 @@ async def numbers_of(session: AsyncSession, member_ids: Iterable[int]) -> dict[i
         select(Member.id, Member.membership_number).where(Member.id.in_(ids))
     )
     return {row[0]: row[1] for row in rows}
+
+
+async def member_id_of(session: AsyncSession, membership_number: str) -> int | None:
+    """The id of the member with this number, or None. Cost: one indexed lookup."""
+    return await session.scalar(
+        select(Member.id).where(Member.membership_number == membership_number)
+    )
+
+
+async def number_of(session: AsyncSession, member_id: int) -> str | None:
+    """The membership number of this member, or None. Cost: one primary-key lookup."""
+    return await session.scalar(select(Member.membership_number).where(Member.id == member_id))
+
+
+async def attributes_of(session: AsyncSession, member_id: int) -> dict[str, object]:
+    """The member's self-described attributes (empty if none). Cost: one primary-key lookup."""
+    found = await session.scalar(select(Member.attributes).where(Member.id == member_id))
+    return dict(found or {})
+
+
+async def branch_code_of(session: AsyncSession, branch_id: int) -> str | None:
+    """The code of this branch, or None. Cost: one primary-key lookup."""
+    return await session.scalar(select(Branch.code).where(Branch.id == branch_id))
