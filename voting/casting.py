@@ -30,6 +30,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roll.members import MEMBER_ID_OF_NUMBER
+from roll.viewer import viewer_for
 from schemas.contests import BallotIn, Receipt
 from schemas.problems import DomainError
 from voting.ballots import InvalidBallot, encode_ballot
@@ -134,23 +135,57 @@ async def _state(session: AsyncSession, contest_id: uuid.UUID) -> str:
     return state
 
 
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    state: str
+    scope: str
+
+
+async def _unless_hidden(
+    session: AsyncSession,
+    contest_id: uuid.UUID,
+    number: str,
+    roles: frozenset[str],
+    refusal: Exception,
+) -> Exception:
+    """``refusal``, or a 404 like the one a read gives when the member may not see the contest
+    (a draft, another scope): a refusal never tells what a read hides. Only refusals pay for
+    this lookup."""
+    row = (
+        await session.execute(select(Contest.state, Contest.scope).where(Contest.id == contest_id))
+    ).first()
+    viewer = await viewer_for(session, number, roles)
+    if row is None or not viewer.may_see(_Seen(row.state, row.scope)):
+        return ContestNotFound(f"there is no contest {contest_id} that you can see")
+    return refusal
+
+
 async def cast_ballot(
-    session: AsyncSession, contest_id: uuid.UUID, membership_number: str, ballot: BallotIn
+    session: AsyncSession,
+    contest_id: uuid.UUID,
+    membership_number: str,
+    ballot: BallotIn,
+    roles: frozenset[str] = frozenset({"member"}),
 ) -> Receipt:
     """Record ``ballot`` for the member and return their receipt. Caller commits.
 
     Errors: 404 no such contest; 409 not open or already voted; 422 invalid ballot; 403 not
-    in the electorate. On any error nothing is written. Cost: one statement (after the first
-    cast in a contest, which also reads its ballot paper).
+    in the electorate; a 404, as a read would give, instead of any of these when ``roles`` do
+    not let the member see the contest. On any error nothing is written. Cost: one statement
+    (after the first cast in a contest, which also reads its ballot paper).
     """
-    paper = await _paper(session, contest_id)
+    try:
+        paper = await _paper(session, contest_id)
+    except ContestStateError as refused:
+        raise await _unless_hidden(session, contest_id, membership_number, roles, refused) from None
     try:
         content = encode_ballot(paper.kind, paper.option_ids, ballot)
-    except InvalidBallot:
+    except InvalidBallot as invalid:
         state = await _state(session, contest_id)  # a closed contest says so first
+        why: Exception = invalid
         if state != "open":
-            raise ContestStateError(f"this contest is {state}, not open for voting") from None
-        raise
+            why = ContestStateError(f"this contest is {state}, not open for voting")
+        raise await _unless_hidden(session, contest_id, membership_number, roles, why) from None
     token, receipt_hash = new_receipt(contest_id)
     params = {"contest": contest_id, "number": membership_number}
     state, closes_at, late, member_id = (
@@ -161,20 +196,26 @@ async def cast_ballot(
     ).one()
     if state is None:
         raise ContestNotFound(f"there is no contest {contest_id}")
+    refusal: Exception | None = None
     if state != "open":
-        raise ContestStateError(f"this contest is {state}, not open for voting")
-    if late:
-        raise ContestStateError(
+        refusal = ContestStateError(f"this contest is {state}, not open for voting")
+    elif late:
+        refusal = ContestStateError(
             f"voting in this contest closed at {closes_at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC"
         )
-    if member_id is None:
+    elif member_id is None:
         voted = await session.scalar(_ELECTOR, params)
         if voted:
             raise AlreadyVoted("you have already voted in this contest; a vote cannot be changed")
-        raise NotInElectorate(
+        refusal = NotInElectorate(
             f"you are not in the electorate of this contest ({paper.scope}): it is for the "
             "active members in that scope when it opened"
         )
+    if refusal is not None:
+        # Nothing was written; let go of the contest's key-share lock before looking further,
+        # so that refusals in a stream of late casts cannot starve the close.
+        await session.rollback()
+        raise await _unless_hidden(session, contest_id, membership_number, roles, refusal)
     return Receipt(
         contest=str(contest_id),
         receipt=token,

@@ -142,7 +142,8 @@ class ContestController(Controller):
     ) -> Receipt:
         """``{"choice": "for"}``, ``{"option": ID}`` or ``{"ranking": [ID, ...]}``. Answers 201
         with your receipt once the vote is durably recorded."""
-        receipt = await cast_ballot(db_session, contest_id, identity_of(request).subject, data)
+        caller = identity_of(request)
+        receipt = await cast_ballot(db_session, contest_id, caller.subject, data, caller.roles)
         await db_session.commit()
         return receipt
 

@@ -188,7 +188,8 @@ async def cast(
             in_electorate=await _in_electorate(db_session, contest_id, viewer),
             status=400,
         )
-    receipt = await cast_ballot(db_session, contest_id, signed_in(request).subject, form.ballot)
+    caller = signed_in(request)
+    receipt = await cast_ballot(db_session, contest_id, caller.subject, form.ballot, caller.roles)
     await db_session.commit()
     _ = translator(language_of(request))
     return page(
