@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager, suppress
 from typing import Final
 
 from litestar import Litestar
+from prometheus_client import Counter
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -28,9 +29,11 @@ from sqlalchemy.ext.asyncio import (
 from audit.store_checkpoints import (
     SIGNING_LOCK,
     LogIntegrityError,
+    SigningRefused,
     StoredCheckpoint,
     latest_checkpoint,
     sign_checkpoint_if_grown,
+    signers_record,
 )
 from service.log_signing import LogKey, ensure_log_key, log_key_event, signed_by
 from service.settings import Settings
@@ -48,6 +51,17 @@ _GROWN = text(
 )
 
 _log = logging.getLogger("plenary.audit")
+
+SIGNING_REFUSED: Final = Counter(
+    "plenary_audit_log_signing_refused",
+    "Times the log's signer refused to sign a tree that does not extend what it last signed",
+)
+
+
+def refused(exc: SigningRefused) -> None:
+    """Count a refusal and log it as one WARNING line (the operator must investigate)."""
+    SIGNING_REFUSED.inc()
+    _log.warning("audit log signing refused, serving the last good checkpoint: %s", exc)
 
 
 class Checkpointer:
@@ -97,6 +111,10 @@ class Checkpointer:
         assert signed is not None  # a waiting signer always gets the lock
         return signed
 
+    def last_good(self) -> StoredCheckpoint | None:
+        """The last checkpoint this signer signed, from its own record beside its key."""
+        return signers_record(self.key.signer)
+
     async def tick(self) -> StoredCheckpoint | None:
         """One background round: sign if the log has grown and no other process is signing.
 
@@ -122,6 +140,12 @@ class Checkpointer:
             try:
                 await self.tick()
                 self._reported = None
+            except SigningRefused as exc:
+                if str(exc) != self._reported:  # counted every round, logged once
+                    refused(exc)
+                    self._reported = str(exc)
+                else:
+                    SIGNING_REFUSED.inc()
             except LogIntegrityError as exc:
                 if str(exc) != self._reported:
                     _log.error("not signing the audit log: %s", exc)
