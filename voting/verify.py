@@ -32,7 +32,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Final, TextIO
 
 import msgspec
 
@@ -59,6 +59,10 @@ from voting.verify_report import BundleVerdict, Finding, Report, ballot_bytes
 
 __all__ = [
     "CONTEST_EVENTS",
+    "NOT_VERIFIED",
+    "UNPINNED",
+    "UNREADABLE",
+    "VERIFIED",
     "BundleVerdict",
     "Finding",
     "add_arguments",
@@ -67,6 +71,11 @@ __all__ = [
     "verify_bundle",
     "verify_bundle_bytes",
 ]
+
+VERIFIED: Final = 0
+NOT_VERIFIED: Final = 1
+UNREADABLE: Final = 2
+UNPINNED: Final = 3
 
 
 def verify_bundle(
@@ -131,15 +140,20 @@ def run(
     receipt: str | None = None,
     out: TextIO | None = None,
 ) -> int:
-    """Verify the bundle at ``path`` and print what was found; 0 when everything holds, 1 when
-    anything does not, 2 when the file cannot be read. What ``plenary verify`` runs."""
+    """Verify the bundle at ``path`` and print what was found. What ``plenary verify`` runs.
+
+    Exit status: :data:`VERIFIED` (0) when everything holds under a key you pinned,
+    :data:`NOT_VERIFIED` (1) when anything does not, :data:`UNREADABLE` (2) when the file
+    cannot be read, :data:`UNPINNED` (3) when everything is consistent but signed by a key
+    taken from the bundle itself: a forger who re-signs a log with their own key gets that far.
+    """
     out = out or sys.stdout
     try:
         data = path.read_bytes()
         pinned = _read_key(key) if key is not None else None
     except OSError as exc:
         out.write(f"cannot read {exc.filename}: {exc.strerror}\n")
-        return 2
+        return UNREADABLE
     verdict = verify_bundle_bytes(data, pinned_key=pinned, receipt=receipt)
     out.write(f"bundle {path}\n")
     for finding in verdict.findings:
@@ -149,12 +163,15 @@ def run(
             "  note    the log's key was taken from the bundle itself: fetch the log's verifier "
             "key independently and pass it with --key, or a forger could sign their own log\n"
         )
+    if verdict.ok and not verdict.pinned:
+        out.write("NOT VERIFIED: consistent, but signed by a key you did not pin\n")
+        return UNPINNED
     if verdict.ok:
         out.write("VERIFIED: every check holds\n")
-        return 0
+        return VERIFIED
     count = len(verdict.problems)
     out.write(f"NOT VERIFIED: {count} problem{'s' if count != 1 else ''}\n")
-    return 1
+    return NOT_VERIFIED
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
