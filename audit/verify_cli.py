@@ -28,7 +28,7 @@ from audit.fetch import FetchError, HttpFetch, directory_fetch, saving, write_fi
 from audit.merkle import Hash, format_hash, leaf_hashes
 from audit.note import Verifier, parse_verifier_key
 from audit.tile import C2SP_TILE_HEIGHT, entry_bundle_entries, new_tiles
-from audit.tiled import Fetch, TileHashReader, tile_covering
+from audit.tiled import Fetch, TileHashReader, check_bundle_width, tile_covering
 from audit.verify import verify_log
 from audit.verify_cli_proofs import check_proof_document, describe_entry
 
@@ -195,10 +195,7 @@ def _leaf_hashes_of_entries(size: int, fetch: Fetch) -> list[Hash]:
     for index in range((size + _BUNDLE - 1) // _BUNDLE):
         tile = tile_covering(size, -1, index)
         bundle = entry_bundle_entries(fetch(tile.c2sp_path()))
-        if len(bundle) != tile.width:
-            raise MalformedError(
-                f"{tile.c2sp_path()} holds {len(bundle)} entries, expected {tile.width}"
-            )
+        check_bundle_width(size, fetch, tile, bundle)
         leaves.extend(leaf_hashes(bundle))
     return leaves
 

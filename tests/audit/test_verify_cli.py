@@ -209,3 +209,17 @@ def test_a_server_address_means_its_published_log() -> None:
     assert log_prefix_url("https://vote.example.org") == "https://vote.example.org/api/v1/audit"
     assert log_prefix_url("http://h:8000/api/v1/audit/") == "http://h:8000/api/v1/audit"
     assert log_prefix_url("https://h/mirror/log") == "https://h/mirror/log"
+
+
+def test_a_deleted_entry_is_named_by_its_index(
+    tmp_path: Path, log: MemoryLog, signer: Signer
+) -> None:
+    directory = _export(tmp_path / "log", log, 500, signer)
+    bundle = directory / "tile/entries/001.p/244"
+    entries = entry_bundle_entries(bundle.read_bytes())
+    del entries[300 - 256]
+    bundle.write_bytes(entry_bundle_from_entries(entries))
+    code, out = _run("--dir", directory, "--key", signer.verifier().key_string())
+    assert code == EXIT_FAILED, out
+    assert "entry 300 is missing from the log" in out
+    assert "tile/entries/001.p/244 holds 243 entries, expected 244" in out
