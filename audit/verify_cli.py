@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Final, TextIO
 
 from audit.checkpoint import Checkpoint, open_checkpoint
-from audit.errors import AuditError, MalformedError
+from audit.errors import AuditError
 from audit.fetch import FetchError, HttpFetch, directory_fetch, saving, write_file
 from audit.merkle import Hash, format_hash, leaf_hashes
 from audit.note import Verifier, parse_verifier_key
