@@ -26,6 +26,7 @@ __all__ = [
     "last_signed_path",
     "read_last_signed",
     "same_tree",
+    "write_durably",
     "write_last_signed",
 ]
 
@@ -70,10 +71,15 @@ def read_last_signed(path: Path) -> LastSigned | None:
 
 def write_last_signed(path: Path, note: str) -> None:
     """Replace the record at ``path`` with ``note``, atomically and durably."""
+    write_durably(path, note.encode("utf-8"))
+
+
+def write_durably(path: Path, data: bytes) -> None:
+    """Replace the file at ``path`` with ``data``: temp file, fsync, rename, fsync directory."""
     draft = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        os.write(fd, note.encode("utf-8"))
+        os.write(fd, data)
         os.fsync(fd)
     finally:
         os.close(fd)

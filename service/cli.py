@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -160,6 +161,13 @@ def cmd_verify_draw(args: argparse.Namespace) -> int:
     return run(Path(args.record))
 
 
+def cmd_witness(args: argparse.Namespace) -> int:
+    from service.witness_server import run
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    return run(args)
+
+
 def cmd_verify_log(args: argparse.Namespace) -> int:
     from audit.verify_cli import run
 
@@ -228,6 +236,14 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
     )
     verify_log.set_defaults(func=cmd_verify_log)
+
+    from service.witness_server import add_arguments as witness_arguments
+
+    witness = sub.add_parser(
+        "witness", help="run a tlog-witness: cosign the log's checkpoints that only grow"
+    )
+    witness_arguments(witness)
+    witness.set_defaults(func=cmd_witness)
     return parser
 
 
