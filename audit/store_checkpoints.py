@@ -51,6 +51,7 @@ __all__ = [
     "LogIntegrityError",
     "SigningRefused",
     "StoredCheckpoint",
+    "add_cosignatures",
     "checkpoint_at",
     "latest_checkpoint",
     "sign_checkpoint_if_grown",
@@ -190,6 +191,29 @@ async def _check_appended(session: AsyncSession, old_size: int, size: int) -> No
         known.update(expected)
         edge = [known[i] for i in append_indexes(end)]
         start = end
+
+
+async def add_cosignatures(session: AsyncSession, size: int, lines: list[str]) -> None:
+    """Append witnesses' cosignature lines to the stored checkpoint of ``size``; commit.
+
+    Lines already there are not repeated; the note's body and the log's signature stay as
+    signed. The caller has verified each line against its witness's key.
+    """
+    note = await session.scalar(
+        select(audit_checkpoint.c.note).where(audit_checkpoint.c.size == size).with_for_update()
+    )
+    if note is None:
+        await session.rollback()
+        return
+    have = set(note.splitlines())
+    new = [line for line in lines if line.rstrip("\n") not in have]
+    if new:
+        await session.execute(
+            audit_checkpoint.update()
+            .where(audit_checkpoint.c.size == size)
+            .values(note=note + "".join(new))
+        )
+    await session.commit()
 
 
 def signers_record(signer: Signer) -> StoredCheckpoint | None:

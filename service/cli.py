@@ -152,7 +152,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from voting.verify import run
 
-    return run(Path(args.bundle), key=args.key, receipt=args.receipt)
+    return run(
+        Path(args.bundle),
+        key=args.key,
+        receipt=args.receipt,
+        witnesses=args.witness,
+        quorum=args.witnesses,
+    )
 
 
 def cmd_verify_draw(args: argparse.Namespace) -> int:
@@ -215,6 +221,9 @@ def _parser() -> argparse.ArgumentParser:
         "--key", metavar="VKEY", help="the log's verifier key, fetched independently (or a file)"
     )
     verify.add_argument("--receipt", metavar="TOKEN", help="your receipt: is it in the box?")
+    from voting.verify import add_witness_arguments
+
+    add_witness_arguments(verify)
     verify.set_defaults(func=cmd_verify)
 
     verify_draw = sub.add_parser(

@@ -54,6 +54,7 @@ from voting.verify_log import (
     check_inclusion_proofs,
     check_log_records,
     check_signature,
+    check_witnesses,
 )
 from voting.verify_report import BundleVerdict, Finding, Report, ballot_bytes
 
@@ -66,6 +67,7 @@ __all__ = [
     "BundleVerdict",
     "Finding",
     "add_arguments",
+    "add_witness_arguments",
     "main",
     "run",
     "verify_bundle",
@@ -79,7 +81,12 @@ UNPINNED: Final = 3
 
 
 def verify_bundle(
-    bundle: Bundle, *, pinned_key: str | None = None, receipt: str | None = None
+    bundle: Bundle,
+    *,
+    pinned_key: str | None = None,
+    receipt: str | None = None,
+    witnesses: Sequence[str] = (),
+    quorum: int | None = None,
 ) -> BundleVerdict:
     """Run every check on ``bundle``; ``pinned_key`` is the log's verifier key as the auditor
     fetched it independently, ``receipt`` a voter's receipt token to look for in the box.
@@ -96,6 +103,8 @@ def verify_bundle(
         except AuditError as exc:
             report.fail("log signature", f"the key you pinned cannot be read: {exc}")
     checkpoint = check_signature(bundle, pinned, report)
+    if witnesses or quorum is not None:
+        check_witnesses(bundle, witnesses, quorum, report)
     check_inclusion_proofs(bundle, checkpoint, report)
     check_log_records(bundle, report)
     check_manifest(bundle, report)
@@ -111,7 +120,12 @@ def verify_bundle(
 
 
 def verify_bundle_bytes(
-    data: bytes, *, pinned_key: str | None = None, receipt: str | None = None
+    data: bytes,
+    *,
+    pinned_key: str | None = None,
+    receipt: str | None = None,
+    witnesses: Sequence[str] = (),
+    quorum: int | None = None,
 ) -> BundleVerdict:
     """:func:`verify_bundle` on a bundle file's bytes; a file that is not a bundle is one
     failed check naming the field that does not fit. Cost: as :func:`verify_bundle`."""
@@ -122,7 +136,9 @@ def verify_bundle_bytes(
             (Finding("bundle format", False, f"not a plenary.bundle/v1 document: {exc}"),),
             pinned=False,
         )
-    return verify_bundle(bundle, pinned_key=pinned_key, receipt=receipt)
+    return verify_bundle(
+        bundle, pinned_key=pinned_key, receipt=receipt, witnesses=witnesses, quorum=quorum
+    )
 
 
 def _read_key(key: str) -> str:
@@ -138,6 +154,8 @@ def run(
     *,
     key: str | None = None,
     receipt: str | None = None,
+    witnesses: Sequence[str] = (),
+    quorum: int | None = None,
     out: TextIO | None = None,
 ) -> int:
     """Verify the bundle at ``path`` and print what was found. What ``plenary verify`` runs.
@@ -151,10 +169,13 @@ def run(
     try:
         data = path.read_bytes()
         pinned = _read_key(key) if key is not None else None
+        witness_keys = [_read_key(w) for w in witnesses]
     except OSError as exc:
         out.write(f"cannot read {exc.filename}: {exc.strerror}\n")
         return UNREADABLE
-    verdict = verify_bundle_bytes(data, pinned_key=pinned, receipt=receipt)
+    verdict = verify_bundle_bytes(
+        data, pinned_key=pinned, receipt=receipt, witnesses=witness_keys, quorum=quorum
+    )
     out.write(f"bundle {path}\n")
     for finding in verdict.findings:
         out.write(f"  {'ok    ' if finding.ok else 'FAILED'}  {finding.check}: {finding.detail}\n")
@@ -187,6 +208,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--receipt", metavar="TOKEN", help="your receipt token: check your ballot is in the box"
     )
+    add_witness_arguments(parser)
+
+
+def add_witness_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--witness VKEY`` (repeatable) and ``--witnesses K``."""
+    parser.add_argument(
+        "--witness",
+        action="append",
+        default=[],
+        metavar="VKEY",
+        help="a witness's verifier key (or a file holding it) whose cosignature you require; "
+        "repeatable",
+    )
+    parser.add_argument(
+        "--witnesses",
+        type=int,
+        metavar="K",
+        help="how many of the --witness keys must have cosigned (default: all of them)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -196,7 +236,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     add_arguments(parser)
     args = parser.parse_args(argv)
-    return run(Path(args.bundle), key=args.key, receipt=args.receipt)
+    return run(
+        Path(args.bundle),
+        key=args.key,
+        receipt=args.receipt,
+        witnesses=args.witness,
+        quorum=args.witnesses,
+    )
 
 
 if __name__ == "__main__":

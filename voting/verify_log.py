@@ -8,6 +8,7 @@ contest's entries record the bundle's manifest, roll, box and result (issue 5).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from audit.checkpoint import Checkpoint, open_checkpoint
@@ -16,10 +17,17 @@ from audit.errors import AuditError
 from audit.merkle import leaf_hash
 from audit.note import Verifier, parse_verifier_key
 from audit.proofs import check_inclusion
+from audit.witness import parse_cosigner_verifier, verify_cosignature
 from schemas.bundle import Bundle
 from voting.verify_report import Report, short
 
-__all__ = ["CONTEST_EVENTS", "check_inclusion_proofs", "check_log_records", "check_signature"]
+__all__ = [
+    "CONTEST_EVENTS",
+    "check_inclusion_proofs",
+    "check_log_records",
+    "check_signature",
+    "check_witnesses",
+]
 
 CONTEST_EVENTS = (
     "contest.created",
@@ -204,3 +212,46 @@ def check_log_records(bundle: Bundle, report: Report) -> None:
                 )
     if not report.failed(check):
         report.ok(check, "the log records this manifest, roll, box and result at each step")
+
+
+def check_witnesses(
+    bundle: Bundle, witnesses: Sequence[str], quorum: int | None, report: Report
+) -> None:
+    """Check 1b: at least ``quorum`` of the given witnesses (all when None) validly cosigned
+    the bundle's checkpoint (c2sp.org/tlog-cosignature). Cost: one Ed25519 verification per
+    witness."""
+    check = "witnesses"
+    keys = []
+    for text in witnesses:
+        try:
+            keys.append(parse_cosigner_verifier(text.strip()))
+        except AuditError as exc:
+            report.fail(check, f"the witness key {short(text)} cannot be read: {exc}")
+            return
+    need = len(keys) if quorum is None else quorum
+    if need < 1:
+        report.fail(check, "--witnesses must be at least 1")
+        return
+    if need > len(keys):
+        report.fail(check, f"{need} cosignatures asked for but only {len(keys)} witness keys given")
+        return
+    cosigned = []
+    for key in keys:
+        try:
+            if verify_cosignature(bundle.log.checkpoint, key) is not None:
+                cosigned.append(key.name)
+        except AuditError as exc:
+            report.fail(check, str(exc))
+            return
+    if len(cosigned) < need:
+        missing = [k.name for k in keys if k.name not in cosigned]
+        report.fail(
+            check,
+            f"only {len(cosigned)} of the {need} witness cosignatures you asked for are on the "
+            f"checkpoint (none from {', '.join(missing)}): it may be a view shown only to you",
+        )
+        return
+    report.ok(
+        check,
+        f"the checkpoint is cosigned by {len(cosigned)} witnesses you named: {', '.join(cosigned)}",
+    )
