@@ -31,6 +31,7 @@ from audit.tile import C2SP_TILE_HEIGHT, entry_bundle_entries, new_tiles
 from audit.tiled import Fetch, TileHashReader, check_bundle_width, tile_covering
 from audit.verify import verify_log
 from audit.verify_cli_proofs import check_proof_document, describe_entry
+from audit.witness import parse_cosigner_verifier, witness_quorum
 
 __all__ = [
     "DESCRIPTION",
@@ -107,6 +108,20 @@ def build_parser(prog: str = "python -m audit verify-log") -> argparse.ArgumentP
         help="an inclusion or consistency proof (JSON from the API) to check; repeatable",
     )
     parser.add_argument(
+        "--witness",
+        action="append",
+        default=[],
+        metavar="VKEY",
+        help="a witness's verifier key (or a file holding it) whose cosignature on the "
+        "checkpoint you require; repeatable",
+    )
+    parser.add_argument(
+        "--witnesses",
+        type=int,
+        metavar="K",
+        help="how many of the --witness keys must have cosigned (default: all of them)",
+    )
+    parser.add_argument(
         "--download",
         type=Path,
         metavar="DIR",
@@ -134,6 +149,22 @@ def _verifier(text: str) -> Verifier:
         return parse_verifier_key(text.strip())
     except AuditError as exc:
         raise _Unchecked(f"--key: {exc}") from None
+
+
+def _check_witnesses(note: str, keys: list[str], need: int | None, report: _Report) -> None:
+    witnesses = []
+    for text in keys:
+        if "+" not in text:
+            text = _read_text(Path(text), "the witness key file")
+        try:
+            witnesses.append(parse_cosigner_verifier(text.strip()))
+        except AuditError as exc:
+            raise _Unchecked(f"--witness: {exc}") from None
+    held, said = witness_quorum(note, witnesses, need)
+    if held:
+        report.ok(said)
+    else:
+        report.fail(said)
 
 
 def _open(note: str, verifier: Verifier, origin: str, report: _Report) -> Checkpoint | None:
@@ -242,6 +273,8 @@ def _run(args: argparse.Namespace, report: _Report) -> None:
         checkpoint = _open(note, verifier, origin, report)
         if checkpoint is None:
             return
+        if args.witness or args.witnesses is not None:
+            _check_witnesses(note, args.witness, args.witnesses, report)
         if fetch is not None:
             _check_entries(fetch, note, checkpoint, verifier, origin, since, report)
             if args.download is not None:

@@ -58,6 +58,7 @@ __all__ = [
     "parse_cosigner_key",
     "parse_cosigner_verifier",
     "verify_cosignature",
+    "witness_quorum",
 ]
 
 ALG_COSIGNATURE_V1: Final = 0x04
@@ -206,6 +207,34 @@ def verify_cosignature(note: str, witness: CosignerVerifier) -> int | None:
 def count_cosigners(note: str, witnesses: Iterable[CosignerVerifier]) -> list[str]:
     """The names of the given witnesses that validly cosigned ``note``."""
     return [w.name for w in witnesses if verify_cosignature(note, w) is not None]
+
+
+def witness_quorum(
+    note: str, witnesses: Sequence[CosignerVerifier], need: int | None
+) -> tuple[bool, str]:
+    """Whether at least ``need`` (all when None) of ``witnesses`` validly cosigned ``note``,
+    and a sentence saying so for a person. Cost: one Ed25519 verification per witness."""
+    want = len(witnesses) if need is None else need
+    if want < 1:
+        return False, "--witnesses must be at least 1"
+    if want > len(witnesses):
+        return False, f"{want} cosignatures asked for but only {len(witnesses)} witness keys given"
+    cosigned = []
+    for witness in witnesses:
+        try:
+            if verify_cosignature(note, witness) is not None:
+                cosigned.append(witness.name)
+        except AuditError as exc:
+            return False, str(exc)
+    if len(cosigned) < want:
+        missing = ", ".join(w.name for w in witnesses if w.name not in cosigned)
+        return False, (
+            f"only {len(cosigned)} of the {want} witness cosignatures you asked for are on the "
+            f"checkpoint (none from {missing}): it may be a view shown only to you"
+        )
+    return True, (
+        f"the checkpoint is cosigned by {len(cosigned)} witnesses you named: {', '.join(cosigned)}"
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from audit.errors import AuditError
 from audit.merkle import leaf_hash
 from audit.note import Verifier, parse_verifier_key
 from audit.proofs import check_inclusion
-from audit.witness import parse_cosigner_verifier, verify_cosignature
+from audit.witness import parse_cosigner_verifier, witness_quorum
 from schemas.bundle import Bundle
 from voting.verify_report import Report, short
 
@@ -228,30 +228,8 @@ def check_witnesses(
         except AuditError as exc:
             report.fail(check, f"the witness key {short(text)} cannot be read: {exc}")
             return
-    need = len(keys) if quorum is None else quorum
-    if need < 1:
-        report.fail(check, "--witnesses must be at least 1")
-        return
-    if need > len(keys):
-        report.fail(check, f"{need} cosignatures asked for but only {len(keys)} witness keys given")
-        return
-    cosigned = []
-    for key in keys:
-        try:
-            if verify_cosignature(bundle.log.checkpoint, key) is not None:
-                cosigned.append(key.name)
-        except AuditError as exc:
-            report.fail(check, str(exc))
-            return
-    if len(cosigned) < need:
-        missing = [k.name for k in keys if k.name not in cosigned]
-        report.fail(
-            check,
-            f"only {len(cosigned)} of the {need} witness cosignatures you asked for are on the "
-            f"checkpoint (none from {', '.join(missing)}): it may be a view shown only to you",
-        )
-        return
-    report.ok(
-        check,
-        f"the checkpoint is cosigned by {len(cosigned)} witnesses you named: {', '.join(cosigned)}",
-    )
+    held, said = witness_quorum(bundle.log.checkpoint, keys, quorum)
+    if held:
+        report.ok(check, said)
+    else:
+        report.fail(check, said)
