@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Final
 
 from cryptography.exceptions import InvalidSignature
@@ -103,6 +104,9 @@ class Signer:
     name: str
     key_id: int
     seed: bytes = field(repr=False)
+    record: Path | None = field(default=None, compare=False)
+    """Where this signer keeps the last checkpoint it signed (``audit.last_signed``); a
+    signer with a record never signs a tree that does not extend it."""
 
     def sign(self, message: bytes) -> bytes:
         """Return the 64-byte Ed25519 signature of ``message`` (RFC 8032, deterministic)."""

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from audit.checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint
 from audit.errors import AuditError, StoreError
+from audit.last_signed import RecordError, read_last_signed, write_last_signed
 from audit.merkle import EMPTY_ROOT, Hash, as_hash, leaf_hashes
 from audit.note import Signer
 from audit.proofs import check_consistency, consistency_proof_from_hashes, consistency_proof_indexes
@@ -48,7 +49,9 @@ from audit.stored import (
 __all__ = [
     "CHECK_CHUNK",
     "LogIntegrityError",
+    "SigningRefused",
     "StoredCheckpoint",
+    "add_cosignatures",
     "checkpoint_at",
     "latest_checkpoint",
     "sign_checkpoint_if_grown",
@@ -63,6 +66,15 @@ CHECK_CHUNK: Final = 16384
 
 class LogIntegrityError(StoreError):
     """The stored log does not extend its last signed checkpoint; nothing was signed."""
+
+
+class SigningRefused(LogIntegrityError):
+    """The stored log does not extend what the signer itself last signed (its own record,
+    outside the database); nothing was signed. ``last_good`` is that record's checkpoint."""
+
+    def __init__(self, message: str, last_good: StoredCheckpoint | None) -> None:
+        super().__init__(message)
+        self.last_good = last_good
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +193,82 @@ async def _check_appended(session: AsyncSession, old_size: int, size: int) -> No
         start = end
 
 
+async def add_cosignatures(session: AsyncSession, size: int, lines: list[str]) -> None:
+    """Append witnesses' cosignature lines to the stored checkpoint of ``size``; commit.
+
+    Lines already there are not repeated; the note's body and the log's signature stay as
+    signed. The caller has verified each line against its witness's key.
+    """
+    note = await session.scalar(
+        select(audit_checkpoint.c.note).where(audit_checkpoint.c.size == size).with_for_update()
+    )
+    if note is None:
+        await session.rollback()
+        return
+    have = set(note.splitlines())
+    new = [line for line in lines if line.rstrip("\n") not in have]
+    if new:
+        await session.execute(
+            audit_checkpoint.update()
+            .where(audit_checkpoint.c.size == size)
+            .values(note=note + "".join(new))
+        )
+    await session.commit()
+
+
+def signers_record(signer: Signer) -> StoredCheckpoint | None:
+    """The last checkpoint ``signer`` signed, from its own record, or None.
+
+    Raises :class:`SigningRefused` when the record exists but cannot be read.
+    """
+    if signer.record is None:
+        return None
+    try:
+        record = read_last_signed(signer.record)
+    except RecordError as exc:
+        raise SigningRefused(str(exc), None) from None
+    if record is None:
+        return None
+    c = record.checkpoint
+    return StoredCheckpoint(c.size, as_hash(c.root_hash, "recorded root"), record.note)
+
+
+async def _check_record(
+    session: AsyncSession, record: StoredCheckpoint, size: int, root: Hash
+) -> None:
+    """Refuse unless the tree of ``size`` entries with ``root`` extends the signer's record.
+
+    The consistency proof is computed from the stored hashes and checked against the root in
+    the record, which the database operator cannot change.
+    """
+    if size < record.size:
+        raise SigningRefused(
+            f"the log has {size} entries but this signer last signed {record.size}: "
+            "entries were removed from the database",
+            record,
+        )
+    if size == record.size:
+        if not hmac.compare_digest(root, record.root):
+            raise SigningRefused(
+                f"the log's tree at size {size} is not the one this signer signed: "
+                "the database was rewritten",
+                record,
+            )
+        return
+    if record.size == 0:
+        return
+    hashes = await read_hashes(session, consistency_proof_indexes(record.size, size))
+    proof = consistency_proof_from_hashes(record.size, size, hashes)
+    try:
+        check_consistency(proof, record.size, record.root, size, root)
+    except AuditError as exc:
+        raise SigningRefused(
+            f"the log at size {size} is not an extension of the checkpoint this signer last "
+            f"signed at size {record.size}: the database was rewritten ({exc})",
+            record,
+        ) from exc
+
+
 async def sign_checkpoint_if_grown(
     session: AsyncSession, signer: Signer, origin: str, *, wait: bool = True
 ) -> StoredCheckpoint | None:
@@ -201,6 +289,12 @@ async def sign_checkpoint_if_grown(
             return None
         size = await log_size(session)
         previous = await latest_checkpoint(session)
+        record = signers_record(signer)
+        if record is not None and (previous is None or previous.size < record.size):
+            # Checkpoints the signer signed are missing from the database: check the tree
+            # against the signer's own record before anything else.
+            root = tree_hash_from_hashes(size, await read_hashes(session, tree_hash_indexes(size)))
+            await _check_record(session, record, size, root)
         if previous is not None and previous.size >= size:
             if previous.size > size:
                 raise LogIntegrityError(
@@ -213,8 +307,16 @@ async def sign_checkpoint_if_grown(
         if previous is None:
             previous = StoredCheckpoint(0, EMPTY_ROOT, "")
         await _check_extends(session, previous, size, root)
+        if record is not None:
+            await _check_record(session, record, size, root)
         await _check_appended(session, previous.size, size)
-        note = sign_checkpoint(Checkpoint(origin, size, root), signer)
+        if record is not None and record.size == size:
+            note = record.note  # signed before; only its row was lost
+        else:
+            note = sign_checkpoint(Checkpoint(origin, size, root), signer)
+            if signer.record is not None:
+                # Recorded before it is published: a signer never signs two trees.
+                write_last_signed(signer.record, note)
         await session.execute(audit_checkpoint.insert().values(size=size, root=root, note=note))
         await session.commit()
     except BaseException:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 
-from audit.errors import MalformedError
-from audit.merkle import HASH_SIZE, Hash
+from audit.errors import AuditError, MalformedError
+from audit.merkle import HASH_SIZE, Hash, leaf_hashes
 from audit.stored import HashReader, split_stored_hash_index
 from audit.tile import (
     C2SP_TILE_HEIGHT,
@@ -30,6 +30,7 @@ from audit.tile import (
 __all__ = [
     "Fetch",
     "TileHashReader",
+    "check_bundle_width",
     "read_entries",
     "tile_covering",
     "tiled_log_files",
@@ -73,6 +74,36 @@ def tiled_log_files(
             yield bundle.c2sp_path(), entry_bundle_from_entries(entries[start:end])
 
 
+def _missing_entry(size: int, fetch: Fetch, tile: Tile, bundle: Sequence[bytes]) -> str:
+    """Name the entry a short entry bundle lost, by comparing with the level-0 hash tile.
+
+    The level-0 tile holds every entry's leaf hash at the same positions; the first position
+    where the bundle's entry does not hash to it is the deleted one. Without that tile the
+    message says where the gap can be.
+    """
+    start, _ = tile.entry_range
+    where = f"{tile.c2sp_path()} holds {len(bundle)} entries, expected {tile.width}"
+    try:
+        data = fetch(tile_covering(size, 0, tile.index).c2sp_path())
+    except AuditError:
+        return f"an entry at or before index {start + len(bundle)} is missing: {where}"
+    recorded = [data[i : i + 32] for i in range(0, len(data), 32)]
+    for position, leaf in enumerate(leaf_hashes(bundle)):
+        if position >= len(recorded) or leaf != recorded[position]:
+            return f"entry {start + position} is missing from the log: {where}"
+    return f"entry {start + len(bundle)} is missing from the log: {where}"
+
+
+def check_bundle_width(size: int, fetch: Fetch, tile: Tile, bundle: Sequence[bytes]) -> None:
+    """Refuse an entry bundle that holds other than its width, naming a deleted entry."""
+    if len(bundle) < tile.width:
+        raise MalformedError(_missing_entry(size, fetch, tile, bundle))
+    if len(bundle) != tile.width:
+        raise MalformedError(
+            f"{tile.c2sp_path()} holds {len(bundle)} entries, expected {tile.width}"
+        )
+
+
 def read_entries(size: int, fetch: Fetch) -> list[bytes]:
     """Read the first ``size`` entries from their entry bundles (tlog-tiles §"Log entries").
 
@@ -83,10 +114,7 @@ def read_entries(size: int, fetch: Fetch) -> list[bytes]:
     for index in range((size + (1 << _H) - 1) >> _H):
         tile = tile_covering(size, -1, index)
         bundle = entry_bundle_entries(fetch(tile.c2sp_path()))
-        if len(bundle) != tile.width:
-            raise MalformedError(
-                f"{tile.c2sp_path()} holds {len(bundle)} entries, expected {tile.width}"
-            )
+        check_bundle_width(size, fetch, tile, bundle)
         entries.extend(bundle)
     return entries
 

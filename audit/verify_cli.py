@@ -23,14 +23,15 @@ from pathlib import Path
 from typing import Final, TextIO
 
 from audit.checkpoint import Checkpoint, open_checkpoint
-from audit.errors import AuditError, MalformedError
+from audit.errors import AuditError
 from audit.fetch import FetchError, HttpFetch, directory_fetch, saving, write_file
 from audit.merkle import Hash, format_hash, leaf_hashes
 from audit.note import Verifier, parse_verifier_key
 from audit.tile import C2SP_TILE_HEIGHT, entry_bundle_entries, new_tiles
-from audit.tiled import Fetch, TileHashReader, tile_covering
+from audit.tiled import Fetch, TileHashReader, check_bundle_width, tile_covering
 from audit.verify import verify_log
 from audit.verify_cli_proofs import check_proof_document, describe_entry
+from audit.witness import parse_cosigner_verifier, witness_quorum
 
 __all__ = [
     "DESCRIPTION",
@@ -107,6 +108,20 @@ def build_parser(prog: str = "python -m audit verify-log") -> argparse.ArgumentP
         help="an inclusion or consistency proof (JSON from the API) to check; repeatable",
     )
     parser.add_argument(
+        "--witness",
+        action="append",
+        default=[],
+        metavar="VKEY",
+        help="a witness's verifier key (or a file holding it) whose cosignature on the "
+        "checkpoint you require; repeatable",
+    )
+    parser.add_argument(
+        "--witnesses",
+        type=int,
+        metavar="K",
+        help="how many of the --witness keys must have cosigned (default: all of them)",
+    )
+    parser.add_argument(
         "--download",
         type=Path,
         metavar="DIR",
@@ -134,6 +149,22 @@ def _verifier(text: str) -> Verifier:
         return parse_verifier_key(text.strip())
     except AuditError as exc:
         raise _Unchecked(f"--key: {exc}") from None
+
+
+def _check_witnesses(note: str, keys: list[str], need: int | None, report: _Report) -> None:
+    witnesses = []
+    for text in keys:
+        if "+" not in text:
+            text = _read_text(Path(text), "the witness key file")
+        try:
+            witnesses.append(parse_cosigner_verifier(text.strip()))
+        except AuditError as exc:
+            raise _Unchecked(f"--witness: {exc}") from None
+    held, said = witness_quorum(note, witnesses, need)
+    if held:
+        report.ok(said)
+    else:
+        report.fail(said)
 
 
 def _open(note: str, verifier: Verifier, origin: str, report: _Report) -> Checkpoint | None:
@@ -195,10 +226,7 @@ def _leaf_hashes_of_entries(size: int, fetch: Fetch) -> list[Hash]:
     for index in range((size + _BUNDLE - 1) // _BUNDLE):
         tile = tile_covering(size, -1, index)
         bundle = entry_bundle_entries(fetch(tile.c2sp_path()))
-        if len(bundle) != tile.width:
-            raise MalformedError(
-                f"{tile.c2sp_path()} holds {len(bundle)} entries, expected {tile.width}"
-            )
+        check_bundle_width(size, fetch, tile, bundle)
         leaves.extend(leaf_hashes(bundle))
     return leaves
 
@@ -245,6 +273,8 @@ def _run(args: argparse.Namespace, report: _Report) -> None:
         checkpoint = _open(note, verifier, origin, report)
         if checkpoint is None:
             return
+        if args.witness or args.witnesses is not None:
+            _check_witnesses(note, args.witness, args.witnesses, report)
         if fetch is not None:
             _check_entries(fetch, note, checkpoint, verifier, origin, since, report)
             if args.download is not None:

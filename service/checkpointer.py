@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 from typing import Final
 
+import httpx
 from litestar import Litestar
+from prometheus_client import Counter
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -25,17 +28,28 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from audit.merkle import Hash
 from audit.store_checkpoints import (
     SIGNING_LOCK,
     LogIntegrityError,
+    SigningRefused,
     StoredCheckpoint,
+    add_cosignatures,
     latest_checkpoint,
     sign_checkpoint_if_grown,
+    signers_record,
 )
+from audit.store_proofs import consistency_proof
 from service.log_signing import LogKey, ensure_log_key, log_key_event, signed_by
 from service.settings import Settings
+from service.witnessing import ConfiguredWitness, parse_witnesses, request_cosignature
 
 __all__ = ["POLL_SECONDS", "Checkpointer", "audit_log_lifespan"]
+
+WITNESS_RETRY_SECONDS: Final = 30.0
+"""How long a witness that was down or refused is left before it is asked again."""
+
+WITNESS_TIMEOUT_SECONDS: Final = 10.0
 
 POLL_SECONDS: Final = 1.0
 """How often each process looks for entries not yet covered by a checkpoint."""
@@ -49,14 +63,35 @@ _GROWN = text(
 
 _log = logging.getLogger("plenary.audit")
 
+SIGNING_REFUSED: Final = Counter(
+    "plenary_audit_log_signing_refused",
+    "Times the log's signer refused to sign a tree that does not extend what it last signed",
+)
+
+
+def refused(exc: SigningRefused) -> None:
+    """Count a refusal and log it as one WARNING line (the operator must investigate)."""
+    SIGNING_REFUSED.inc()
+    _log.warning("audit log signing refused, serving the last good checkpoint: %s", exc)
+
 
 class Checkpointer:
     """Signs checkpoints of the log for one service process; holds no state that matters."""
 
-    def __init__(self, engine: AsyncEngine, key: LogKey, origin: str) -> None:
-        """Sign with ``key`` under ``origin``, using sessions on ``engine``."""
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        key: LogKey,
+        origin: str,
+        witnesses: Sequence[ConfiguredWitness] = (),
+    ) -> None:
+        """Sign with ``key`` under ``origin``, using sessions on ``engine``; send each new
+        checkpoint to ``witnesses`` and keep their cosignatures on it."""
         self.key = key
         self.origin = origin
+        self.witnesses = list(witnesses)
+        self._witnessed: dict[str, int] = {}
+        self._retry_at: dict[str, float] = {}
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._announce_new_key = key.generated
         self._prepared = False
@@ -97,6 +132,10 @@ class Checkpointer:
         assert signed is not None  # a waiting signer always gets the lock
         return signed
 
+    def last_good(self) -> StoredCheckpoint | None:
+        """The last checkpoint this signer signed, from its own record beside its key."""
+        return signers_record(self.key.signer)
+
     async def tick(self) -> StoredCheckpoint | None:
         """One background round: sign if the log has grown and no other process is signing.
 
@@ -111,6 +150,40 @@ class Checkpointer:
                 return None
             return await sign_checkpoint_if_grown(session, self.key.signer, self.origin, wait=False)
 
+    async def witness(self, client: httpx.AsyncClient) -> None:
+        """Send the latest checkpoint to each witness that has not cosigned it; keep the lines.
+
+        A witness that is down or refuses is tried again after :data:`WITNESS_RETRY_SECONDS`.
+        Cost when every witness is up to date: one index read.
+        """
+        if not self.witnesses:
+            return
+        async with self._sessions() as session:
+            latest = await latest_checkpoint(session)
+        if latest is None:
+            return
+        now = time.monotonic()
+        lines = []
+        for witness in self.witnesses:
+            name = witness.key.name
+            if self._witnessed.get(name, -1) >= latest.size or self._retry_at.get(name, 0) > now:
+                continue
+            line = await request_cosignature(
+                client, witness, latest.note, latest.size, self._prove, self._witnessed.get(name, 0)
+            )
+            if line is None:
+                self._retry_at[name] = now + WITNESS_RETRY_SECONDS
+                continue
+            self._witnessed[name] = latest.size
+            lines.append(line)
+        if lines:
+            async with self._sessions() as session:
+                await add_cosignatures(session, latest.size, lines)
+
+    async def _prove(self, old_size: int, new_size: int) -> list[Hash]:
+        async with self._sessions() as session:
+            return await consistency_proof(session, old_size, new_size)
+
     async def run(self, stop: asyncio.Event) -> None:
         """Tick every :data:`POLL_SECONDS` until ``stop`` is set; never raises.
 
@@ -118,10 +191,21 @@ class Checkpointer:
         for a person to investigate); a database that cannot be reached is retried, and
         reported once per distinct error.
         """
+        async with httpx.AsyncClient(timeout=WITNESS_TIMEOUT_SECONDS) as client:
+            await self._run(stop, client)
+
+    async def _run(self, stop: asyncio.Event, client: httpx.AsyncClient) -> None:
         while not stop.is_set():
             try:
                 await self.tick()
+                await self.witness(client)
                 self._reported = None
+            except SigningRefused as exc:
+                if str(exc) != self._reported:  # counted every round, logged once
+                    refused(exc)
+                    self._reported = str(exc)
+                else:
+                    SIGNING_REFUSED.inc()
             except LogIntegrityError as exc:
                 if str(exc) != self._reported:
                     _log.error("not signing the audit log: %s", exc)
@@ -144,9 +228,11 @@ async def audit_log_lifespan(app: Litestar) -> AsyncIterator[None]:
     """
     settings: Settings = app.state.settings
     key = ensure_log_key(settings)
+    parse_witnesses(settings.witnesses)  # a bad list stops startup, naming the entry
     assert settings.database_url is not None
     engine = create_async_engine(settings.database_url, pool_size=2, max_overflow=0)
-    checkpointer = Checkpointer(engine, key, settings.log_origin)
+    witnesses = parse_witnesses(settings.witnesses)
+    checkpointer = Checkpointer(engine, key, settings.log_origin, witnesses)
     app.state.audit_log = checkpointer
     try:
         await checkpointer.prepare()

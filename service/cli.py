@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -151,13 +152,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from voting.verify import run
 
-    return run(Path(args.bundle), key=args.key, receipt=args.receipt)
+    return run(
+        Path(args.bundle),
+        key=args.key,
+        receipt=args.receipt,
+        witnesses=args.witness,
+        quorum=args.witnesses,
+    )
 
 
 def cmd_verify_draw(args: argparse.Namespace) -> int:
     from assembly.sortition_record import run
 
     return run(Path(args.record))
+
+
+def cmd_witness(args: argparse.Namespace) -> int:
+    from service.witness_server import run
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    return run(args)
 
 
 def cmd_verify_log(args: argparse.Namespace) -> int:
@@ -207,6 +221,9 @@ def _parser() -> argparse.ArgumentParser:
         "--key", metavar="VKEY", help="the log's verifier key, fetched independently (or a file)"
     )
     verify.add_argument("--receipt", metavar="TOKEN", help="your receipt: is it in the box?")
+    from voting.verify import add_witness_arguments
+
+    add_witness_arguments(verify)
     verify.set_defaults(func=cmd_verify)
 
     verify_draw = sub.add_parser(
@@ -228,6 +245,14 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
     )
     verify_log.set_defaults(func=cmd_verify_log)
+
+    from service.witness_server import add_arguments as witness_arguments
+
+    witness = sub.add_parser(
+        "witness", help="run a tlog-witness: cosign the log's checkpoints that only grow"
+    )
+    witness_arguments(witness)
+    witness.set_defaults(func=cmd_witness)
     return parser
 
 

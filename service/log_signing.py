@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import logging
 import os
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from audit.errors import AuditError
 from audit.events import digest_of
+from audit.last_signed import last_signed_path
 from audit.note import Signer, generate_signer_key, parse_signer_key
 from audit.store import append_event
 from service.settings import Settings
@@ -111,6 +113,7 @@ def ensure_log_key(settings: Settings) -> LogKey:
         )
     if path.stat().st_mode & 0o077:
         _log.warning("log signing key %s is readable by others; chmod 600 it", path)
+    signer = dataclasses.replace(signer, record=last_signed_path(path))
     return LogKey(signer=signer, path=path, generated=generated)
 
 

@@ -87,6 +87,8 @@ class Settings:
     token_ttl_seconds: int = 3600
     log_origin: str = "plenary.example/log"
     log_signing_key: Path | None = None
+    # The log's witnesses, "VKEY URL" pairs separated by commas (service.witnessing).
+    witnesses: str = ""
     db_pool_size: int = 10
     db_max_overflow: int = 20
     max_csv_bytes: int = 50 * 1024 * 1024
@@ -136,6 +138,7 @@ class Settings:
             token_ttl_seconds=_int(e, "PLENARY_TOKEN_TTL", 3600),
             log_origin=e.get("PLENARY_LOG_ORIGIN", "plenary.example/log"),
             log_signing_key=Path(signing) if signing else None,
+            witnesses=e.get("PLENARY_WITNESSES", ""),
             db_pool_size=_int(e, "PLENARY_DB_POOL_SIZE", 10),
             db_max_overflow=_int(e, "PLENARY_DB_MAX_OVERFLOW", 20),
             max_csv_bytes=_int(e, "PLENARY_MAX_CSV_BYTES", 50 * 1024 * 1024),

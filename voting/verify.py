@@ -32,7 +32,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Final, TextIO
 
 import msgspec
 
@@ -54,23 +54,39 @@ from voting.verify_log import (
     check_inclusion_proofs,
     check_log_records,
     check_signature,
+    check_witnesses,
 )
 from voting.verify_report import BundleVerdict, Finding, Report, ballot_bytes
 
 __all__ = [
     "CONTEST_EVENTS",
+    "NOT_VERIFIED",
+    "UNPINNED",
+    "UNREADABLE",
+    "VERIFIED",
     "BundleVerdict",
     "Finding",
     "add_arguments",
+    "add_witness_arguments",
     "main",
     "run",
     "verify_bundle",
     "verify_bundle_bytes",
 ]
 
+VERIFIED: Final = 0
+NOT_VERIFIED: Final = 1
+UNREADABLE: Final = 2
+UNPINNED: Final = 3
+
 
 def verify_bundle(
-    bundle: Bundle, *, pinned_key: str | None = None, receipt: str | None = None
+    bundle: Bundle,
+    *,
+    pinned_key: str | None = None,
+    receipt: str | None = None,
+    witnesses: Sequence[str] = (),
+    quorum: int | None = None,
 ) -> BundleVerdict:
     """Run every check on ``bundle``; ``pinned_key`` is the log's verifier key as the auditor
     fetched it independently, ``receipt`` a voter's receipt token to look for in the box.
@@ -87,6 +103,8 @@ def verify_bundle(
         except AuditError as exc:
             report.fail("log signature", f"the key you pinned cannot be read: {exc}")
     checkpoint = check_signature(bundle, pinned, report)
+    if witnesses or quorum is not None:
+        check_witnesses(bundle, witnesses, quorum, report)
     check_inclusion_proofs(bundle, checkpoint, report)
     check_log_records(bundle, report)
     check_manifest(bundle, report)
@@ -102,7 +120,12 @@ def verify_bundle(
 
 
 def verify_bundle_bytes(
-    data: bytes, *, pinned_key: str | None = None, receipt: str | None = None
+    data: bytes,
+    *,
+    pinned_key: str | None = None,
+    receipt: str | None = None,
+    witnesses: Sequence[str] = (),
+    quorum: int | None = None,
 ) -> BundleVerdict:
     """:func:`verify_bundle` on a bundle file's bytes; a file that is not a bundle is one
     failed check naming the field that does not fit. Cost: as :func:`verify_bundle`."""
@@ -113,7 +136,9 @@ def verify_bundle_bytes(
             (Finding("bundle format", False, f"not a plenary.bundle/v1 document: {exc}"),),
             pinned=False,
         )
-    return verify_bundle(bundle, pinned_key=pinned_key, receipt=receipt)
+    return verify_bundle(
+        bundle, pinned_key=pinned_key, receipt=receipt, witnesses=witnesses, quorum=quorum
+    )
 
 
 def _read_key(key: str) -> str:
@@ -129,18 +154,28 @@ def run(
     *,
     key: str | None = None,
     receipt: str | None = None,
+    witnesses: Sequence[str] = (),
+    quorum: int | None = None,
     out: TextIO | None = None,
 ) -> int:
-    """Verify the bundle at ``path`` and print what was found; 0 when everything holds, 1 when
-    anything does not, 2 when the file cannot be read. What ``plenary verify`` runs."""
+    """Verify the bundle at ``path`` and print what was found. What ``plenary verify`` runs.
+
+    Exit status: :data:`VERIFIED` (0) when everything holds under a key you pinned,
+    :data:`NOT_VERIFIED` (1) when anything does not, :data:`UNREADABLE` (2) when the file
+    cannot be read, :data:`UNPINNED` (3) when everything is consistent but signed by a key
+    taken from the bundle itself: a forger who re-signs a log with their own key gets that far.
+    """
     out = out or sys.stdout
     try:
         data = path.read_bytes()
         pinned = _read_key(key) if key is not None else None
+        witness_keys = [_read_key(w) for w in witnesses]
     except OSError as exc:
         out.write(f"cannot read {exc.filename}: {exc.strerror}\n")
-        return 2
-    verdict = verify_bundle_bytes(data, pinned_key=pinned, receipt=receipt)
+        return UNREADABLE
+    verdict = verify_bundle_bytes(
+        data, pinned_key=pinned, receipt=receipt, witnesses=witness_keys, quorum=quorum
+    )
     out.write(f"bundle {path}\n")
     for finding in verdict.findings:
         out.write(f"  {'ok    ' if finding.ok else 'FAILED'}  {finding.check}: {finding.detail}\n")
@@ -149,12 +184,15 @@ def run(
             "  note    the log's key was taken from the bundle itself: fetch the log's verifier "
             "key independently and pass it with --key, or a forger could sign their own log\n"
         )
+    if verdict.ok and not verdict.pinned:
+        out.write("NOT VERIFIED: consistent, but signed by a key you did not pin\n")
+        return UNPINNED
     if verdict.ok:
         out.write("VERIFIED: every check holds\n")
-        return 0
+        return VERIFIED
     count = len(verdict.problems)
     out.write(f"NOT VERIFIED: {count} problem{'s' if count != 1 else ''}\n")
-    return 1
+    return NOT_VERIFIED
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -170,6 +208,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--receipt", metavar="TOKEN", help="your receipt token: check your ballot is in the box"
     )
+    add_witness_arguments(parser)
+
+
+def add_witness_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--witness VKEY`` (repeatable) and ``--witnesses K``."""
+    parser.add_argument(
+        "--witness",
+        action="append",
+        default=[],
+        metavar="VKEY",
+        help="a witness's verifier key (or a file holding it) whose cosignature you require; "
+        "repeatable",
+    )
+    parser.add_argument(
+        "--witnesses",
+        type=int,
+        metavar="K",
+        help="how many of the --witness keys must have cosigned (default: all of them)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -179,7 +236,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     add_arguments(parser)
     args = parser.parse_args(argv)
-    return run(Path(args.bundle), key=args.key, receipt=args.receipt)
+    return run(
+        Path(args.bundle),
+        key=args.key,
+        receipt=args.receipt,
+        witnesses=args.witness,
+        quorum=args.witnesses,
+    )
 
 
 if __name__ == "__main__":

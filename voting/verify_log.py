@@ -8,6 +8,7 @@ contest's entries record the bundle's manifest, roll, box and result (issue 5).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from audit.checkpoint import Checkpoint, open_checkpoint
@@ -16,10 +17,17 @@ from audit.errors import AuditError
 from audit.merkle import leaf_hash
 from audit.note import Verifier, parse_verifier_key
 from audit.proofs import check_inclusion
+from audit.witness import parse_cosigner_verifier, witness_quorum
 from schemas.bundle import Bundle
 from voting.verify_report import Report, short
 
-__all__ = ["CONTEST_EVENTS", "check_inclusion_proofs", "check_log_records", "check_signature"]
+__all__ = [
+    "CONTEST_EVENTS",
+    "check_inclusion_proofs",
+    "check_log_records",
+    "check_signature",
+    "check_witnesses",
+]
 
 CONTEST_EVENTS = (
     "contest.created",
@@ -204,3 +212,24 @@ def check_log_records(bundle: Bundle, report: Report) -> None:
                 )
     if not report.failed(check):
         report.ok(check, "the log records this manifest, roll, box and result at each step")
+
+
+def check_witnesses(
+    bundle: Bundle, witnesses: Sequence[str], quorum: int | None, report: Report
+) -> None:
+    """Check 1b: at least ``quorum`` of the given witnesses (all when None) validly cosigned
+    the bundle's checkpoint (c2sp.org/tlog-cosignature). Cost: one Ed25519 verification per
+    witness."""
+    check = "witnesses"
+    keys = []
+    for text in witnesses:
+        try:
+            keys.append(parse_cosigner_verifier(text.strip()))
+        except AuditError as exc:
+            report.fail(check, f"the witness key {short(text)} cannot be read: {exc}")
+            return
+    held, said = witness_quorum(bundle.log.checkpoint, keys, quorum)
+    if held:
+        report.ok(check, said)
+    else:
+        report.fail(check, said)

@@ -22,6 +22,7 @@ from audit.errors import MalformedError
 from audit.store import log_size, read_entries
 from audit.store_checkpoints import (
     LogIntegrityError,
+    SigningRefused,
     StoredCheckpoint,
     checkpoint_at,
     latest_checkpoint,
@@ -37,7 +38,7 @@ from audit.store_proofs import (
 )
 from audit.tile import parse_c2sp_tile_path
 from schemas.problems import DomainError
-from service.checkpointer import Checkpointer
+from service.checkpointer import Checkpointer, refused
 from service.deps import DbSession
 
 __all__ = [
@@ -112,6 +113,10 @@ async def _latest(request: Request[Any, Any, Any], session: DbSession) -> Stored
         raise DomainError("the log's signer is not running yet; try again shortly", status=503)
     try:
         return await checkpointer.sign(session)
+    except SigningRefused as exc:
+        refused(exc)
+        if exc.last_good is not None:
+            return exc.last_good
     except LogIntegrityError as exc:
         _log.error("not signing the audit log: %s", exc)
     latest = await latest_checkpoint(session)

@@ -21,6 +21,7 @@ from audit.stored import stored_hash_index, tree_hash
 from audit.tile import entry_bundle_entries, entry_bundle_from_entries
 from audit.tiled import tiled_log_files
 from audit.verify_cli import EXIT_FAILED, EXIT_OK, EXIT_UNCHECKED, main
+from audit.witness import cosignature_line, generate_cosigner_key, note_body
 
 ORIGIN = "test.plenary.example/log"
 ROOT = Path(__file__).resolve().parents[2]
@@ -209,3 +210,48 @@ def test_a_server_address_means_its_published_log() -> None:
     assert log_prefix_url("https://vote.example.org") == "https://vote.example.org/api/v1/audit"
     assert log_prefix_url("http://h:8000/api/v1/audit/") == "http://h:8000/api/v1/audit"
     assert log_prefix_url("https://h/mirror/log") == "https://h/mirror/log"
+
+
+def test_a_deleted_entry_is_named_by_its_index(
+    tmp_path: Path, log: MemoryLog, signer: Signer
+) -> None:
+    directory = _export(tmp_path / "log", log, 500, signer)
+    bundle = directory / "tile/entries/001.p/244"
+    entries = entry_bundle_entries(bundle.read_bytes())
+    del entries[300 - 256]
+    bundle.write_bytes(entry_bundle_from_entries(entries))
+    code, out = _run("--dir", directory, "--key", signer.verifier().key_string())
+    assert code == EXIT_FAILED, out
+    assert "entry 300 is missing from the log" in out
+    assert "tile/entries/001.p/244 holds 243 entries, expected 244" in out
+
+
+def test_witness_cosignatures_on_the_checkpoint_are_required_when_named(
+    tmp_path: Path, log: MemoryLog, signer: Signer
+) -> None:
+    directory = _export(tmp_path / "log", log, 300, signer)
+    note = (directory / "checkpoint").read_text()
+    ours, absent = generate_cosigner_key("w1.example/w"), generate_cosigner_key("w2.example/w")
+    (directory / "checkpoint").write_text(
+        note + cosignature_line(ours, note_body(note), 1700000000)
+    )
+    key = signer.verifier().key_string()
+    w1, w2 = ours.verifier().key_string(), absent.verifier().key_string()
+    code, out = _run("--dir", directory, "--key", key, "--witness", w1)
+    assert code == EXIT_OK, out
+    assert "cosigned by 1 witnesses you named: w1.example/w" in out
+    code, out = _run("--dir", directory, "--key", key, "--witness", w1, "--witness", w2)
+    assert code == EXIT_FAILED, out
+    assert "only 1 of the 2 witness cosignatures" in out
+    assert "none from w2.example/w" in out
+    code, out = _run(
+        "--dir", directory, "--key", key, "--witness", w1, "--witness", w2, "--witnesses", "1"
+    )
+    assert code == EXIT_OK, out
+    # A cosignature line under the witness's name that does not verify is a failure.
+    forged = note + cosignature_line(absent, note_body(note), 1700000000).replace(
+        "w2.example/w", "w1.example/w"
+    )
+    (directory / "checkpoint").write_text(forged)
+    code, out = _run("--dir", directory, "--key", key, "--witness", w1)
+    assert code == EXIT_FAILED, out

@@ -107,7 +107,7 @@ async def test_published_contests_of_every_kind_give_bundles_that_verify(
     assert sorted(b.choice or "" for b in secret.ballots) == ["against", "for", "for"]
 
 
-async def test_verify_without_a_pinned_key_says_the_key_came_from_the_bundle(
+async def test_verify_without_a_pinned_key_has_its_own_exit_status_and_says_so(
     contests: Contests, client: httpx.AsyncClient, auth, tmp_path: Path, capsys
 ) -> None:
     motion = await contests.create(title="M", kind="motion")
@@ -115,10 +115,12 @@ async def test_verify_without_a_pinned_key_says_the_key_came_from_the_bundle(
     await contests.cast(motion, "S1", {"choice": "for"})
     await contests.run_to_published(motion)
     data = await _bundle(client, motion, auth("S1"))
-    assert _verify(tmp_path, data) == 0
+    assert _verify(tmp_path, data) == 3  # consistent, but no key of yours vouches for it
     out = capsys.readouterr().out
     assert "the key given in the bundle itself" in out
     assert "--key" in out
+    assert "NOT VERIFIED: consistent, but signed by a key you did not pin" in out
+    assert "VERIFIED: every check holds" not in out
 
 
 async def test_bundle_waits_for_publication_and_is_hidden_outside_the_scope(

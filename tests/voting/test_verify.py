@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
+from audit.checkpoint import parse_checkpoint, sign_checkpoint
 from audit.note import generate_signer_key, parse_signer_key
 from service.app import create_app
 from service.auth import issue_token
@@ -229,6 +230,24 @@ def test_ballots_removed_with_the_counts_made_to_match_still_fail_against_the_lo
     assert "FAILED  receipts root" in out
 
 
+def test_a_bundle_re_signed_with_another_key_is_not_verified_without_a_pin(
+    published: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A forger re-signs the checkpoint with their own key and names it in the bundle."""
+    bundle = json.loads(published["motion"])
+    forger = parse_signer_key(generate_signer_key(bundle["log"]["origin"])[0])
+    note = bundle["log"]["checkpoint"]
+    body = note[: note.index("\n\n") + 1]
+    bundle["log"]["checkpoint"] = sign_checkpoint(parse_checkpoint(body), forger)
+    bundle["log"]["verifier_key"] = forger.verifier().key_string()
+    code = _run(tmp_path, bundle)
+    out = capsys.readouterr().out
+    assert code == 3, out
+    assert "consistent, but signed by a key you did not pin" in out
+    assert _run(tmp_path, bundle, "--key", published["key"]) == 1
+    capsys.readouterr()
+
+
 def test_a_key_other_than_the_pinned_one_is_refused(
     published: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -284,7 +303,7 @@ def test_a_voter_finds_their_receipt_in_the_box(
 ) -> None:
     code = _run(tmp_path, published["motion"], "--receipt", published["receipt"])
     out = capsys.readouterr().out
-    assert code == 0, out
+    assert code == 3, out  # no key pinned
     assert "ok      your receipt: is in the committed box" in out
     stranger = base64.urlsafe_b64encode(b"\x07" * 32).decode().rstrip("=")
     out = _verify(tmp_path, capsys, published["motion"], "--receipt", stranger)
