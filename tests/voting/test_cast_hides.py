@@ -3,8 +3,14 @@ the same 404 as reading it, whatever state the contest is in."""
 
 from __future__ import annotations
 
+from typing import Any
 
-async def _read_and_cast(client, auth, contest, member, ballot):
+import httpx
+
+
+async def _read_and_cast(
+    client: Any, auth: Any, contest: dict[str, Any], member: str, ballot: dict[str, Any]
+) -> tuple[httpx.Response, httpx.Response]:
     read = await client.get(f"/api/v1/contests/{contest['id']}", headers=auth(member))
     cast = await client.post(
         f"/api/v1/contests/{contest['id']}/ballots", json=ballot, headers=auth(member)
