@@ -8,8 +8,10 @@ Ranked contests, in the order data flows:
   (errors are :class:`tally.errors.FormatError` naming file and line); ``tally.blt.write_blt``
   writes one back.
 - :mod:`tally.rules` names the rules (``scottish``, ``irv``, ``meek``) and says how to add one;
-  :mod:`tally.transfer` counts the Gregory family over :mod:`tally.prefix`;
-  :mod:`tally.ties` breaks ties (earlier stages, then :mod:`tally.lot`).
+  :mod:`tally.transfer` counts the Gregory family over :mod:`tally.prefix`, :mod:`tally.meek`
+  Meek STV over :mod:`tally.meek_paths`; both take :mod:`tally.constraints` and round only
+  through :mod:`tally.arithmetic`; :mod:`tally.ties` breaks ties (earlier stages, then the
+  lot of :mod:`tally.seeded_lot`).
 - :mod:`tally.transcript` is the result as data and its balance check; :mod:`tally.report`
   prints the result sheet and the JSON document; :mod:`tally.cli` is ``python -m tally``.
 

@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-__all__ = ["format_fixed", "mul_div_down", "parse_fixed", "scale_of"]
+__all__ = [
+    "droop_quota",
+    "format_fixed",
+    "majority_of",
+    "mul_div_down",
+    "mul_div_up",
+    "parse_fixed",
+    "quota_above",
+    "scale_of",
+]
 
 
 def scale_of(decimals: int) -> int:
@@ -30,6 +39,32 @@ def mul_div_down(a: int, b: int, c: int) -> int:
     if c <= 0:
         raise ZeroDivisionError("cannot divide a vote total that is not positive")
     return a * b // c
+
+
+def mul_div_up(a: int, b: int, c: int) -> int:
+    """``a * b / c`` rounded up, as Meek's keep factors are (Hill's rounding, step B.2.f).
+
+    ``a`` and ``b`` are non-negative scaled integers; ``c`` must be positive. Cost: as
+    :func:`mul_div_down`.
+    """
+    if c <= 0:
+        raise ZeroDivisionError("cannot divide a vote total that is not positive")
+    return -(-a * b // c)
+
+
+def droop_quota(valid_papers: int, seats: int, scale: int) -> int:
+    """⌊valid papers / (seats + 1)⌋ + 1 whole votes, scaled (SSI 2007/42 rule 46)."""
+    return (valid_papers // (seats + 1) + 1) * scale
+
+
+def majority_of(votes: int, scale: int) -> int:
+    """The least whole number of votes above half of ``votes`` (scaled), for IRV."""
+    return (votes // scale // 2 + 1) * scale
+
+
+def quota_above(votes: int, seats: int) -> int:
+    """Meek's quota: ``votes / (seats + 1)`` truncated at the scale, plus one unit of it."""
+    return votes // (seats + 1) + 1
 
 
 def format_fixed(value: int, decimals: int) -> str:

@@ -26,11 +26,13 @@ kind to elect, not over sets of candidates. A constraint set that no choice of
 ``min(seats, candidates)`` candidates meets is a :class:`tally.errors.CountError` before the
 count starts, naming the constraint (:func:`check_feasible`).
 
-Counting: :func:`count_with_constraints` runs Scottish STV
+This module is data and checks only; it counts nothing and imports no rule. A rule takes the
+constraints as part of its API, ``rule.count(election, constraints=[...])``: Scottish STV
 (:func:`tally.transfer.count_by_transfer`, where a doomed candidate's exclusion is a stage of its
-own, taken before any surplus) or Meek STV (:func:`tally.meek.count_meek`, where the doomed are
-excluded at the end of the round that dooms them); both loops ask the three questions of
-:class:`Guard`, which keeps why it answered as it did for the transcript's notes.
+own, taken before any surplus) and Meek STV (:func:`tally.meek.count_meek`, where the doomed are
+excluded at the end of the round that dooms them) both ask the three questions of
+:class:`Guard`, which keeps why it answered as it did, and add its notes to the transcript
+(:func:`constraint_notes`). IRV refuses constraints.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from tally.ballots import Election
 from tally.errors import CountError
 from tally.transcript import Transcript
 
-__all__ = ["Constraint", "Guard", "check_feasible", "count_with_constraints"]
+__all__ = ["Constraint", "Guard", "check_feasible", "constraint_notes"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,41 +199,14 @@ def check_feasible(election: Election, constraints: Sequence[Constraint]) -> Gua
     )
 
 
-def count_with_constraints(
-    election: Election,
-    constraints: Sequence[Constraint],
-    *,
-    rule: str = "scottish",
-    seed: str | None = None,
+def constraint_notes(
+    transcript: Transcript, election: Election, guard: Guard, *, doomed_noted: bool
 ) -> Transcript:
-    """Count ``election`` by ``rule`` (``scottish`` or ``meek``) with the guarded/doomed method.
-
-    Raises :class:`CountError` before counting if the constraints cannot all be met. The notes
-    of the transcript name the constraints, then say at which stage each candidate was doomed
-    or first guarded and by which constraint. Cost: the count, plus one feasibility search per
-    hopeful candidate at each stage (see :class:`Guard`).
-    """
-    if rule not in ("scottish", "meek"):
-        raise CountError(f"representation constraints work with scottish or meek, not {rule!r}")
-    guard = check_feasible(election, constraints)
-    if rule == "meek":
-        from tally.meek import RULE, count_meek
-
-        transcript = count_meek(
-            election,
-            RULE,
-            seed=seed,
-            screen=guard.screen,
-            doomed=guard.doomed,
-            guarded=guard.guarded,
-        )
-    else:
-        from tally.rules import SCOTTISH
-        from tally.transfer import count_by_transfer
-
-        transcript = count_by_transfer(election, SCOTTISH, seed=seed, guard=guard)
+    """``transcript`` with notes first naming the constraints, then when each candidate was
+    doomed (unless the count ``doomed_noted`` them itself) or first guarded, and by which
+    constraint. Cost: one pass over the stages."""
     notes = [f"constraints: {'; '.join(str(k) for k in guard.constraints)}"]
-    if rule != "meek":  # Meek notes its doomed candidates itself
+    if not doomed_noted:
         for stage in transcript.stages:
             notes.extend(
                 f"stage {stage.number}: {election.name(d.candidate)} doomed: "

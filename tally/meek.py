@@ -50,20 +50,18 @@ candidates, so a million ballots cost about as much per iteration as a thousand.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from tally.arithmetic import format_fixed, scale_of
+from tally.arithmetic import format_fixed, mul_div_up, quota_above, scale_of
 from tally.ballots import Election
-from tally.lot import Lot
+from tally.constraints import Constraint, Guard, check_feasible, constraint_notes
 from tally.meek_paths import DEFEATED, ELECTED, HOPEFUL, BallotPaths
+from tally.seeded_lot import SeededLot
 from tally.ties import break_tie
 from tally.transcript import Decision, Stage, Transcript
 
 __all__ = ["PARAMETRIC", "RULE", "MeekRule", "count_meek"]
-
-Screen = Callable[[list[int], list[int], list[int]], list[int]]
-"""Constraint hook: given (candidates to elect, elected, hopeful), the ones that may be."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +89,20 @@ class MeekRule:
     equalize: bool = False
     decimals: int = 9
 
-    def count(self, election: Election, *, seed: str | None = None) -> Transcript:
-        """Count ``election`` by :func:`count_meek` under this variant."""
-        return count_meek(election, self, seed=seed)
+    def count(
+        self,
+        election: Election,
+        *,
+        seed: str | None = None,
+        constraints: Sequence[Constraint] = (),
+    ) -> Transcript:
+        """Count ``election`` by :func:`count_meek` under this variant, with ``constraints``
+        if any (:mod:`tally.constraints`)."""
+        if not constraints:
+            return count_meek(election, self, seed=seed)
+        guard = check_feasible(election, constraints)
+        transcript = count_meek(election, self, seed=seed, guard=guard)
+        return constraint_notes(transcript, election, guard, doomed_noted=True)
 
 
 RULE = MeekRule(
@@ -120,8 +129,7 @@ def _new_keep_factor(kf: int, quota: int, votes: int, scale: int) -> int:
     """B.2.f: ``kf × quota`` rounded up, then divided by ``votes`` rounded up."""
     if votes <= 0:
         return kf
-    kept = -(-kf * quota // scale)
-    return -(-kept * scale // votes)
+    return mul_div_up(mul_div_up(kf, quota, scale), scale, votes)
 
 
 def count_meek(
@@ -129,191 +137,233 @@ def count_meek(
     rule: MeekRule = RULE,
     *,
     seed: str | None = None,
-    screen: Screen | None = None,
-    doomed: Callable[[list[int], list[int]], list[tuple[int, str]]] | None = None,
-    guarded: Callable[[list[int], list[int]], set[int]] | None = None,
+    guard: Guard | None = None,
 ) -> Transcript:
     """Count ``election`` by Meek STV under ``rule`` and return the transcript.
 
-    ``screen``, ``doomed`` and ``guarded`` are the hooks of representation constraints
-    (:mod:`tally.constraints`): which of the candidates reaching the quota may be elected, who
-    must be excluded now and why, and who may not be excluded. Cost: one pass over the
-    ballots to build the paths, then per iteration one step per distinct path (plus one per
-    equal-ranking ballot); each status change moves only the ballots waiting on that candidate.
+    ``guard`` applies representation constraints (:mod:`tally.constraints`): which of the
+    candidates reaching the quota may be elected, who must be excluded now and why, and who
+    may not be excluded. Cost: one pass over the ballots to build the paths, then per
+    iteration one step per distinct path (plus one per equal-ranking ballot); each status
+    change moves only the ballots waiting on that candidate.
     """
-    scale = scale_of(rule.decimals)
-    n = len(election.candidates)
-    seats = election.seats
-    paths = BallotPaths(
-        election, rule.keep_rounding, rule.stop_at_excluded_group, scale, rule.equalize
-    )
-    valid = paths.valid * scale
-    omega = scale // 10**rule.omega_decimals
-    notes: list[str] = []
-    lot_holder: list[Lot] = []
-    seed_used: list[str] = [] if seed is None else [seed]
+    count = _MeekCount(election, rule, seed, guard)
+    count.first_count()  # A
+    while count.seats_to_decide():
+        newly, surplus = count.iterate_one_round()  # B.2
+        if not newly:
+            count.exclude_the_lowest(surplus)  # B.3
+        count.exclude_the_doomed()
+    count.fill_the_last_vacancies()
+    return count.transcript()
 
-    def lot() -> Lot:
-        if not lot_holder:
-            if not seed_used:
-                from tally.transfer import default_seed
 
-                seed_used.append(default_seed(election))
-            lot_holder.append(Lot(seed_used[0]))
-        return lot_holder[0]
+class _MeekCount:
+    """The state of one Meek count: the ballot paths, keep factors, stages and notes."""
 
-    def hopeful() -> list[int]:
-        return [c for c in range(n) if paths.status[c] == HOPEFUL]
+    def __init__(
+        self, election: Election, rule: MeekRule, seed: str | None, guard: Guard | None
+    ) -> None:
+        self.election = election
+        self.rule = rule
+        self.guard = guard
+        self.scale = scale_of(rule.decimals)
+        self.n = len(election.candidates)
+        self.seats = election.seats
+        self.paths = BallotPaths(
+            election, rule.keep_rounding, rule.stop_at_excluded_group, self.scale, rule.equalize
+        )
+        self.valid = self.paths.valid * self.scale
+        self.omega = scale_of(rule.decimals - rule.omega_decimals)
+        self.notes: list[str] = []
+        self.lot = SeededLot(election, seed)
+        self.elected: list[int] = []
+        self.keep = self.paths.keep
+        self.stages: list[Stage] = []
+        self.quota = 0
+        self.last_was_exclusion = False
 
-    elected: list[int] = []
-    keep = paths.keep
-    votes, excess, loss = paths.distribute()
-    quota = valid // (seats + 1) + 1
-    stages = [Stage(1, "first count", None, None, tuple(votes), excess, loss, quota)]
+    def hopeful(self) -> list[int]:
+        """The hopeful candidates, in file order."""
+        status = self.paths.status
+        return [c for c in range(self.n) if status[c] == HOPEFUL]
 
-    def exclude_doomed(stage: Stage) -> Stage:
-        """Exclude at once every candidate whose election would break a constraint."""
-        if doomed is None:
-            return stage
-        out = stage
-        while True:
-            found = doomed(list(elected), hopeful())
+    def seats_to_decide(self) -> bool:
+        """More hopefuls than seats left, and a seat left: another round is needed."""
+        return len(self.hopeful()) > self.seats - len(self.elected) > 0
+
+    def first_count(self) -> None:
+        """A: keep factors 1; stage 1 with the first quota; then the doomed, if any."""
+        votes, excess, loss = self.paths.distribute()
+        self.quota = quota_above(self.valid, self.seats)
+        self.stages.append(
+            Stage(1, "first count", None, None, tuple(votes), excess, loss, self.quota)
+        )
+        self.exclude_the_doomed()
+
+    def exclude_the_doomed(self) -> None:
+        """Exclude at once every candidate whose election would break a constraint, on the
+        last stage; notes whether that stage ends in an exclusion."""
+        guard = self.guard
+        stage = self.stages[-1]
+        while guard is not None:
+            found = guard.doomed(list(self.elected), self.hopeful())
             if not found:
-                return out
+                break
             for c, why in found:
-                paths.set_status(c, DEFEATED)
-                out = replace(out, excluded=(*out.excluded, Decision(c, "doomed")))
-                notes.append(f"stage {out.number}: {election.name(c)} doomed: {why}")
+                self.paths.set_status(c, DEFEATED)
+                stage = replace(stage, excluded=(*stage.excluded, Decision(c, "doomed")))
+                self.notes.append(f"stage {stage.number}: {self.election.name(c)} doomed: {why}")
+        self.stages[-1] = stage
+        self.last_was_exclusion = bool(stage.excluded)
 
-    stages[0] = exclude_doomed(stages[0])
-    last_was_exclusion = bool(stages[0].excluded)
-    while len(hopeful()) > seats - len(elected) > 0:
-        last_surplus = valid
+    def surplus(self, votes: Sequence[int], quota: int) -> int:
+        """B.2.d: the total surplus of the elected, as the variant floors it."""
+        rule = self.rule
+        if rule.floor_each_surplus:
+            surplus = sum(max(votes[c] - quota, 0) for c in self.elected)
+        else:
+            surplus = sum(votes[c] - quota for c in self.elected)
+        if rule.floor_surplus and surplus < 0:
+            surplus = 0
+        return surplus
+
+    def elect_those_at_quota(self, votes: Sequence[int], quota: int) -> list[Decision]:
+        """B.2.c: every hopeful at or over the quota (those the constraints allow), in
+        file order, while seats are left."""
+        reached = [c for c in self.hopeful() if votes[c] >= quota]
+        if self.guard is not None and reached:
+            reached = self.guard.screen(reached, list(self.elected), self.hopeful())
+        newly = []
+        for c in reached:
+            if len(self.elected) < self.seats:
+                self.paths.set_status(c, ELECTED)
+                self.elected.append(c)
+                newly.append(Decision(c, "quota"))
+        return newly
+
+    def iterate_one_round(self) -> tuple[list[Decision], int]:
+        """B.2: iterate until an election, a surplus below omega or a stable surplus;
+        record the round as a stage and a note. Returns who was elected and the surplus."""
+        rule, scale, keep = self.rule, self.scale, self.keep
+        last_surplus = self.valid
         iterations = 0
         while True:
             iterations += 1
-            votes, excess, loss = paths.distribute()
-            quota = sum(votes) // (seats + 1) + 1
-            reached = [c for c in hopeful() if votes[c] >= quota]
-            if screen is not None and reached:
-                reached = screen(reached, list(elected), hopeful())
-            newly = []
-            for c in reached:
-                if len(elected) < seats:
-                    paths.set_status(c, ELECTED)
-                    elected.append(c)
-                    newly.append(Decision(c, "quota"))
-            if rule.floor_each_surplus:
-                surplus = sum(max(votes[c] - quota, 0) for c in elected)
-            else:
-                surplus = sum(votes[c] - quota for c in elected)
-            if rule.floor_surplus and surplus < 0:
-                surplus = 0
-            if newly:
+            votes, excess, loss = self.paths.distribute()  # B.2.a
+            quota = quota_above(sum(votes), self.seats)  # B.2.b
+            newly = self.elect_those_at_quota(votes, quota)
+            surplus = self.surplus(votes, quota)
+            if newly:  # B.2.e
                 why = "elected"
                 break
-            if surplus < omega or (rule.omega_inclusive and surplus == omega):
-                why = "surplus below omega" if surplus < omega else "surplus at omega"
+            if surplus < self.omega or (rule.omega_inclusive and surplus == self.omega):
+                why = "surplus below omega" if surplus < self.omega else "surplus at omega"
                 break
             if surplus >= last_surplus:
                 why = "stable surplus"
                 break
             last_surplus = surplus
-            for c in elected:
+            for c in self.elected:  # B.2.f
                 keep[c] = _new_keep_factor(keep[c], quota, votes[c], scale)
-        number = len(stages) + 1
-        stage = Stage(
-            number,
-            "iteration",
-            None,
-            None,
-            tuple(votes),
-            excess,
-            loss,
-            quota,
-            elected=tuple(newly),
-            keep_factors=tuple(keep),
-        )
-        notes.append(
-            f"stage {number}: {iterations} iteration{'s' if iterations != 1 else ''}, "
-            f"surplus {format_fixed(surplus, rule.decimals)}, ended: {why}"
-        )
-        if not newly:
-            stage = _exclude_lowest(stage, votes, surplus, paths, election, lot, guarded, elected)
-        stages.append(exclude_doomed(stage))
-        last_was_exclusion = bool(stages[-1].excluded)
-
-    if last_was_exclusion and hopeful():
-        votes, excess, loss = paths.distribute()
-        stages.append(
+        self.quota = quota
+        number = len(self.stages) + 1
+        self.stages.append(
             Stage(
-                len(stages) + 1,
-                "last vacancies",
+                number,
+                "iteration",
                 None,
                 None,
                 tuple(votes),
                 excess,
                 loss,
                 quota,
+                elected=tuple(newly),
                 keep_factors=tuple(keep),
             )
         )
-    tail_elect = []
-    tail_exclude = []
-    for c in hopeful():
-        if len(elected) < seats:
-            paths.status[c] = ELECTED
-            elected.append(c)
-            tail_elect.append(Decision(c, "last continuing"))
-        else:
-            paths.status[c] = DEFEATED
-            tail_exclude.append(Decision(c, "remaining"))
-    last = stages[-1]
-    stages[-1] = replace(
-        last,
-        elected=last.elected + tuple(tail_elect),
-        excluded=last.excluded + tuple(tail_exclude),
-    )
-    return Transcript(
-        rule=rule.name,
-        title=election.title,
-        candidates=election.candidates,
-        seats=seats,
-        valid_votes=valid,
-        decimals=rule.decimals,
-        quota=stages[0].quota,
-        stages=tuple(stages),
-        elected=tuple(elected),
-        withdrawn=election.withdrawn,
-        seed=seed_used[0] if seed_used else None,
-        notes=tuple(notes),
-    )
+        self.notes.append(
+            f"stage {number}: {iterations} iteration{'s' if iterations != 1 else ''}, "
+            f"surplus {format_fixed(surplus, rule.decimals)}, ended: {why}"
+        )
+        return newly, surplus
 
+    def exclude_the_lowest(self, surplus: int) -> None:
+        """B.3: exclude the lowest hopeful; those within the surplus of it are tied with it.
 
-def _exclude_lowest(
-    stage: Stage,
-    votes: Sequence[int],
-    surplus: int,
-    paths: BallotPaths,
-    election: Election,
-    lot: Callable[[], Lot],
-    guarded: Callable[[list[int], list[int]], set[int]] | None,
-    elected: list[int],
-) -> Stage:
-    """B.3: exclude the lowest hopeful; those within the surplus of it are tied with it.
+        Guarded candidates (constraints) are passed over. Cost: O(candidates) plus the
+        tie-break.
+        """
+        stage = self.stages[-1]
+        votes = stage.votes
+        pool = self.hopeful()
+        if self.guard is not None:
+            protected = self.guard.guarded(list(self.elected), pool)
+            pool = [c for c in pool if c not in protected] or pool
+        low = min(votes[c] for c in pool)
+        tied = [c for c in pool if votes[c] <= low + max(surplus, 0)]
+        chosen, tie = break_tie(
+            tied,
+            (),
+            lowest=True,
+            purpose="exclude",
+            lot=self.lot,
+            tie_order=self.election.tie_order,
+        )
+        self.paths.set_status(chosen, DEFEATED)
+        self.stages[-1] = replace(
+            stage, action="exclusion", subject=chosen, excluded=(Decision(chosen, "lowest", tie),)
+        )
 
-    Guarded candidates (constraints) are passed over. Cost: O(candidates) plus the tie-break.
-    """
-    pool = [c for c in range(len(votes)) if paths.status[c] == HOPEFUL]
-    if guarded is not None:
-        protected = guarded(list(elected), pool)
-        pool = [c for c in pool if c not in protected] or pool
-    low = min(votes[c] for c in pool)
-    tied = [c for c in pool if votes[c] <= low + max(surplus, 0)]
-    chosen, tie = break_tie(
-        tied, (), lowest=True, purpose="exclude", lot=lot, tie_order=election.tie_order
-    )
-    paths.set_status(chosen, DEFEATED)
-    return replace(
-        stage, action="exclusion", subject=chosen, excluded=(Decision(chosen, "lowest", tie),)
-    )
+    def fill_the_last_vacancies(self) -> None:
+        """After an exclusion, one more distribution (``last vacancies``); then the hopeful
+        fill the seats left in file order and the rest are not elected, on the last stage."""
+        if self.last_was_exclusion and self.hopeful():
+            votes, excess, loss = self.paths.distribute()
+            self.stages.append(
+                Stage(
+                    len(self.stages) + 1,
+                    "last vacancies",
+                    None,
+                    None,
+                    tuple(votes),
+                    excess,
+                    loss,
+                    self.quota,
+                    keep_factors=tuple(self.keep),
+                )
+            )
+        tail_elect = []
+        tail_exclude = []
+        for c in self.hopeful():
+            if len(self.elected) < self.seats:
+                self.paths.status[c] = ELECTED
+                self.elected.append(c)
+                tail_elect.append(Decision(c, "last continuing"))
+            else:
+                self.paths.status[c] = DEFEATED
+                tail_exclude.append(Decision(c, "remaining"))
+        last = self.stages[-1]
+        self.stages[-1] = replace(
+            last,
+            elected=last.elected + tuple(tail_elect),
+            excluded=last.excluded + tuple(tail_exclude),
+        )
+
+    def transcript(self) -> Transcript:
+        """The count as a :class:`Transcript`."""
+        rule = self.rule
+        return Transcript(
+            rule=rule.name,
+            title=self.election.title,
+            candidates=self.election.candidates,
+            seats=self.seats,
+            valid_votes=self.valid,
+            decimals=rule.decimals,
+            quota=self.stages[0].quota,
+            stages=tuple(self.stages),
+            elected=tuple(self.elected),
+            withdrawn=self.election.withdrawn,
+            seed=self.lot.seed,
+            notes=tuple(self.notes),
+        )

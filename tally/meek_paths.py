@@ -26,6 +26,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from math import comb
 
+from tally.arithmetic import mul_div_down, mul_div_up
 from tally.ballots import Election, PrefixIndex, Ranking
 from tally.prefix import index_from_keys
 
@@ -192,9 +193,9 @@ class BallotPaths:
         """(kept, passed on) of ``weight`` reaching a candidate with keep factor ``kf``."""
         scale = self.scale
         if self.round_up:
-            kept = -(-weight * kf // scale)
+            kept = mul_div_up(weight, kf, scale)
             return kept, weight - kept
-        return weight * kf // scale, weight * (scale - kf) // scale
+        return mul_div_down(weight, kf, scale), mul_div_down(weight, scale - kf, scale)
 
     def distribute(self) -> tuple[list[int], int, int]:
         """One distribution of every ballot at the current keep factors (B.2.a).

@@ -19,40 +19,80 @@ Only the parcels of the candidate whose surplus or exclusion is being transferre
 
 from __future__ import annotations
 
-import hashlib
 from bisect import bisect_left, bisect_right
-from dataclasses import replace
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
-from tally.arithmetic import scale_of
-from tally.ballots import Election, group_ballots
-from tally.lot import Lot
+from tally.arithmetic import droop_quota, majority_of, mul_div_down, scale_of
+from tally.ballots import Election, PrefixIndex
+from tally.constraints import Constraint, Guard, check_feasible, constraint_notes
+from tally.errors import CountError
 from tally.prefix import build_prefix_index
-from tally.rules import TransferRule
+from tally.seeded_lot import SeededLot
 from tally.ties import break_tie
 from tally.transcript import Decision, Stage, TieBreak, Transcript, check_balance
 
-if TYPE_CHECKING:
-    from tally.constraints import Guard
-
-__all__ = ["count_by_transfer", "default_seed"]
+__all__ = ["IRV", "SCOTTISH", "TransferRule", "count_by_transfer"]
 
 # A parcel: the range [lo, hi) of the prefix index, the holder's position + 1, transfer value.
 Parcel = tuple[int, int, int, int]
 
 
-def default_seed(election: Election) -> str:
-    """The seed used when none is given: SHA-256 of the election written as BLT, its identical
-    ballots merged and sorted.
+@dataclass(frozen=True, slots=True)
+class TransferRule:
+    """A rule of the Gregory family: votes move as whole parcels at a transfer value.
 
-    So a draw by lot depends only on the ballots (not on the order of the papers), and anyone
-    holding them can repeat it. Cost: sorting and writing the election once, only when a tie
-    has to be decided by lot.
+    ``decimals``: transfer values and votes are truncated to this many places (rule 48(3)).
+    ``transfer_surpluses``: surpluses are transferred (STV); IRV elects on a majority and stops.
+    ``majority_of_continuing``: the quota is recomputed each stage as a majority of the votes
+    still held by continuing candidates (IRV) instead of the Droop quota of valid votes
+    (rule 46).
     """
-    from tally.blt import write_blt
 
-    canonical = replace(election, ballots=tuple(sorted(group_ballots(election.ballots))))
-    return hashlib.sha256(write_blt(canonical).encode("utf-8")).hexdigest()
+    name: str
+    decimals: int
+    transfer_surpluses: bool
+    majority_of_continuing: bool
+    title: str
+
+    def droop_quota(self, valid_papers: int, seats: int) -> int:
+        """⌊valid papers / (seats + 1)⌋ + 1, scaled (SSI 2007/42 rule 46). Cost: O(1)."""
+        return droop_quota(valid_papers, seats, scale_of(self.decimals))
+
+    def count(
+        self,
+        election: Election,
+        *,
+        seed: str | None = None,
+        constraints: Sequence[Constraint] = (),
+    ) -> Transcript:
+        """Count by :func:`count_by_transfer` under this rule, with ``constraints`` if any
+        (:mod:`tally.constraints`; a rule that transfers no surplus, IRV, refuses them)."""
+        if not constraints:
+            return count_by_transfer(election, self, seed=seed)
+        if not self.transfer_surpluses:
+            raise CountError(
+                f"representation constraints work with scottish or meek, not {self.name!r}"
+            )
+        guard = check_feasible(election, constraints)
+        transcript = count_by_transfer(election, self, seed=seed, guard=guard)
+        return constraint_notes(transcript, election, guard, doomed_noted=False)
+
+
+SCOTTISH = TransferRule(
+    name="scottish",
+    decimals=5,
+    transfer_surpluses=True,
+    majority_of_continuing=False,
+    title="Scottish STV (SSI 2007/42 Schedule 1, rules 45–52)",
+)
+IRV = TransferRule(
+    name="irv",
+    decimals=0,
+    transfer_surpluses=False,
+    majority_of_continuing=True,
+    title="Instant-runoff voting (majority of continuing votes, one exclusion per stage)",
+)
 
 
 def count_by_transfer(
@@ -72,36 +112,59 @@ def count_by_transfer(
     distinct next preference of the parcels that move (O(distinct prefixes moved × log
     ballots)); memory is the index plus one tuple per parcel.
     """
-    n = len(election.candidates)
-    scale = scale_of(rule.decimals)
-    index = build_prefix_index(election, rule.name)
-    keys, cumulative = index.keys, index.cumulative
-    valid = index.total
-    seats = election.seats
-    quota = rule.droop_quota(valid, seats)
+    count = _Count(election, rule, seed, guard)
+    count.first_stage()  # rule 45
+    while True:
+        count.elect_those_at_quota()  # rule 47
+        if count.complete():
+            break
+        if count.exclude_a_doomed_candidate():
+            continue
+        if count.pending:
+            count.transfer_the_largest_surplus()  # rules 48-49
+            continue
+        count.exclude_the_lowest()  # rules 50-51
+        if count.complete():
+            break
+    count.fill_the_last_vacancies()  # rule 52
+    transcript = count.transcript()
+    check_balance(transcript)  # a safety net: every stage accounts for every valid vote
+    return transcript
 
-    hopeful = [c not in election.withdrawn for c in range(n)]
-    votes = [0] * n
-    parcels: list[list[Parcel]] = [[] for _ in range(n)]
-    elected: list[int] = []
-    excluded: set[int] = set()
-    pending: list[int] = []  # elected, surplus not yet transferred
-    history: list[tuple[int, ...]] = []
-    stages: list[Stage] = []
-    non_transferable = 0
-    loss = 0
 
-    lot_holder: list[Lot] = []
-    seed_used: list[str] = [] if seed is None else [seed]
+class _Count:
+    """The state of one count: who holds which parcels, the votes, the stages so far."""
 
-    def lot() -> Lot:
-        if not lot_holder:
-            if not seed_used:
-                seed_used.append(default_seed(election))
-            lot_holder.append(Lot(seed_used[0]))
-        return lot_holder[0]
+    def __init__(
+        self, election: Election, rule: TransferRule, seed: str | None, guard: Guard | None
+    ) -> None:
+        n = len(election.candidates)
+        self.election = election
+        self.rule = rule
+        self.guard = guard
+        self.n = n
+        self.scale = scale_of(rule.decimals)
+        self.index: PrefixIndex = build_prefix_index(election, rule.name)
+        self.valid = self.index.total
+        self.seats = election.seats
+        self.quota = rule.droop_quota(self.valid, self.seats)
+        self.hopeful = [c not in election.withdrawn for c in range(n)]
+        self.votes = [0] * n
+        self.parcels: list[list[Parcel]] = [[] for _ in range(n)]
+        self.elected: list[int] = []
+        self.excluded: set[int] = set()
+        self.pending: list[int] = []  # elected, surplus not yet transferred
+        self.history: list[tuple[int, ...]] = []
+        self.stages: list[Stage] = []
+        self.non_transferable = 0
+        self.loss = 0
+        self.lot = SeededLot(election, seed)
 
-    def credit(lo: int, hi: int, depth: int, value: int) -> int:
+    def continuing(self) -> list[int]:
+        """The hopeful candidates, in file order."""
+        return [c for c in range(self.n) if self.hopeful[c]]
+
+    def credit(self, lo: int, hi: int, depth: int, value: int) -> int:
         """Pass the papers in [lo, hi), which share their first ``depth`` preferences, to their
         next continuing preference at ``value`` (rules 48(1)-(2), 50(2)-(3)).
 
@@ -109,7 +172,8 @@ def count_by_transfer(
         per distinct next preference, descending through candidates no longer continuing; a
         single ranking is scanned for its next continuing preference directly.
         """
-        sorted_keys, running, standing, held, received = keys, cumulative, hopeful, parcels, votes
+        sorted_keys, running = self.index.keys, self.index.cumulative
+        standing, held, received = self.hopeful, self.parcels, self.votes
         exhausted = 0
         work = [(lo, hi, depth)]
         while work:
@@ -147,167 +211,184 @@ def count_by_transfer(
                 lo = end
         return exhausted
 
-    # Rule 45: the first stage.
-    if valid:
-        non_transferable = credit(index.start, len(keys), 0, scale) * scale
-
-    def current_quota() -> int:
-        if not rule.majority_of_continuing:
-            return quota
-        held = sum(votes[c] for c in range(n) if hopeful[c])
-        return (held // scale // 2 + 1) * scale
+    def current_quota(self) -> int:
+        """The Droop quota, or for IRV a majority of the votes the continuing hold."""
+        if not self.rule.majority_of_continuing:
+            return self.quota
+        return majority_of(sum(self.votes[c] for c in self.continuing()), self.scale)
 
     def record(
+        self,
         action: str,
-        subject: int | None,
-        value: int | None,
-        elect: list[Decision],
-        exclude: list[Decision],
-        tie: TieBreak | None,
+        subject: int | None = None,
+        value: int | None = None,
+        exclude: Sequence[Decision] = (),
+        tie: TieBreak | None = None,
     ) -> None:
-        snapshot = tuple(votes)
-        history.append(snapshot)
-        stages.append(
+        """Close a stage: its votes, non-transferable papers, rounding loss and decisions."""
+        snapshot = tuple(self.votes)
+        self.history.append(snapshot)
+        self.stages.append(
             Stage(
-                number=len(stages) + 1,
+                number=len(self.stages) + 1,
                 action=action,
                 subject=subject,
                 transfer_value=value,
                 votes=snapshot,
-                non_transferable=non_transferable,
-                rounding_loss=loss,
-                quota=current_quota(),
-                elected=tuple(elect),
+                non_transferable=self.non_transferable,
+                rounding_loss=self.loss,
+                quota=self.current_quota(),
+                elected=(),
                 excluded=tuple(exclude),
                 ties=() if tie is None else (tie,),
             )
         )
 
-    def elect_with_quota() -> list[Decision]:
-        """Rule 47: every continuing candidate at or over the quota, highest first."""
-        q = current_quota()
-        reached = [c for c in range(n) if hopeful[c] and votes[c] >= q]
+    def amend_last_stage(self, elect: Sequence[Decision], exclude: Sequence[Decision]) -> None:
+        """Add decisions taken at the end of the last stage to it."""
+        last = self.stages[-1]
+        self.stages[-1] = replace(
+            last, elected=last.elected + tuple(elect), excluded=last.excluded + tuple(exclude)
+        )
+
+    def first_stage(self) -> None:
+        """Rule 45: every valid paper to its first preference at full value."""
+        if self.valid:
+            index = self.index
+            self.non_transferable = self.credit(index.start, len(index.keys), 0, self.scale)
+            self.non_transferable *= self.scale
+        self.record("first count")
+
+    def elect_those_at_quota(self) -> None:
+        """Rule 47: every continuing candidate at or over the quota, highest first (those the
+        constraints allow), recorded in the stage that got them there."""
+        q = self.current_quota()
+        votes = self.votes
+        reached = [c for c in self.continuing() if votes[c] >= q]
         reached.sort(key=lambda c: (-votes[c], c))
-        if guard is not None and reached:
-            reached = guard.screen(reached, list(elected), [c for c in range(n) if hopeful[c]])
-        out = []
+        if self.guard is not None and reached:
+            reached = self.guard.screen(reached, list(self.elected), self.continuing())
+        reason = "majority" if self.rule.majority_of_continuing else "quota"
         for c in reached:
-            hopeful[c] = False
-            elected.append(c)
-            if rule.transfer_surpluses:
-                pending.append(c)
-            out.append(Decision(c, "majority" if rule.majority_of_continuing else "quota"))
-        return out
+            self.hopeful[c] = False
+            self.elected.append(c)
+            if self.rule.transfer_surpluses:
+                self.pending.append(c)
+        if reached:
+            self.amend_last_stage([Decision(c, reason) for c in reached], ())
 
-    def complete() -> bool:
-        left = seats - len(elected)
-        return left <= 0 or sum(hopeful) <= left
+    def complete(self) -> bool:
+        """Every seat filled, or no more continuing candidates than seats left (rule 52)."""
+        left = self.seats - len(self.elected)
+        return left <= 0 or sum(self.hopeful) <= left
 
-    def exclude(chosen: int, decision: Decision) -> None:
+    def exclude(self, chosen: int, decision: Decision) -> None:
         """Rules 50(2)-(3): exclude ``chosen`` and pass on every paper at its value."""
-        nonlocal non_transferable
-        hopeful[chosen] = False
-        excluded.add(chosen)
-        moved = parcels[chosen]
-        parcels[chosen] = []
-        votes[chosen] = 0
+        self.hopeful[chosen] = False
+        self.excluded.add(chosen)
+        moved = self.parcels[chosen]
+        self.parcels[chosen] = []
+        self.votes[chosen] = 0
         for lo, hi, depth, value in moved:
-            non_transferable += credit(lo, hi, depth, value) * value
-        record("exclusion", chosen, None, [], [decision], None)
+            self.non_transferable += self.credit(lo, hi, depth, value) * value
+        self.record("exclusion", chosen, exclude=[decision])
 
-    record("first count", None, None, [], [], None)
-    while True:
-        newly = elect_with_quota()
-        if newly:
-            stages[-1] = replace(stages[-1], elected=stages[-1].elected + tuple(newly))
-        if complete():
-            break
-        if guard is not None:
-            doomed = guard.doomed(list(elected), [c for c in range(n) if hopeful[c]])
-            if doomed:
-                chosen = min((c for c, _ in doomed), key=lambda c: (votes[c], c))
-                exclude(chosen, Decision(chosen, "doomed"))
-                continue
-        if pending:
-            # Rules 48–49: the largest surplus, one per stage.
-            top = max(votes[c] for c in pending)
-            chosen, tie = break_tie(
-                [c for c in pending if votes[c] == top],
-                history,
-                lowest=False,
-                purpose="surplus",
-                lot=lot,
-                tie_order=election.tie_order,
-            )
-            pending.remove(chosen)
-            total = votes[chosen]
-            surplus = total - quota
-            if surplus <= 0:
-                continue  # exactly the quota: nothing to transfer (rule 48(1))
-            moved = parcels[chosen]
-            parcels[chosen] = []
-            before = sum(votes)
-            exhausted_value = 0
-            for lo, hi, depth, old in moved:
-                value = old * surplus // total
-                exhausted_value += credit(lo, hi, depth, value) * value
-            credited = sum(votes) - before
-            votes[chosen] = quota
-            non_transferable += exhausted_value
-            loss += surplus - credited - exhausted_value
-            record("surplus", chosen, scale * surplus // total, [], [], tie)
-            continue
-        # Rules 50–51: exclude the lowest continuing candidate.
-        pool = [c for c in range(n) if hopeful[c]]
-        if guard is not None:
-            protected = guard.guarded(list(elected), pool)
+    def exclude_a_doomed_candidate(self) -> bool:
+        """Constraints: exclude the doomed candidate with the fewest votes, as a stage of its
+        own before any surplus; False when no one is doomed."""
+        if self.guard is None:
+            return False
+        doomed = self.guard.doomed(list(self.elected), self.continuing())
+        if not doomed:
+            return False
+        votes = self.votes
+        chosen = min((c for c, _ in doomed), key=lambda c: (votes[c], c))
+        self.exclude(chosen, Decision(chosen, "doomed"))
+        return True
+
+    def transfer_the_largest_surplus(self) -> None:
+        """Rules 48–49: the largest surplus, one per stage (ties by earlier stages, then lot);
+        each parcel moves at ``value × surplus / total`` truncated (rule 48(3)). A candidate
+        on exactly the quota has nothing to transfer and makes no stage."""
+        votes = self.votes
+        top = max(votes[c] for c in self.pending)
+        chosen, tie = break_tie(
+            [c for c in self.pending if votes[c] == top],
+            self.history,
+            lowest=False,
+            purpose="surplus",
+            lot=self.lot,
+            tie_order=self.election.tie_order,
+        )
+        self.pending.remove(chosen)
+        total = votes[chosen]
+        surplus = total - self.quota
+        if surplus <= 0:
+            return  # exactly the quota: nothing to transfer (rule 48(1))
+        moved = self.parcels[chosen]
+        self.parcels[chosen] = []
+        before = sum(votes)
+        exhausted_value = 0
+        for lo, hi, depth, old in moved:
+            value = mul_div_down(old, surplus, total)
+            exhausted_value += self.credit(lo, hi, depth, value) * value
+        credited = sum(votes) - before
+        votes[chosen] = self.quota
+        self.non_transferable += exhausted_value
+        self.loss += surplus - credited - exhausted_value
+        self.record("surplus", chosen, mul_div_down(self.scale, surplus, total), tie=tie)
+
+    def exclude_the_lowest(self) -> None:
+        """Rules 50–51: exclude the continuing candidate with the fewest votes (not a guarded
+        one while another is left), ties by earlier stages, then lot."""
+        pool = self.continuing()
+        if self.guard is not None:
+            protected = self.guard.guarded(list(self.elected), pool)
             pool = [c for c in pool if c not in protected] or pool
+        votes = self.votes
         low = min(votes[c] for c in pool)
         chosen, tie = break_tie(
             [c for c in pool if votes[c] == low],
-            history,
+            self.history,
             lowest=True,
             purpose="exclude",
-            lot=lot,
-            tie_order=election.tie_order,
+            lot=self.lot,
+            tie_order=self.election.tie_order,
         )
-        exclude(chosen, Decision(chosen, "lowest", tie))
-        if complete():
-            break
+        self.exclude(chosen, Decision(chosen, "lowest", tie))
 
-    # Rule 52: the last vacancies; then the rest are not elected.
-    left = seats - len(elected)
-    tail_elect = []
-    tail_exclude = []
-    rest = sorted((c for c in range(n) if hopeful[c]), key=lambda c: (-votes[c], c))
-    for c in rest:
-        hopeful[c] = False
-        if left > 0:
-            elected.append(c)
-            left -= 1
-            tail_elect.append(Decision(c, "last continuing"))
-        else:
-            excluded.add(c)
-            tail_exclude.append(Decision(c, "remaining"))
-    if tail_elect or tail_exclude:
-        last = stages[-1]
-        stages[-1] = replace(
-            last,
-            elected=last.elected + tuple(tail_elect),
-            excluded=last.excluded + tuple(tail_exclude),
+    def fill_the_last_vacancies(self) -> None:
+        """Rule 52: the continuing fill the vacancies left, most votes first; then the rest
+        are not elected. Both are recorded on the last stage."""
+        left = self.seats - len(self.elected)
+        tail_elect = []
+        tail_exclude = []
+        votes = self.votes
+        for c in sorted(self.continuing(), key=lambda c: (-votes[c], c)):
+            self.hopeful[c] = False
+            if left > 0:
+                self.elected.append(c)
+                left -= 1
+                tail_elect.append(Decision(c, "last continuing"))
+            else:
+                self.excluded.add(c)
+                tail_exclude.append(Decision(c, "remaining"))
+        if tail_elect or tail_exclude:
+            self.amend_last_stage(tail_elect, tail_exclude)
+
+    def transcript(self) -> Transcript:
+        """The count as a :class:`Transcript`."""
+        rule = self.rule
+        return Transcript(
+            rule=rule.name,
+            title=self.election.title,
+            candidates=self.election.candidates,
+            seats=self.seats,
+            valid_votes=self.valid * self.scale,
+            decimals=rule.decimals,
+            quota=self.quota if not rule.majority_of_continuing else self.stages[0].quota,
+            stages=tuple(self.stages),
+            elected=tuple(self.elected),
+            withdrawn=self.election.withdrawn,
+            seed=self.lot.seed,
         )
-    transcript = Transcript(
-        rule=rule.name,
-        title=election.title,
-        candidates=election.candidates,
-        seats=seats,
-        valid_votes=valid * scale,
-        decimals=rule.decimals,
-        quota=quota if not rule.majority_of_continuing else stages[0].quota,
-        stages=tuple(stages),
-        elected=tuple(elected),
-        withdrawn=election.withdrawn,
-        seed=seed_used[0] if seed_used else None,
-    )
-    check_balance(transcript)  # a safety net: every stage accounts for every valid vote
-    return transcript

@@ -17,7 +17,7 @@ from audit.canonical import canonical_json
 from audit.events import digest_of
 from tally.ballots import Ballot, Election, group_ballots, single
 from tally.blt import write_blt
-from tally.constraints import Constraint, count_with_constraints
+from tally.constraints import Constraint
 from tally.majority import MajorityRule, count_motion
 from tally.rules import rule_named
 from tally.transcript import transcript_to_dict
@@ -77,12 +77,8 @@ def _count_choices(
 def _count_ranked(manifest: dict[str, Any], contents: Sequence[bytes]) -> dict[str, Any]:
     election = election_of(manifest, contents)
     rule_name = RULE_OF_METHOD[manifest["method"]]
-    if manifest.get("constraints"):
-        transcript = count_with_constraints(
-            election, constraints_of(manifest["constraints"]), rule=rule_name
-        )
-    else:
-        transcript = rule_named(rule_name).count(election)
+    constraints = constraints_of(manifest.get("constraints") or [])
+    transcript = rule_named(rule_name).count(election, constraints=constraints)
     doc = transcript_to_dict(transcript)
     return {
         "kind": manifest["kind"],
@@ -110,10 +106,8 @@ def check_constraints(manifest: dict[str, Any]) -> None:
         return
     names = [o["name"] for o in manifest["options"]]
     one = [canonical_json({"ranking": list(range(len(names)))})]
-    count_with_constraints(
-        election_of(manifest, one),
-        constraints_of(manifest["constraints"]),
-        rule=RULE_OF_METHOD[manifest["method"]],
+    rule_named(RULE_OF_METHOD[manifest["method"]]).count(
+        election_of(manifest, one), constraints=constraints_of(manifest["constraints"])
     )
 
 

@@ -87,15 +87,6 @@ def test_equal_rankings_under_scottish_rules_exit_2(tmp_path, capsys):
     assert "rank candidates equal" in capsys.readouterr().err
 
 
-def test_a_plug_in_rule_without_its_module_is_a_clear_error(ballot_file, capsys, monkeypatch):
-    """An installation without a plug-in rule's module says so (exit 2), no traceback."""
-    import tally.rules
-
-    monkeypatch.setitem(tally.rules._PLUG_INS, "meek", "tally.not_installed")
-    assert main(["count", str(ballot_file), "--rule", "meek"]) == 2
-    assert "not available" in capsys.readouterr().err
-
-
 def test_a_recount_of_something_that_is_not_a_result_exits_2(ballot_file, tmp_path, capsys):
     junk = tmp_path / "junk.json"
     junk.write_text("[1, 2]", encoding="utf-8")

@@ -7,10 +7,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tally.ballots import Ballot, Election, single
-from tally.constraints import Constraint, check_feasible, count_with_constraints
+from tally.constraints import Constraint, check_feasible
 from tally.errors import CountError
 from tally.meek import RULE
-from tally.rules import SCOTTISH, Rule
+from tally.rules import SCOTTISH, Rule, rule_named
 from tally.transcript import check_balance
 from tests.strategies import constrained_elections
 
@@ -37,7 +37,7 @@ def two_men_lead() -> Election:
 def test_at_least_one_woman_changes_who_is_elected(rule: str, counter: Rule) -> None:
     election = two_men_lead()
     assert counter.count(election).elected_names == ["A", "B"]
-    t = count_with_constraints(election, [Constraint("woman", at_least=1)], rule=rule)
+    t = counter.count(election, constraints=[Constraint("woman", at_least=1)])
     assert t.rule == rule
     assert t.elected_names == ["A", "C"]
     doomed = [d for s in t.stages for d in s.excluded if d.reason == "doomed"]
@@ -51,7 +51,7 @@ def test_at_most_one_man_dooms_the_second_man_who_reaches_the_quota(
     rule: str, counter: Rule
 ) -> None:
     election = two_men_lead()
-    t = count_with_constraints(election, [Constraint("man", at_most=1)], rule=rule)
+    t = counter.count(election, constraints=[Constraint("man", at_most=1)])
     assert t.elected_names[0] == "A"
     assert "B" not in t.elected_names
     check_balance(t)
@@ -68,7 +68,7 @@ def test_guarded_candidate_is_not_excluded_though_lowest(rule: str, counter: Rul
         attributes=(MAN, MAN, MAN, WOMAN, MAN),
     )
     assert "D" not in counter.count(election).elected_names
-    t = count_with_constraints(election, [Constraint("woman", at_least=1)], rule=rule)
+    t = counter.count(election, constraints=[Constraint("woman", at_least=1)])
     assert sorted(t.elected_names) == ["A", "B", "D"]
     excluded = [(election.name(d.candidate), d.reason) for s in t.stages for d in s.excluded]
     # Meek's quota falls as votes exhaust, so B is elected and C is then doomed; Scottish STV's
@@ -97,7 +97,7 @@ def test_two_constraints_at_once_gender_and_region(rule: str, counter: Rule) -> 
         attributes=attributes,
     )
     constraints = [Constraint("woman", at_least=1), Constraint(south, at_least=1)]
-    t = count_with_constraints(election, constraints, rule=rule)
+    t = counter.count(election, constraints=constraints)
     won = set(t.elected)
     assert any("woman" in attributes[c] for c in won)
     assert any(south in attributes[c] for c in won)
@@ -108,7 +108,7 @@ def test_two_constraints_at_once_gender_and_region(rule: str, counter: Rule) -> 
 def test_infeasible_constraints_are_rejected_before_counting_naming_the_constraint() -> None:
     election = two_men_lead()
     with pytest.raises(CountError, match="at least 3 of the seats to 'woman'"):
-        count_with_constraints(election, [Constraint("woman", at_least=3)])
+        SCOTTISH.count(election, constraints=[Constraint("woman", at_least=3)])
     with pytest.raises(CountError, match="'woman' and at least 1 of the seats to 'man' together"):
         check_feasible(election, [Constraint("woman", at_least=2), Constraint("man", at_least=1)])
 
@@ -120,7 +120,7 @@ def test_a_constraint_that_is_not_a_range_is_rejected() -> None:
 
 def test_constraints_with_another_rule_are_refused() -> None:
     with pytest.raises(CountError, match="scottish or meek"):
-        count_with_constraints(two_men_lead(), [Constraint("woman", 1)], rule="irv")
+        rule_named("irv").count(two_men_lead(), constraints=[Constraint("woman", 1)])
 
 
 @settings(max_examples=60, deadline=None)
@@ -133,7 +133,7 @@ def test_feasible_constraints_always_hold_and_the_seats_are_filled(
         check_feasible(election, constraints)
     except CountError:
         assume(False)
-    t = count_with_constraints(election, constraints, rule=rule, seed="s")
+    t = rule_named(rule).count(election, constraints=constraints, seed="s")
     check_balance(t)
     assert len(t.elected) == min(election.seats, len(election.continuing))
     for k in constraints:
