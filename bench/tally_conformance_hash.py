@@ -48,10 +48,8 @@ def line_for(path: Path) -> str:
     """The file's line: the election's hash and each rule's transcript hash (or error)."""
     rel = path.relative_to(STV)
     try:
-        if path.suffix in (".soi", ".toi"):
-            election = read_preflib(path)
-        else:
-            election = read_blt(path)
+        preflib = path.suffix in (".soi", ".toi")
+        election = read_preflib(path) if preflib else read_blt(path)
     except TallyError as exc:
         return f"{rel}\tread-error {_digest(str(exc).replace(str(path), str(rel)))}"
     canonical = replace(election, ballots=tuple(sorted(group_ballots(election.ballots))))
