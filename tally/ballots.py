@@ -20,15 +20,16 @@ rankings in one pass over the papers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, overload
 
 from tally.errors import CountError
 
 __all__ = [
     "Ballot",
     "Election",
+    "KeyedBallots",
     "PrefixIndex",
     "Ranking",
     "group_ballots",
@@ -55,6 +56,62 @@ class Ballot(NamedTuple):
     weight: int = 1
 
 
+_GROUP_OF_CHAR = {chr(c + 1): group for c, group in enumerate(_SINGLES)}
+
+
+class KeyedBallots(Sequence[Ballot]):
+    """Strict ballots held as ranking strings (candidate ``c`` is ``chr(c + 1)``) with their
+    weights, in first-seen order; the :class:`Ballot` tuples are made only when first asked
+    for, once. A reader hands these over with the prefix index it built from the same strings,
+    so a count that only needs the index never makes a million tuples. Equal to the tuple of
+    the same ballots."""
+
+    __slots__ = ("_made", "_weight_of")
+
+    def __init__(self, weight_of: dict[str, int]) -> None:
+        self._weight_of = weight_of
+        self._made: tuple[Ballot, ...] | None = None
+
+    def _all(self) -> tuple[Ballot, ...]:
+        if self._made is None:
+            get = _GROUP_OF_CHAR.__getitem__
+            try:
+                made = tuple(Ballot(tuple(map(get, k)), w) for k, w in self._weight_of.items())
+            except KeyError:  # more than 256 candidates: groups beyond the interned ones
+                made = tuple(
+                    Ballot(tuple(single(ord(ch) - 1) for ch in k), w)
+                    for k, w in self._weight_of.items()
+                )
+            self._made = made
+        return self._made
+
+    def __len__(self) -> int:
+        return len(self._weight_of)
+
+    @overload
+    def __getitem__(self, k: int) -> Ballot: ...
+
+    @overload
+    def __getitem__(self, k: slice) -> tuple[Ballot, ...]: ...
+
+    def __getitem__(self, k: int | slice) -> Ballot | tuple[Ballot, ...]:
+        return self._all()[k]
+
+    def __iter__(self) -> Iterator[Ballot]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, KeyedBallots | tuple):
+            return self._all() == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._all())
+
+    def __repr__(self) -> str:
+        return repr(self._all())
+
+
 @dataclass(frozen=True, slots=True)
 class PrefixIndex:
     """Strict rankings as sorted strings (candidate ``c`` is ``chr(c + 1)``) with cumulative
@@ -65,7 +122,7 @@ class PrefixIndex:
     keys: list[str]
     cumulative: list[int]
     start: int
-    ballots: tuple[Ballot, ...]
+    ballots: Sequence[Ballot]
 
     @property
     def total(self) -> int:
@@ -86,7 +143,7 @@ class Election:
 
     candidates: tuple[str, ...]
     seats: int
-    ballots: tuple[Ballot, ...]
+    ballots: Sequence[Ballot]
     title: str = ""
     withdrawn: frozenset[int] = frozenset()
     tie_order: tuple[int, ...] | None = None

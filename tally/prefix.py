@@ -11,6 +11,7 @@ paper: the work is per distinct prefix that moves, and identical papers cost not
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import accumulate
 from operator import itemgetter
 
@@ -53,7 +54,7 @@ def build_prefix_index(election: Election, rule: str) -> PrefixIndex:
     return index_from_keys(weight_of, ballots)
 
 
-def index_from_keys(weight_of: dict[str, int], ballots: tuple[Ballot, ...]) -> PrefixIndex:
+def index_from_keys(weight_of: dict[str, int], ballots: Sequence[Ballot]) -> PrefixIndex:
     """The index of distinct ranking strings with their weights (readers call this).
 
     Cost: a sort of the strings and one pass for the cumulative weights.

@@ -67,9 +67,56 @@ def test_nicknames_tie_order_and_equal_rankings():
     assert e.ballots == (Ballot(((0,), (1, 2)), 5),)
 
 
-def test_a_ballot_stops_at_a_skipped_or_repeated_preference():
-    e = parse_blt('3 1\n1 1 - 2 0\n1 2 3 2 1 0\n0\n"A"\n"B"\n"C"\n"t"\n')
+def test_a_ballot_stops_at_a_skipped_preference():
+    e = parse_blt('3 1\n1 1 - 2 0\n1 2 3 0\n0\n"A"\n"B"\n"C"\n"t"\n')
     assert set(e.ballots) == {Ballot(((0,),), 1), Ballot(((1,), (2,)), 1)}
+
+
+@pytest.mark.parametrize(
+    "ballots",
+    [
+        "1 1 2 0\n1 2 3 2 1 0\n",  # plain lines: the fast reader hands over to the careful one
+        "1 1 2 0\n(b2) 1 2 3 2 1 0\n",  # a ballot id: the careful reader throughout
+        "1 1 2 0\n1 2 3=2 0\n",  # twice within an equal ranking
+        "1 1 2 0\n1 2 - 2 0\n",  # twice, the second after a skipped preference
+    ],
+)
+def test_a_candidate_given_twice_on_one_ballot_is_refused_naming_the_line(ballots):
+    with pytest.raises(FormatError) as caught:
+        parse_blt(f'3 1\n{ballots}0\n"A"\n"B"\n"C"\n"t"\n', "twice.blt")
+    assert caught.value.line == 3
+    assert "candidate 2 is given more than one preference" in str(caught.value)
+
+
+@pytest.mark.parametrize("first", [True, False])
+def test_a_negative_weight_is_refused_as_such_naming_the_line(first):
+    lines = "-2 1 2 0\n1 2 0\n" if first else "1 2 0\n-2 1 2 0\n"
+    with pytest.raises(FormatError) as caught:
+        parse_blt(f'2 1\n{lines}0\n"A"\n"B"\n"t"\n', "neg.blt")
+    assert caught.value.line == (2 if first else 3)
+    assert "a ballot's weight cannot be negative (-2)" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("ballots", "expected"),
+    [
+        # a "0" inside one line and none at the end of another: not read as three ballots
+        ("1 1 0 2 0\n1 3 1\n1 2 0\n", FormatError),
+        ("1 1 2 0\n3 2 0\n1 1 2 0\n1 0\n0 3 0\n", {"\x01\x02": 2, "\x02": 3, "": 1, "\x03": 0}),
+        ("1 1 2 0\n1  2 0\n", {"\x01\x02": 1, "\x02": 1}),  # two spaces: careful reader
+        ("2 1 2 0\n1 1 2 0\n", {"\x01\x02": 3}),
+    ],
+)
+def test_the_fast_and_the_careful_reader_agree(ballots, expected):
+    text = f'3 1\n{ballots}0\n"A"\n"B"\n"C"\n"t"\n'
+    if expected is FormatError:
+        with pytest.raises(FormatError):
+            parse_blt(text)
+        return
+    e = parse_blt(text)
+    assert {"".join(chr(c + 1) for (c,) in r): w for r, w in e.ballots} == expected
+    assert e.prefix_index is not None
+    assert e.prefix_index.total == sum(w for k, w in expected.items() if k)
 
 
 def test_ballot_ids_are_accepted_and_ignored():
