@@ -258,7 +258,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; the exit status says whether it worked."""
-    args = _parser().parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    if "--receipt" in given:
+        from voting.verify import receipt_taken_whole
+
+        given = receipt_taken_whole(given)
+    args = _parser().parse_args(given)
     try:
         code: int = args.func(args)
     except CommandError as exc:

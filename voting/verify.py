@@ -229,13 +229,27 @@ def add_witness_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def receipt_taken_whole(argv: Sequence[str]) -> list[str]:
+    """``argv`` with ``--receipt TOKEN`` joined into ``--receipt=TOKEN``: a receipt token is
+    URL-safe base64 and may begin with ``-``, which argparse would take for an option."""
+    out: list[str] = []
+    items = iter(argv)
+    for item in items:
+        if item == "--receipt":
+            token = next(items, None)
+            out.append(item if token is None else f"--receipt={token}")
+        else:
+            out.append(item)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m voting.verify BUNDLE [--key VKEY] [--receipt TOKEN]``."""
     parser = argparse.ArgumentParser(
         prog="python -m voting.verify", description="Check a contest's audit bundle offline."
     )
     add_arguments(parser)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(receipt_taken_whole(sys.argv[1:] if argv is None else argv))
     return run(
         Path(args.bundle),
         key=args.key,

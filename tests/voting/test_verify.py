@@ -308,6 +308,11 @@ def test_a_voter_finds_their_receipt_in_the_box(
     stranger = base64.urlsafe_b64encode(b"\x07" * 32).decode().rstrip("=")
     out = _verify(tmp_path, capsys, published["motion"], "--receipt", stranger)
     assert "FAILED  your receipt: is NOT in the committed box" in out
+    # A token may begin with "-" (URL-safe base64); it is still taken as the receipt.
+    dashed = base64.urlsafe_b64encode(b"\xf8" + b"\x07" * 31).decode().rstrip("=")
+    assert dashed.startswith("-")
+    out = _verify(tmp_path, capsys, published["motion"], "--receipt", dashed)
+    assert "FAILED  your receipt: is NOT in the committed box" in out
 
 
 def test_a_file_that_is_not_a_bundle_fails_naming_the_field(
