@@ -20,6 +20,7 @@ __all__ = [
     "electorate_of",
     "member_id_of",
     "member_place",
+    "member_statuses",
     "number_of",
     "numbers_of",
     "place_of",
@@ -135,3 +136,17 @@ async def attributes_of(session: AsyncSession, member_id: int) -> dict[str, obje
 async def branch_code_of(session: AsyncSession, branch_id: int) -> str | None:
     """The code of this branch, or None. Cost: one primary-key lookup."""
     return await session.scalar(select(Branch.code).where(Branch.id == branch_id))
+
+
+async def member_statuses(session: AsyncSession, numbers: Iterable[str]) -> dict[str, str]:
+    """``membership_number → status`` for those of ``numbers`` on the roll (others left out).
+    Cost: one indexed query."""
+    wanted = list(dict.fromkeys(numbers))
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(Member.membership_number, Member.status).where(
+            Member.membership_number.in_(wanted)
+        )
+    )
+    return {number: status for number, status in rows}

@@ -190,7 +190,14 @@ def create_app(
         before_send=[security_headers_hook(settings), rate_limit_headers_hook()],
         exception_handlers=exception_handlers,
         openapi_config=_openapi(),
-        state=State({"settings": settings, "token_verifier": verifier}),
+        state=State(
+            {
+                "settings": settings,
+                "token_verifier": verifier,
+                # advanced-alchemy makes the key unique per app in a process: say where it is.
+                "db_engine_key": db.engine_app_state_key,
+            }
+        ),
         debug=settings.debug,
     )
     document_problems(app)

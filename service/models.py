@@ -13,6 +13,7 @@ import audit.store
 import roll.grants
 import roll.models
 import service.ratelimit
+import service.sessions.store
 import voting.models
 
 __all__ = ["metadata"]
@@ -25,6 +26,7 @@ _MODULES = (
     assembly.sortition_models,
     roll.grants,
     service.ratelimit,
+    service.sessions.store,
     voting.models,
 )
 

@@ -16,6 +16,7 @@ from litestar import Litestar
 
 from service.web.session import SESSION_COOKIE
 from tests.hardening.world import ROLL, Actor, World
+from tests.sessions import session_cookie
 
 __all__ = [
     "answer_of",
@@ -152,8 +153,8 @@ def headers_for(actor: Actor, token: Callable[..., str]) -> dict[str, str]:
     return {"Authorization": f"Bearer {token(actor.subject, *actor.roles)}"}
 
 
-def session_for(actor: Actor, token: Callable[..., str]) -> dict[str, str]:
+async def session_for(app: Litestar, actor: Actor) -> dict[str, str]:
     """The page session cookie for ``actor`` (none for the anonymous caller)."""
     if actor.subject is None:
         return {}
-    return {SESSION_COOKIE: token(actor.subject, *actor.roles)}
+    return {SESSION_COOKIE: await session_cookie(app, actor.subject, actor.roles)}
