@@ -13,11 +13,13 @@ from roll.scope import Scope
 
 __all__ = [
     "MEMBER_ID_OF_NUMBER",
+    "MemberContact",
     "MemberPlace",
     "active_in",
     "attributes_of",
     "branch_code_of",
     "electorate_of",
+    "member_contact",
     "member_id_of",
     "member_place",
     "member_statuses",
@@ -150,3 +152,32 @@ async def member_statuses(session: AsyncSession, numbers: Iterable[str]) -> dict
         )
     )
     return {number: status for number, status in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class MemberContact:
+    """Where to reach a member on the roll, for signing in."""
+
+    membership_number: str
+    email: str
+    status: str
+
+
+async def member_contact(
+    session: AsyncSession, *, email: str | None = None, membership_number: str | None = None
+) -> MemberContact | None:
+    """The member with this email address (compared without case) or membership number, or
+    None when the roll has no one (or, for an address two members share, no one alone).
+    Cost: one indexed query."""
+    query = select(Member.membership_number, Member.email, Member.status)
+    if email is not None:
+        query = query.where(func.lower(Member.email) == email.lower())
+    elif membership_number is not None:
+        query = query.where(Member.membership_number == membership_number)
+    else:
+        return None
+    rows = (await session.execute(query.limit(2))).all()
+    if len(rows) != 1:
+        return None
+    number, address, status = rows[0]
+    return MemberContact(membership_number=number, email=address, status=status)

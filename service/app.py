@@ -50,6 +50,7 @@ from service.routes.sortition import SortitionController
 from service.scheduler import contest_clock_lifespan
 from service.security_headers import security_headers_hook
 from service.settings import Settings
+from service.signin.mailer import mail_outbox_lifespan
 from service.web import web_router
 
 __all__ = ["API_PREFIX", "create_app"]
@@ -173,7 +174,12 @@ def create_app(
     app = Litestar(
         route_handlers=[system.health, system.ready, MetricsController, api, web_router()],
         plugins=[SQLAlchemyPlugin(config=db), _logging(settings)],
-        lifespan=[audit_log_lifespan, contest_clock_lifespan, civic_clock_lifespan],
+        lifespan=[
+            audit_log_lifespan,
+            contest_clock_lifespan,
+            civic_clock_lifespan,
+            mail_outbox_lifespan,
+        ],
         middleware=[
             prometheus.middleware,
             DefineMiddleware(BodySizeLimitMiddleware, settings=settings),

@@ -14,6 +14,7 @@ import roll.grants
 import roll.models
 import service.ratelimit
 import service.sessions.store
+import service.signin.store
 import voting.models
 
 __all__ = ["metadata"]
@@ -27,6 +28,7 @@ _MODULES = (
     roll.grants,
     service.ratelimit,
     service.sessions.store,
+    service.signin.store,
     voting.models,
 )
 

@@ -77,6 +77,7 @@ LIMITED_ROUTES: Final[dict[tuple[str, str], str]] = {
     ("POST", "/contests/{contest_id}/cast"): CAST,
     ("POST", "/sign-in/token"): SIGN_IN,
     ("POST", "/sign-in/demo"): SIGN_IN,
+    ("POST", "/sign-in/code"): SIGN_IN,
 }
 """(method, path template) → the limit it falls under. A test checks each still exists."""
 

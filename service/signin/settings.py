@@ -10,6 +10,7 @@ service settings' ``extra`` mapping on top, so a test can change them for one ap
 | ``PLENARY_SIGN_IN_LINK_TTL`` | 900 | seconds an emailed link or code stays good |
 | ``PLENARY_SIGN_IN_MAILS_PER_TARGET`` | 3 | links mailed to one address per quarter hour |
 | ``PLENARY_SIGN_IN_REQUESTS_PER_ADDRESS`` | 30 | link requests per client address, quarter hour |
+| ``PLENARY_SIGN_IN_REQUESTS_PER_TARGET`` | 10 | link requests per address or number asked for |
 | ``PLENARY_SMTP_HOST`` / ``_PORT`` | (none) / 587 | the mail server; none: mail waits |
 | ``PLENARY_SMTP_SECURITY`` | starttls | ``starttls``, ``tls`` (implicit, port 465) or ``none`` |
 | ``PLENARY_SMTP_USER`` / ``_PASSWORD`` | (none) | log in to the mail server when set |
@@ -56,6 +57,7 @@ class SignInSettings:
     link_ttl_seconds: int = 900
     mails_per_target: int = 3
     requests_per_address: int = 30
+    requests_per_target: int = 10
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_security: str = "starttls"
@@ -91,6 +93,7 @@ class SignInSettings:
             link_ttl_seconds=_seconds(env, "PLENARY_SIGN_IN_LINK_TTL", 900),
             mails_per_target=_seconds(env, "PLENARY_SIGN_IN_MAILS_PER_TARGET", 3, least=0),
             requests_per_address=_seconds(env, "PLENARY_SIGN_IN_REQUESTS_PER_ADDRESS", 30, 0),
+            requests_per_target=_seconds(env, "PLENARY_SIGN_IN_REQUESTS_PER_TARGET", 10, 0),
             smtp_host=env.get("PLENARY_SMTP_HOST") or None,
             smtp_port=_seconds(env, "PLENARY_SMTP_PORT", 465 if security == "tls" else 587),
             smtp_security=security,
