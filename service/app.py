@@ -40,7 +40,7 @@ from service.limits import BodySizeLimitMiddleware
 from service.petition_clock import civic_clock_lifespan
 from service.problem_docs import document_problems
 from service.ratelimit import RateLimitMiddleware, rate_limit_headers_hook
-from service.routes import contests, identity, members, system
+from service.routes import contests, identity, members, sign_in_grants, system
 from service.routes.assemblies import AssemblyController
 from service.routes.audit import AuditLogController
 from service.routes.elections import ElectionController, NominationController
@@ -135,6 +135,9 @@ def api_handlers() -> list[ControllerRouterHandler]:
     return [
         identity.me,
         members.import_members,
+        sign_in_grants.sign_in_grants,
+        sign_in_grants.add_sign_in_grant,
+        sign_in_grants.revoke_sign_in_grant,
         contests.ContestController,
         AuditLogController,
         AssemblyController,

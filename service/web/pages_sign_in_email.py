@@ -107,7 +107,9 @@ async def ask_for_link(request: Request[Any, Any, Any], db_session: DbSession) -
     outbox = request.app.state.get("mail_outbox")
     if queued and outbox is not None:
         outbox.wake()
-    return page(request, "sign_in_code.html", title=_("Check your email"), sent=True, code="")
+    return page(
+        request, "sign_in_code.html", title=_("Check your email"), sent=True, code="", error=None
+    )
 
 
 @get("/sign-in/code", name="web:sign-in-code")
@@ -117,7 +119,9 @@ async def code_page(
 ) -> Response[str]:
     """The mail's link: the code filled in, and one button to sign in with it."""
     _ = translator(language_of(request))
-    return page(request, "sign_in_code.html", title=_("Sign in"), sent=False, code=code[:40])
+    return page(
+        request, "sign_in_code.html", title=_("Sign in"), sent=False, code=code[:40], error=None
+    )
 
 
 @post("/sign-in/code", name="web:sign-in-code-post")

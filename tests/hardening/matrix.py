@@ -39,12 +39,18 @@ _FIXED = {
     "action": "second",
     "file_path": "plenary.css",
     "path": "openapi.yaml",
+    "grant_id": "999999",
 }
 
 # A valid body for each operation that takes one, so the request reaches authorisation
 # (handlers that authorise inside would otherwise stop at 400 first).
 _BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/contests"): {"title": "Matrix motion", "kind": "motion"},
+    ("POST", "/api/v1/sign-in-grants"): {
+        "email": "ro9@party.example",
+        "subject": "RO9",
+        "role": "returning_officer",
+    },
     ("POST", "/api/v1/contests/{contest_id}/ballots"): {"choice": "for"},
     ("POST", "/api/v1/assemblies"): {"title": "Matrix", "kind": "branch_meeting"},
     ("POST", "/api/v1/assemblies/{assembly_id}/chairs"): {"subject": "CHAIR9"},
