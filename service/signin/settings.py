@@ -9,14 +9,17 @@ service settings' ``extra`` mapping on top, so a test can change them for one ap
 | ``PLENARY_SESSION_MAX`` | 43200 | seconds a session lives at most, however used |
 | ``PLENARY_SIGN_IN_LINK_TTL`` | 900 | seconds an emailed link or code stays good |
 | ``PLENARY_SIGN_IN_MAILS_PER_TARGET`` | 3 | links mailed to one address per quarter hour |
-| ``PLENARY_SIGN_IN_REQUESTS_PER_ADDRESS`` | 30 | link requests per client address, quarter hour |
-| ``PLENARY_SIGN_IN_REQUESTS_PER_TARGET`` | 10 | link requests per address or number asked for |
+| ``PLENARY_SIGN_IN_REQUESTS_PER_ADDRESS`` | 30 | link requests per client address per window |
+| ``PLENARY_SIGN_IN_REQUESTS_PER_TARGET`` | 5 | link requests per address or number per window |
 | ``PLENARY_SMTP_HOST`` / ``_PORT`` | (none) / 587 | the mail server; none: mail waits |
 | ``PLENARY_SMTP_SECURITY`` | starttls | ``starttls``, ``tls`` (implicit, port 465) or ``none`` |
 | ``PLENARY_SMTP_USER`` / ``_PASSWORD`` | (none) | log in to the mail server when set |
 | ``PLENARY_MAIL_FROM`` | ``Plenary <plenary@localhost>`` | the From address |
 | ``PLENARY_PUBLIC_URL`` | (from the request) | the address links in mail point at |
 | ``PLENARY_MAIL_COPY_DIR`` | (none; demo: ``.plenary/outbox``) | also write mail here, and log it |
+
+"Per window" is the service's rate-limit window, ``PLENARY_RATE_WINDOW`` (60 s by default);
+"links mailed" counts over one link lifetime.
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ class SignInSettings:
     link_ttl_seconds: int = 900
     mails_per_target: int = 3
     requests_per_address: int = 30
-    requests_per_target: int = 10
+    requests_per_target: int = 5
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_security: str = "starttls"
@@ -93,7 +96,7 @@ class SignInSettings:
             link_ttl_seconds=_seconds(env, "PLENARY_SIGN_IN_LINK_TTL", 900),
             mails_per_target=_seconds(env, "PLENARY_SIGN_IN_MAILS_PER_TARGET", 3, least=0),
             requests_per_address=_seconds(env, "PLENARY_SIGN_IN_REQUESTS_PER_ADDRESS", 30, 0),
-            requests_per_target=_seconds(env, "PLENARY_SIGN_IN_REQUESTS_PER_TARGET", 10, 0),
+            requests_per_target=_seconds(env, "PLENARY_SIGN_IN_REQUESTS_PER_TARGET", 5, 0),
             smtp_host=env.get("PLENARY_SMTP_HOST") or None,
             smtp_port=_seconds(env, "PLENARY_SMTP_PORT", 465 if security == "tls" else 587),
             smtp_security=security,

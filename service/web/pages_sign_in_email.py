@@ -43,7 +43,9 @@ def _base_url(request: Request[Any, Any, Any], settings: SignInSettings) -> str:
 
 
 async def _over_limit(request: Request[Any, Any, Any], typed: str) -> int | None:
-    """Seconds to wait when this client address, or what it asked for, has asked too often."""
+    """Seconds to wait when this client address, or what it asked for, has asked too often
+    in the rate-limit window (``PLENARY_RATE_WINDOW``, a minute by default)."""
+    from service.keys import rate_limit_secret
     from service.ratelimit import count_hits  # it imports the pages' session module
 
     settings = request.app.state.settings
@@ -58,7 +60,9 @@ async def _over_limit(request: Request[Any, Any, Any], typed: str) -> int | None
     if not counters:
         return None
     engine: AsyncEngine = request.app.state[request.app.state.get("db_engine_key", "db_engine")]
-    standings = await count_hits(engine, counters, sign_in.link_ttl_seconds)
+    standings = await count_hits(
+        engine, counters, settings.rate_window_seconds, secret=rate_limit_secret(settings)
+    )
     exceeded = [s.reset for s in standings if s.exceeded]
     return max(exceeded) if exceeded else None
 
