@@ -38,6 +38,8 @@ POLL_SECONDS: Final = 1.0
 _STOP_SECONDS: Final = 5.0
 _SMTP_TIMEOUT: Final = 30.0
 
+_MIME: Final = {"content-type", "content-transfer-encoding", "mime-version"}
+
 _log = logging.getLogger("plenary.mail")
 
 
@@ -77,7 +79,9 @@ class Outbox:
         if folder is None:
             return
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{mail.id:08d}.eml").write_bytes(bytes(message))
+        # Written readable (no quoted-printable), so the link can be copied straight out.
+        readable = "".join(f"{k}: {v}\n" for k, v in message.items() if k.lower() not in _MIME)
+        (folder / f"{mail.id:08d}.eml").write_text(f"{readable}\n{mail.body}", encoding="utf-8")
         # The demo's console copy: a newcomer with no mail server reads the link here.
         print(f"\n--- mail {mail.id} to {mail.to_address}: {mail.subject}\n{mail.body}", flush=True)
 
