@@ -51,6 +51,7 @@ from service.scheduler import contest_clock_lifespan
 from service.security_headers import security_headers_hook
 from service.settings import Settings
 from service.signin.mailer import mail_outbox_lifespan
+from service.signin.settings import SignInSettings
 from service.web import web_router
 
 __all__ = ["API_PREFIX", "create_app"]
@@ -164,6 +165,7 @@ def create_app(
     )
     settings = settings.with_(database_url=url)
     verifier = TokenVerifier(load_verification_keys(settings), settings)
+    SignInSettings.for_service(settings)  # a bad sign-in or mail setting stops startup, named
 
     db = SQLAlchemyAsyncConfig(
         connection_string=url,
