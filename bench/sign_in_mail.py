@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import csv
 import io
+import logging
 import re
 import sys
 import time
@@ -81,7 +82,10 @@ async def main(args: argparse.Namespace) -> int:
             "PLENARY_SIGN_IN_REQUESTS_PER_ADDRESS": "0",
         },
     )
-    app = create_app(settings.with_(sign_in_rate_per_address=0))
+    # Request lines and the SMTP server's chatter at INFO would cost more than the work.
+    app = create_app(settings.with_(sign_in_rate_per_address=0, log_level="WARNING"))
+    for noisy in ("httpx", "mail.log", "aiosmtpd"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     sent_at: dict[str, float] = {}
     answered: list[float] = []
     failures: list[str] = []
@@ -102,7 +106,7 @@ async def main(args: argparse.Namespace) -> int:
                     r = await client.post("/sign-in/email", data={"csrf": csrf, "who": number})
                     answered.append(time.perf_counter() - started)
                     if r.status_code != 200:
-                        failures.append(f"{number}: {r.status_code}")
+                        failures.append(f"{r.status_code} {r.text[-300:]!r}")
 
                 gap = args.seconds / args.requests
                 began = time.perf_counter()
@@ -143,6 +147,8 @@ async def main(args: argparse.Namespace) -> int:
             f"p99 {percentile(delivery, 0.99) * 1000:.0f} ms, max {delivery[-1] * 1000:.0f} ms"
         )
     print(f"  errors: {len(failures)} failed requests, {len(missing)} mails missing")
+    for failure in sorted(set(failures))[:3]:
+        print(f"  e.g. {failure}")
     return 1 if failures or missing else 0
 
 
