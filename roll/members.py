@@ -147,9 +147,7 @@ async def member_statuses(session: AsyncSession, numbers: Iterable[str]) -> dict
     if not wanted:
         return {}
     rows = await session.execute(
-        select(Member.membership_number, Member.status).where(
-            Member.membership_number.in_(wanted)
-        )
+        select(Member.membership_number, Member.status).where(Member.membership_number.in_(wanted))
     )
     return {number: status for number, status in rows}
 
