@@ -13,13 +13,16 @@ from roll.scope import Scope
 
 __all__ = [
     "MEMBER_ID_OF_NUMBER",
+    "MemberContact",
     "MemberPlace",
     "active_in",
     "attributes_of",
     "branch_code_of",
     "electorate_of",
+    "member_contact",
     "member_id_of",
     "member_place",
+    "member_statuses",
     "number_of",
     "numbers_of",
     "place_of",
@@ -135,3 +138,44 @@ async def attributes_of(session: AsyncSession, member_id: int) -> dict[str, obje
 async def branch_code_of(session: AsyncSession, branch_id: int) -> str | None:
     """The code of this branch, or None. Cost: one primary-key lookup."""
     return await session.scalar(select(Branch.code).where(Branch.id == branch_id))
+
+
+async def member_statuses(session: AsyncSession, numbers: Iterable[str]) -> dict[str, str]:
+    """``membership_number → status`` for those of ``numbers`` on the roll (others left out).
+    Cost: one indexed query."""
+    wanted = list(dict.fromkeys(numbers))
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(Member.membership_number, Member.status).where(Member.membership_number.in_(wanted))
+    )
+    return {number: status for number, status in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class MemberContact:
+    """Where to reach a member on the roll, for signing in."""
+
+    membership_number: str
+    email: str
+    status: str
+
+
+async def member_contact(
+    session: AsyncSession, *, email: str | None = None, membership_number: str | None = None
+) -> MemberContact | None:
+    """The member with this email address (compared without case) or membership number, or
+    None when the roll has no one (or, for an address two members share, no one alone).
+    Cost: one indexed query."""
+    query = select(Member.membership_number, Member.email, Member.status)
+    if email is not None:
+        query = query.where(func.lower(Member.email) == email.lower())
+    elif membership_number is not None:
+        query = query.where(Member.membership_number == membership_number)
+    else:
+        return None
+    rows = (await session.execute(query.limit(2))).all()
+    if len(rows) != 1:
+        return None
+    number, address, status = rows[0]
+    return MemberContact(membership_number=number, email=address, status=status)

@@ -40,7 +40,7 @@ from service.limits import BodySizeLimitMiddleware
 from service.petition_clock import civic_clock_lifespan
 from service.problem_docs import document_problems
 from service.ratelimit import RateLimitMiddleware, rate_limit_headers_hook
-from service.routes import contests, identity, members, system
+from service.routes import contests, identity, members, sign_in_grants, system
 from service.routes.assemblies import AssemblyController
 from service.routes.audit import AuditLogController
 from service.routes.elections import ElectionController, NominationController
@@ -50,6 +50,8 @@ from service.routes.sortition import SortitionController
 from service.scheduler import contest_clock_lifespan
 from service.security_headers import security_headers_hook
 from service.settings import Settings
+from service.signin.mailer import mail_outbox_lifespan
+from service.signin.settings import SignInSettings
 from service.web import web_router
 
 __all__ = ["API_PREFIX", "create_app"]
@@ -134,6 +136,9 @@ def api_handlers() -> list[ControllerRouterHandler]:
     return [
         identity.me,
         members.import_members,
+        sign_in_grants.sign_in_grants,
+        sign_in_grants.add_sign_in_grant,
+        sign_in_grants.revoke_sign_in_grant,
         contests.ContestController,
         AuditLogController,
         AssemblyController,
@@ -160,6 +165,7 @@ def create_app(
     )
     settings = settings.with_(database_url=url)
     verifier = TokenVerifier(load_verification_keys(settings), settings)
+    SignInSettings.for_service(settings)  # a bad sign-in or mail setting stops startup, named
 
     db = SQLAlchemyAsyncConfig(
         connection_string=url,
@@ -173,7 +179,12 @@ def create_app(
     app = Litestar(
         route_handlers=[system.health, system.ready, MetricsController, api, web_router()],
         plugins=[SQLAlchemyPlugin(config=db), _logging(settings)],
-        lifespan=[audit_log_lifespan, contest_clock_lifespan, civic_clock_lifespan],
+        lifespan=[
+            audit_log_lifespan,
+            contest_clock_lifespan,
+            civic_clock_lifespan,
+            mail_outbox_lifespan,
+        ],
         middleware=[
             prometheus.middleware,
             DefineMiddleware(BodySizeLimitMiddleware, settings=settings),
@@ -190,7 +201,14 @@ def create_app(
         before_send=[security_headers_hook(settings), rate_limit_headers_hook()],
         exception_handlers=exception_handlers,
         openapi_config=_openapi(),
-        state=State({"settings": settings, "token_verifier": verifier}),
+        state=State(
+            {
+                "settings": settings,
+                "token_verifier": verifier,
+                # advanced-alchemy makes the key unique per app in a process: say where it is.
+                "db_engine_key": db.engine_app_state_key,
+            }
+        ),
         debug=settings.debug,
     )
     document_problems(app)

@@ -123,6 +123,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # The demo's sign-in page lists demo members to pick from; never on in production.
         os.environ.setdefault("PLENARY_DEMO_SIGN_IN", "1")
     settings = _settings()
+    if args.demo:
+        # With no mail server, the demo's mail goes to a folder and the console instead.
+        os.environ.setdefault("PLENARY_MAIL_COPY_DIR", str(settings.data_dir / "outbox"))
     if args.host:
         settings = settings.with_(host=args.host)
     if args.port:

@@ -19,6 +19,7 @@ from schemas.contests import CandidateIn, ContestCreate
 from service.database import session_for
 from service.events import log_roll_import
 from service.settings import Settings
+from service.signin.store import record_grant
 from tally.lot import Lot
 from voting.lifecycle import create_contest, open_contest
 
@@ -173,6 +174,15 @@ async def load_demo(settings: Settings, *, force: bool = False) -> str:
         for code, (name, _) in DEMO_BRANCHES.items():
             await session.execute(update(Branch).where(Branch.code == code).values(name=name))
         await log_roll_import(session, imported, actor_role="admin")
+        for who, roles in DEMO_OFFICERS.items():
+            for role in roles:
+                await record_grant(
+                    session,
+                    email=f"{who.lower()}@officers.example",
+                    subject=who,
+                    role=role,
+                    granted_by="demo",
+                )
         await session.commit()
         opened = await _open_demo_contests(session)
     return (
@@ -223,6 +233,8 @@ def welcome(settings: Settings) -> str:
     return f"""
 Plenary is serving at {base}
   In a browser: {base}/sign-in  (pick a demo member or officer; two contests are open)
+  Or sign in as a member would: ask for a link for m00001@members.example (officers:
+  ro1@officers.example, …) and open it from {settings.data_dir / "outbox"} or this console.
   API documentation: {base}/schema      health: {base}/health   ready: {base}/ready
 
 Get a token for a demo member (M00001 … M{DEMO_MEMBERS:05d}, in Scotland, Wales, London, …):

@@ -13,6 +13,8 @@ import audit.store
 import roll.grants
 import roll.models
 import service.ratelimit
+import service.sessions.store
+import service.signin.store
 import voting.models
 
 __all__ = ["metadata"]
@@ -25,6 +27,8 @@ _MODULES = (
     assembly.sortition_models,
     roll.grants,
     service.ratelimit,
+    service.sessions.store,
+    service.signin.store,
     voting.models,
 )
 

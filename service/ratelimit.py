@@ -11,9 +11,11 @@ What is limited (each limit is a setting; 0 switches it off):
 - **casting** (``POST /api/v1/contests/{id}/ballots`` and the page's ``…/cast``): per member
   (``PLENARY_CAST_RATE_PER_MEMBER``) and per address (``PLENARY_CAST_RATE_PER_ADDRESS``; set it
   high where a venue's members share one address);
-- **signing in**: the pages' sign-in endpoints, per member (the subject of the presented token,
-  or the demo subject) and per address; and, on the API, every bearer token that fails to
-  verify counts against its address and its claimed subject, so tokens cannot be guessed fast.
+- **signing in**: the pages' sign-in endpoints, per member (the subject of a token that
+  verifies, or the demo subject) and per address; and, on the API, every bearer token that
+  fails to verify counts against its address and, in a bucket of its own, its claimed subject,
+  so tokens cannot be guessed fast. Junk claiming a member's subject never counts against
+  that member's own sign-in: it would lock them out without any credential (issue 14).
 
 Answers on limited requests carry ``RateLimit-Limit``, ``RateLimit-Remaining`` and
 ``RateLimit-Reset`` (draft-ietf-httpapi-ratelimit-headers-07, for the limit closest to running
@@ -49,7 +51,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from service.keys import rate_limit_secret
 from service.proxies import TrustedProxies
 from service.settings import Settings
-from service.web.session import SESSION_COOKIE
+from service.web.session import SESSION_COOKIE, session_identity
 
 Scope = Any
 Message = Any
@@ -73,9 +75,9 @@ SIGN_IN: Final = "sign_in"
 LIMITED_ROUTES: Final[dict[tuple[str, str], str]] = {
     ("POST", "/api/v1/contests/{contest_id}/ballots"): CAST,
     ("POST", "/contests/{contest_id}/cast"): CAST,
-    ("GET", "/sign-in/token"): SIGN_IN,
     ("POST", "/sign-in/token"): SIGN_IN,
     ("POST", "/sign-in/demo"): SIGN_IN,
+    ("POST", "/sign-in/code"): SIGN_IN,
 }
 """(method, path template) → the limit it falls under. A test checks each still exists."""
 
@@ -258,11 +260,13 @@ class RateLimitMiddleware:
             SIGN_IN: (settings.sign_in_rate_per_member, settings.sign_in_rate_per_address),
         }
 
-    def _counters(self, kind: str, member: str | None, address: str) -> list[tuple[str, int]]:
+    def _counters(
+        self, kind: str, member: str | None, address: str, *, member_bucket: str = "member"
+    ) -> list[tuple[str, int]]:
         per_member, per_address = self.limits[kind]
         counters = []
         if member and per_member:
-            counters.append((f"{kind}:member:{member}", per_member))
+            counters.append((f"{kind}:{member_bucket}:{member}", per_member))
         if per_address:
             counters.append((f"{kind}:address:{address}", per_address))
         return counters
@@ -278,24 +282,21 @@ class RateLimitMiddleware:
         bearer = _bearer(scope) if scope.get("path", "").startswith(_API_PREFIX) else None
         member = _verified_subject(scope, bearer)
         if bearer and member is None:
-            counters += self._counters(SIGN_IN, _claimed_subject(bearer), address)
+            counters += self._counters(
+                SIGN_IN, _claimed_subject(bearer), address, member_bucket="claimed"
+            )
         if kind == CAST:
             if member is None and not bearer:
-                member = _verified_subject(scope, _cookie(scope, SESSION_COOKIE))
+                identity = await session_identity(
+                    scope["app"].state, _cookie(scope, SESSION_COOKIE)
+                )
+                member = identity.subject if identity is not None else None
             counters += self._counters(CAST, member, address)
         elif kind == SIGN_IN:
-            claimed = None
-            if method == "POST":
-                body, receive = await _buffered(receive)
-                claimed = _form_field(body, scope, "subject")
-                token = _form_field(body, scope, "token")
-            else:
-                token = (
-                    parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token")
-                    or [None]
-                )[0]
-            if claimed is None and token:
-                claimed = _claimed_subject(token)
+            body, receive = await _buffered(receive)
+            claimed = _form_field(body, scope, "subject")
+            if claimed is None:
+                claimed = _verified_subject(scope, _form_field(body, scope, "token"))
             counters += self._counters(SIGN_IN, claimed, address)
         if counters:
             await self._count(scope, counters)

@@ -10,6 +10,7 @@ from roll.parse import RollError
 from service.database import session_for
 from service.events import log_roll_import
 from service.settings import Settings
+from service.signin.roll_changes import end_sessions_of_suspended
 
 __all__ = ["import_roll_file"]
 
@@ -39,6 +40,7 @@ async def import_roll_file(settings: Settings, path: Path, data: bytes) -> int:
                 print(f"{path}:{problem.line}: {problem.message}", file=sys.stderr)
             return 1
         await log_roll_import(session, imported, actor_role="admin")
+        await end_sessions_of_suspended(session)
         await session.commit()
     print(
         f"imported {path.name}: {imported.created} new, {imported.updated} updated; the roll now "

@@ -13,6 +13,7 @@ from service.auth import requires_role
 from service.deps import DbSession
 from service.events import log_roll_import
 from service.limits import LARGE_BODY
+from service.signin.roll_changes import end_sessions_of_suspended
 
 __all__ = ["import_members"]
 
@@ -45,6 +46,7 @@ async def import_members(
         )
     imported = await import_roll_csv(db_session, data, source="api")
     await log_roll_import(db_session, imported, actor_role="admin")
+    await end_sessions_of_suspended(db_session)
     await db_session.commit()
     return RollImportResult(
         snapshot_id=imported.snapshot_id,

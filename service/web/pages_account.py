@@ -1,31 +1,39 @@
 """Signing in and out, and the language switch.
 
-In production the organisation's sign-on sends people to ``/sign-in/token`` with a token (a
-redirect with ``?token=`` or a form POST with ``token``); the token is checked with the same
-``TokenVerifier`` as the API and kept in the session cookie (``service.web.session``). In the
-demo (``PLENARY_DEMO_SIGN_IN=1``) the sign-in page lists demo members and officers to pick
-from, and the service issues their token with its development key. Follows issue 8, "Sign in".
+An organisation whose sign-on mints Plenary tokens sends people back with a form POST to
+``/sign-in/token`` carrying ``token`` and the ``state`` the sign-in page issued
+(``service.signin.state``): the token is checked with the same ``TokenVerifier`` as the API,
+and a server-side session begins (``service.web.session``). No GET starts a session. In the
+demo (``PLENARY_DEMO_SIGN_IN=1``, set by ``serve --demo`` only) the sign-in page lists demo
+members and officers to pick from. Sign-out deletes the session; "sign out everywhere" deletes
+every session of the person. Follows issues 8 and 14.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import logging
+from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotAuthorizedException, NotFoundException
-from litestar.params import QueryParameter
 from litestar.response import Redirect
 from sqlalchemy import select
 
 from roll.models import Branch, Member, Region
-from service.auth import Identity, TokenVerifier, issue_token
+from service.auth import Identity, TokenVerifier
 from service.deps import DbSession
-from service.keys import ensure_private_key, load_private_key
-from service.settings import Settings
+from service.signin.state import clear_state, keep_state, new_state, state_matches
 from service.web.i18n import LANGUAGES, translator
 from service.web.params import NextPath, Text
 from service.web.render import language_of, page, web_settings
-from service.web.session import LANGUAGE_COOKIE, end_session, start_session
+from service.web.session import (
+    LANGUAGE_COOKIE,
+    end_session,
+    end_sessions_everywhere,
+    signed_in,
+    start_session,
+)
 
 __all__ = ["ACCOUNT_HANDLERS", "home_for", "safe_next"]
 
@@ -37,6 +45,8 @@ DEMO_OFFICERS = (
     ("ADMIN1", ("admin",)),
 )
 _DEMO_MEMBERS_SHOWN = 12
+
+_log = logging.getLogger("plenary.sign_in")
 
 
 def safe_next(target: str | None) -> str | None:
@@ -88,17 +98,24 @@ async def _sign_in_page(
 ) -> Response[str]:
     web = web_settings(request)
     people = await _demo_people(session) if web.demo_sign_in else []
-    return page(
+    state = new_state()
+    sign_on_link = None
+    if web.sign_on_url:
+        joiner = "&" if "?" in web.sign_on_url else "?"
+        sign_on_link = f"{web.sign_on_url}{joiner}{urlencode({'state': state})}"
+    response = page(
         request,
         "sign_in.html",
         status=401 if error else 200,
         title=translator(language_of(request))("Sign in"),
-        sign_on_url=web.sign_on_url,
+        sign_on_url=sign_on_link,
         people=people,
         officers=DEMO_OFFICERS,
         next=safe_next(next_path) or "",
         error=error,
     )
+    keep_state(request, response, state)
+    return response
 
 
 @get("/sign-in", name="web:sign-in")
@@ -129,59 +146,57 @@ async def sign_in_demo(request: Request[Any, Any, Any], db_session: DbSession) -
     roles = dict(DEMO_OFFICERS).get(subject, ("member",))
     if not subject:
         raise NotAuthorizedException("choose someone to sign in as")
-    settings: Settings = request.app.state.settings
-    key = load_private_key(ensure_private_key(settings)[0])
-    token = issue_token(key, settings, subject=subject, roles=roles)
     identity = Identity(subject=subject, roles=frozenset(roles))
     response = _signed_in_redirect(safe_next(str(form.get("next") or "")) or home_for(identity))
-    start_session(request, response, token, web)
+    await start_session(request, response, identity, method="demo")
     return response
-
-
-async def _token_sign_in(
-    request: Request[Any, Any, Any], session: DbSession, token: str, target: str | None
-) -> Response[Any]:
-    verifier: TokenVerifier = request.app.state.token_verifier
-    try:
-        if not token.strip():
-            raise NotAuthorizedException("the sign-on sent no token")
-        identity = verifier.verify(token.strip())
-    except NotAuthorizedException as exc:
-        return await _sign_in_page(request, session, next_path=target, error=exc.detail)
-    response = _signed_in_redirect(safe_next(target) or home_for(identity))
-    start_session(request, response, token.strip(), web_settings(request))
-    return response
-
-
-@get("/sign-in/token", name="web:sign-in-token")
-async def sign_in_token(
-    request: Request[Any, Any, Any],
-    db_session: DbSession,
-    token: Annotated[str, QueryParameter(required=False)] = "",
-    next: NextPath = None,
-) -> Response[Any]:
-    """The sign-on's redirect: ``?token=…`` checked and kept in the session cookie; the
-    answer redirects at once so the token leaves the address bar."""
-    return await _token_sign_in(request, db_session, token, next)
 
 
 @post("/sign-in/token", name="web:sign-in-token-post", opt={"csrf_exempt": True})
 async def sign_in_token_post(
     request: Request[Any, Any, Any], db_session: DbSession
 ) -> Response[Any]:
-    """The sign-on's form POST with ``token``. It comes from the sign-on's site, which cannot
-    know this site's forgery token, so it is exempt; the token itself is the proof."""
+    """The sign-on's form POST with ``token`` and the ``state`` this site's sign-in page gave
+    it. It comes from the sign-on's site, which cannot know this site's forgery token, so the
+    forgery check is the ``state`` (bound to this browser's cookie) instead."""
     form = await request.form()
-    return await _token_sign_in(
-        request, db_session, str(form.get("token") or ""), str(form.get("next") or "")
-    )
+    token = str(form.get("token") or "").strip()
+    target = str(form.get("next") or "")
+    verifier: TokenVerifier = request.app.state.token_verifier
+    try:
+        if not state_matches(request, str(form.get("state") or "")):
+            raise NotAuthorizedException(
+                "this sign-in did not start from this site's sign-in page in this browser "
+                "(its state is missing, used or wrong); start again from the sign-in page"
+            )
+        if not token:
+            raise NotAuthorizedException("the sign-on sent no token")
+        identity = verifier.verify(token)
+    except NotAuthorizedException as exc:
+        _log.warning("token sign-in refused: %s", exc.detail)
+        return await _sign_in_page(request, db_session, next_path=target, error=exc.detail)
+    response = _signed_in_redirect(safe_next(target) or home_for(identity))
+    clear_state(response)
+    await start_session(request, response, identity, method="token")
+    return response
 
 
 @post("/sign-out", name="web:sign-out")
 async def sign_out(request: Request[Any, Any, Any]) -> Response[Any]:
-    """Forget the session and go back to the sign-in page."""
+    """End this browser's session (a copy of its cookie stops working too) and go back to
+    the sign-in page."""
     response = Redirect("/sign-in", status_code=303)
-    end_session(response)
+    await end_session(request, response)
+    return response
+
+
+@post("/sign-out/everywhere", name="web:sign-out-everywhere")
+async def sign_out_everywhere(request: Request[Any, Any, Any]) -> Response[Any]:
+    """End every session of the signed-in person, on every device."""
+    identity = signed_in(request)
+    response = Redirect("/sign-in", status_code=303)
+    ended = await end_sessions_everywhere(request, response, identity.subject)
+    _log.info("signed out everywhere", extra={"sessions": ended})
     return response
 
 
@@ -201,8 +216,8 @@ ACCOUNT_HANDLERS = [
     index,
     sign_in,
     sign_in_demo,
-    sign_in_token,
     sign_in_token_post,
     sign_out,
+    sign_out_everywhere,
     language,
 ]

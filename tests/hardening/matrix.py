@@ -16,6 +16,7 @@ from litestar import Litestar
 
 from service.web.session import SESSION_COOKIE
 from tests.hardening.world import ROLL, Actor, World
+from tests.sessions import session_cookie
 
 __all__ = [
     "answer_of",
@@ -38,12 +39,18 @@ _FIXED = {
     "action": "second",
     "file_path": "plenary.css",
     "path": "openapi.yaml",
+    "grant_id": "999999",
 }
 
 # A valid body for each operation that takes one, so the request reaches authorisation
 # (handlers that authorise inside would otherwise stop at 400 first).
 _BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/contests"): {"title": "Matrix motion", "kind": "motion"},
+    ("POST", "/api/v1/sign-in-grants"): {
+        "email": "ro9@party.example",
+        "subject": "RO9",
+        "role": "returning_officer",
+    },
     ("POST", "/api/v1/contests/{contest_id}/ballots"): {"choice": "for"},
     ("POST", "/api/v1/assemblies"): {"title": "Matrix", "kind": "branch_meeting"},
     ("POST", "/api/v1/assemblies/{assembly_id}/chairs"): {"subject": "CHAIR9"},
@@ -152,8 +159,8 @@ def headers_for(actor: Actor, token: Callable[..., str]) -> dict[str, str]:
     return {"Authorization": f"Bearer {token(actor.subject, *actor.roles)}"}
 
 
-def session_for(actor: Actor, token: Callable[..., str]) -> dict[str, str]:
+async def session_for(app: Litestar, actor: Actor) -> dict[str, str]:
     """The page session cookie for ``actor`` (none for the anonymous caller)."""
     if actor.subject is None:
         return {}
-    return {SESSION_COOKIE: token(actor.subject, *actor.roles)}
+    return {SESSION_COOKIE: await session_cookie(app, actor.subject, actor.roles)}

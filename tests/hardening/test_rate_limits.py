@@ -154,7 +154,7 @@ async def test_failed_bearer_tokens_are_limited_per_address_and_good_ones_are_no
 async def test_forged_tokens_for_one_member_are_limited_per_member(
     serve: Serve, auth: _AUTHZ, token: Callable[..., str]
 ) -> None:
-    """A token for S1 with a broken signature counts against S1's sign-in allowance."""
+    """A token for S1 with a broken signature counts against S1's bad-token allowance."""
     header, payload, _ = token("S1").split(".")
     forged = {"Authorization": f"Bearer {header}.{payload}.AAAA"}
     async with serve(sign_in_rate_per_address=100, sign_in_rate_per_member=2) as client:
@@ -162,11 +162,16 @@ async def test_forged_tokens_for_one_member_are_limited_per_member(
     assert [r.status_code for r in answers] == [401, 401, 429]
 
 
+async def _hand_off(client: httpx.AsyncClient, token: str) -> httpx.Response:
+    """The sign-on's POST back to /sign-in/token with the state the sign-in page issued."""
+    page = await client.get("/sign-in")
+    state = page.cookies.get("plenary_sign_in_state") or client.cookies["plenary_sign_in_state"]
+    return await client.post("/sign-in/token", data={"token": token, "state": state})
+
+
 async def test_web_sign_in_is_limited_per_address(serve: Serve) -> None:
     async with serve(sign_in_rate_per_address=2, base_url="https://plenary.test") as client:
-        answers = [
-            await client.get("/sign-in/token", params={"token": "nonsense"}) for _ in range(3)
-        ]
+        answers = [await _hand_off(client, "nonsense") for _ in range(3)]
     assert [r.status_code for r in answers] == [401, 401, 429]
     assert answers[0].headers["RateLimit-Limit"] == "2"
     assert answers[2].headers["content-type"].startswith("text/html")
@@ -177,20 +182,28 @@ async def test_web_sign_in_is_limited_per_member(serve: Serve, token: Callable[.
     async with serve(
         sign_in_rate_per_address=100, sign_in_rate_per_member=2, base_url="https://plenary.test"
     ) as client:
-        answers = [
-            await client.get("/sign-in/token", params={"token": token("S1")}) for _ in range(3)
-        ]
-        other = await client.get("/sign-in/token", params={"token": token("S2")})
-        posted = await client.post(
-            "/sign-in/token", data={"token": token("S2")}, follow_redirects=False
-        )
-        third = await client.post(
-            "/sign-in/token", data={"token": token("S2")}, follow_redirects=False
-        )
+        answers = [await _hand_off(client, token("S1")) for _ in range(3)]
+        other = await _hand_off(client, token("S2"))
     assert [r.status_code for r in answers] == [303, 303, 429]
     assert other.status_code == 303
-    assert posted.status_code == 303
-    assert third.status_code == 429
+
+
+async def test_junk_tokens_claiming_a_member_do_not_lock_them_out_of_signing_in(
+    serve: Serve, token: Callable[..., str]
+) -> None:
+    """Eleven forged tokens naming S1, on the API and on the hand-off, carry no credential:
+    S1's own token still signs them in on the page."""
+    header, payload, _ = token("S1").split(".")
+    forged = f"{header}.{payload}.AAAA"
+    async with serve(
+        sign_in_rate_per_address=1000, sign_in_rate_per_member=10, base_url="https://plenary.test"
+    ) as client:
+        for _ in range(11):
+            await client.get("/api/v1/me", headers={"Authorization": f"Bearer {forged}"})
+            await _hand_off(client, forged)
+        signed = await _hand_off(client, token("S1"))
+    assert signed.status_code == 303, signed.text
+    assert signed.headers["location"] == "/home"
 
 
 async def test_limits_set_to_zero_are_off(serve: Serve, auth: _AUTHZ) -> None:
@@ -249,7 +262,7 @@ async def test_casting_from_the_pages_counts_against_the_same_member(
     ) as client:
         first, second = await _open_motions(client, auth, 2)
         by_api = await _cast(client, first, auth("S1"))
-        client.cookies.set("plenary_session", token("S1"))
+        assert (await _hand_off(client, token("S1"))).status_code == 303
         by_page = await client.post(f"/contests/{second['id']}/cast", data={"choice": "for"})
     assert by_api.status_code == 201, by_api.text
     assert by_page.status_code == 429

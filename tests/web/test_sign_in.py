@@ -57,10 +57,17 @@ async def test_next_never_leads_to_another_site(web: httpx.AsyncClient) -> None:
     assert signed.headers["location"] == "/home"
 
 
-async def test_the_sign_on_token_link_starts_a_session(
+async def _hand_off(web: httpx.AsyncClient, token: str, **extra: str) -> httpx.Response:
+    """The sign-on's POST back with the state this browser's sign-in page issued."""
+    await web.get("/sign-in")
+    state = web.cookies["plenary_sign_in_state"]
+    return await web.post("/sign-in/token", data={"token": token, "state": state, **extra})
+
+
+async def test_the_sign_on_hand_off_starts_a_session(
     web: httpx.AsyncClient, token: Callable[..., str]
 ) -> None:
-    answer = await web.get("/sign-in/token", params={"token": token("M00003")})
+    answer = await _hand_off(web, token("M00003"))
     assert answer.status_code == 303
     assert answer.headers["location"] == "/home"
     assert "plenary_session=" in answer.headers["set-cookie"]
@@ -70,9 +77,40 @@ async def test_the_sign_on_token_link_starts_a_session(
 async def test_an_expired_sign_on_token_is_refused_with_the_reason(
     web: httpx.AsyncClient, token: Callable[..., str]
 ) -> None:
-    answer = await web.get("/sign-in/token", params={"token": token("M00003", ttl=-120)})
+    answer = await _hand_off(web, token("M00003", ttl=-120))
     assert answer.status_code == 401
     assert "the token has expired" in answer.text
+    assert "plenary_session" not in answer.headers.get("set-cookie", "")
+
+
+async def test_a_hand_off_without_this_browsers_state_is_refused(
+    web: httpx.AsyncClient, token: Callable[..., str]
+) -> None:
+    """Login CSRF: another site posting its own token into this browser is refused, whether
+    it sends no state, a state of its own, or one from another browser."""
+    await web.get("/sign-in")
+    for state in ("", "made-up"):
+        answer = await web.post("/sign-in/token", data={"token": token("M00003"), "state": state})
+        assert answer.status_code == 401
+        assert "did not start from this site" in answer.text
+        assert "plenary_session" not in answer.headers.get("set-cookie", "")
+    assert (await web.get("/home")).status_code == 303
+
+
+async def test_the_state_is_used_once(web: httpx.AsyncClient, token: Callable[..., str]) -> None:
+    await web.get("/sign-in")
+    state = web.cookies["plenary_sign_in_state"]
+    first = await web.post("/sign-in/token", data={"token": token("M00003"), "state": state})
+    assert first.status_code == 303
+    assert "plenary_sign_in_state" not in web.cookies
+    web.cookies.set("plenary_session", "", domain="plenary.test")
+    again = await web.post("/sign-in/token", data={"token": token("M00004"), "state": state})
+    assert again.status_code == 401
+
+
+async def test_no_get_starts_a_session(web: httpx.AsyncClient, token: Callable[..., str]) -> None:
+    answer = await web.get("/sign-in/token", params={"token": token("M00003")})
+    assert answer.status_code in (404, 405)
     assert "plenary_session" not in answer.headers.get("set-cookie", "")
 
 
