@@ -165,7 +165,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_verify_draw(args: argparse.Namespace) -> int:
-    from assembly.sortition_record import run
+    from assembly.sortition.sortition_record import run
 
     return run(Path(args.record))
 

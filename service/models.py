@@ -5,10 +5,10 @@ from __future__ import annotations
 from advanced_alchemy.base import orm_registry
 from sqlalchemy import MetaData
 
-import assembly.election_models
+import assembly.elections.election_models
 import assembly.models
-import assembly.recall_models
-import assembly.sortition_models
+import assembly.petitions.recall_models
+import assembly.sortition.sortition_models
 import audit.store
 import roll.grants
 import roll.models
@@ -22,9 +22,9 @@ __all__ = ["metadata"]
 _MODULES = (
     roll.models,
     assembly.models,
-    assembly.election_models,
-    assembly.recall_models,
-    assembly.sortition_models,
+    assembly.elections.election_models,
+    assembly.petitions.recall_models,
+    assembly.sortition.sortition_models,
     roll.grants,
     service.ratelimit,
     service.sessions.store,

@@ -22,10 +22,10 @@ from litestar import Litestar
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-from assembly.election_models import Election
-from assembly.elections import touch_election
-from assembly.petitions import touch_petition
-from assembly.recall_models import RecallPetition
+from assembly.elections.election_models import Election
+from assembly.elections.elections import touch_election
+from assembly.petitions.petitions import touch_petition
+from assembly.petitions.recall_models import RecallPetition
 from service.settings import Settings
 from voting.models import Contest
 

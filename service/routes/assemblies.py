@@ -17,20 +17,20 @@ from litestar.params import JSONBody, PathParameter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly import agenda as agenda_of
-from assembly import guards
-from assembly.assemblies import (
+from assembly.meetings import agenda as agenda_of
+from assembly.meetings import guards
+from assembly.meetings.assemblies import (
     AssemblyNotFound,
     create_assembly,
     log_chair_granted,
     move_assembly,
     touch_assembly,
 )
-from assembly.composites import composite_motions
+from assembly.meetings.record import assembly_record, record_markdown
 from assembly.models import Assembly, Motion
-from assembly.motions import submit_motion
-from assembly.record import assembly_record, record_markdown
-from assembly.views import assembly_out, motion_out
+from assembly.motions.composites import composite_motions
+from assembly.motions.motions import submit_motion
+from assembly.motions.views import assembly_out, motion_out
 from roll.grants import grant_role
 from roll.viewer import viewer_for
 from schemas.assemblies import (
@@ -56,14 +56,14 @@ _ADMIN = requires_role("admin")
 async def require_chair(
     request: Request[Any, Any, Any], session: AsyncSession, assembly_id: uuid.UUID
 ) -> str:
-    """The caller's subject if they chair this assembly, else 403 (``assembly.guards``)."""
+    """The caller's subject if they chair this assembly, else 403 (``assembly.meetings.guards``)."""
     return await guards.require_chair(session, identity_of(request).subject, assembly_id)
 
 
 async def visible_assembly(
     request: Request[Any, Any, Any], session: AsyncSession, assembly_id: uuid.UUID
 ) -> Assembly:
-    """The assembly if the caller may see it, else 404 (``assembly.guards``)."""
+    """The assembly if the caller may see it, else 404 (``assembly.meetings.guards``)."""
     identity = identity_of(request)
     viewer = await viewer_for(session, identity.subject, identity.roles)
     return await guards.visible_assembly(session, viewer, assembly_id)

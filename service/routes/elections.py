@@ -15,9 +15,9 @@ from litestar import Controller, Request, get, post, put
 from litestar.params import JSONBody, PathParameter
 from sqlalchemy import select
 
-from assembly import election_ballots, elections, nominations
-from assembly.election_models import Election
-from assembly.election_views import (
+from assembly.elections import election_ballots, elections, nominations
+from assembly.elections.election_models import Election
+from assembly.elections.election_views import (
     election_out,
     election_results,
     nomination_out,

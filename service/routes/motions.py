@@ -15,11 +15,11 @@ from litestar import Controller, Request, delete, get, post
 from litestar.params import JSONBody, PathParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly import amendments, motion_votes, motions
-from assembly.assemblies import touch_assembly
-from assembly.composites import forward_motion
+from assembly.meetings.assemblies import touch_assembly
 from assembly.models import Amendment, Motion
-from assembly.views import amendment_out, motion_out, vote_out
+from assembly.motions import amendments, motion_votes, motions
+from assembly.motions.composites import forward_motion
+from assembly.motions.views import amendment_out, motion_out, vote_out
 from schemas.assemblies import (
     AmendmentCreate,
     AmendmentOut,

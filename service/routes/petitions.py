@@ -15,10 +15,10 @@ from litestar import Controller, Request, delete, get, post
 from litestar.params import JSONBody, PathParameter
 from sqlalchemy import select
 
-from assembly import petitions
-from assembly.offices import create_office, load_office
-from assembly.petition_views import office_out, petition_out, prove_signature, signers_of
-from assembly.recall_models import Office, RecallPetition
+from assembly.elections.offices import create_office, load_office
+from assembly.petitions import petitions
+from assembly.petitions.petition_views import office_out, petition_out, prove_signature, signers_of
+from assembly.petitions.recall_models import Office, RecallPetition
 from roll.models import Member
 from schemas.petitions import (
     OfficeCreate,

@@ -15,9 +15,9 @@ from litestar.params import JSONBody, PathParameter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly import sortition, sortition_draw
-from assembly.sortition_models import Sortition
-from assembly.sortition_views import sortition_out, sortition_record
+from assembly.sortition import sortition, sortition_draw
+from assembly.sortition.sortition_models import Sortition
+from assembly.sortition.sortition_views import sortition_out, sortition_record
 from roll.models import Member
 from schemas.sortition import CommitIn, DrawIn, SortitionCreate, SortitionOut, VolunteerOut
 from service.auth import identity_of, requires_role

@@ -5,8 +5,8 @@ runs the votes on a motion and its amendments.
 Every action is the ``assembly`` function the API calls (``service.routes.assemblies`` and
 ``service.routes.motions``), with the same checks of who may act: ``visible_assembly`` for
 members, ``require_chair`` (a chair grant on the assembly) for the chair, both in
-``assembly.guards``. Each form posts, the change is committed, and the page redirects back to
-where the person was. See docs/ARCHITECTURE.md.
+``assembly.meetings.guards``. Each form posts, the change is committed, and the page
+redirects back to where the person was. See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ from litestar.response import Redirect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly import agenda as agenda_of
-from assembly import amendments, motion_votes, motions
-from assembly.assemblies import move_assembly, touch_assembly
-from assembly.composites import composite_motions
-from assembly.guards import is_chair
+from assembly.meetings import agenda as agenda_of
+from assembly.meetings.assemblies import move_assembly, touch_assembly
+from assembly.meetings.guards import is_chair
+from assembly.meetings.timetable import next_state
 from assembly.models import Assembly, Motion
-from assembly.timetable import next_state
-from assembly.views import assembly_out, motion_out, vote_out
+from assembly.motions import amendments, motion_votes, motions
+from assembly.motions.composites import composite_motions
+from assembly.motions.views import assembly_out, motion_out, vote_out
 from roll.grants import RoleGrant
 from schemas.assemblies import AmendmentCreate, CompositeCreate, MotionCreate
 from schemas.problems import DomainError

@@ -19,13 +19,15 @@ from litestar.response import Redirect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly import elections, nominations, petitions, sortition
-from assembly.election_models import Election
-from assembly.election_views import election_out, nomination_out, nominations_of
-from assembly.petition_views import petition_out
-from assembly.recall_models import RecallPetition
-from assembly.sortition_models import Sortition
-from assembly.sortition_views import sortition_out
+from assembly.elections import elections, nominations
+from assembly.elections.election_models import Election
+from assembly.elections.election_views import election_out, nomination_out, nominations_of
+from assembly.petitions import petitions
+from assembly.petitions.petition_views import petition_out
+from assembly.petitions.recall_models import RecallPetition
+from assembly.sortition import sortition
+from assembly.sortition.sortition_models import Sortition
+from assembly.sortition.sortition_views import sortition_out
 from roll.models import Member
 from schemas.elections import NominationCreate
 from schemas.problems import DomainError

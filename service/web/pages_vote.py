@@ -16,9 +16,9 @@ from litestar import Request, Response, get, post
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.assemblies import AssemblyNotFound
+from assembly.meetings.assemblies import AssemblyNotFound
 from assembly.models import Assembly
-from assembly.views import assembly_out
+from assembly.motions.views import assembly_out
 from roll.viewer import Viewer, viewer_for
 from schemas.contests import ContestOut, OptionOut
 from service.deps import DbSession

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from assembly.text import ACTIONS, Edit, Lines, overlaps
+from assembly.motions.text import ACTIONS, Edit, Lines, overlaps
 
 __all__ = ["edits_for", "motion_texts", "non_overlapping_edits", "paragraphs"]
 

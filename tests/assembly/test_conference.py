@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from assembly.text import text_digest
+from assembly.motions.text import text_digest
 from tests.assembly.conftest import Chamber, log_entries
 
 HOUSING = [

@@ -9,10 +9,10 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.amendments import submit_amendment
-from assembly.assemblies import create_assembly, touch_assembly
-from assembly.motions import submit_motion
-from assembly.timetable import WindowClosed, when
+from assembly.meetings.assemblies import create_assembly, touch_assembly
+from assembly.meetings.timetable import WindowClosed, when
+from assembly.motions.amendments import submit_amendment
+from assembly.motions.motions import submit_motion
 from audit.store import read_entries
 from roll.imports import import_roll_csv
 from schemas.assemblies import AmendmentCreate, AssemblyCreate, MotionCreate, TimetableIn

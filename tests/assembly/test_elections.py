@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from assembly.election_ballots import ballot_order, ballot_order_seed
+from assembly.elections.election_ballots import ballot_order, ballot_order_seed
 from tally.blt import parse_blt
 from tally.rules import rule_named
 from tests.assembly.conftest import log_entries

@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.elections import close_nominations, create_election, touch_election
-from assembly.nominations import accept_nomination, load_nomination, nominate, support
-from assembly.representation import (
+from assembly.elections.elections import close_nominations, create_election, touch_election
+from assembly.elections.nominations import accept_nomination, load_nomination, nominate, support
+from assembly.elections.representation import (
     RepresentationError,
     check_representation,
     constraints_for_post,

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from assembly.petitions import touch_petition
+from assembly.petitions.petitions import touch_petition
 from service.database import session_for
 from tests.assembly.conftest import log_entries
 from tests.assembly.test_elections import ROLL, Hall

@@ -7,10 +7,10 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.election_ballots import declare_election, open_ballots
-from assembly.elections import posts_of, touch_election
-from assembly.nominations import accept_nomination, nominate
-from assembly.offices import create_office, load_office, vacate_office
+from assembly.elections.election_ballots import declare_election, open_ballots
+from assembly.elections.elections import posts_of, touch_election
+from assembly.elections.nominations import accept_nomination, nominate
+from assembly.elections.offices import create_office, load_office, vacate_office
 from roll.imports import import_roll_csv
 from roll.models import Member
 from schemas.elections import NominationCreate

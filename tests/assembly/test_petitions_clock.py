@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from assembly.recall_models import RecallPetition
+from assembly.petitions.recall_models import RecallPetition
 from service.database import session_for
 from service.petition_clock import CivicClock
 from tests.assembly.conftest import log_entries

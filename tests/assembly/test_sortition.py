@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from assembly.sortition_record import derive_seed
+from assembly.sortition.sortition_record import derive_seed
 from service.cli import main
 from tests.assembly.conftest import log_entries
 from tests.assembly.test_elections import ROLL, Hall

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.sortition import create_sortition, volunteer
-from assembly.sortition_draw import commit_sortition, draw_sortition
-from assembly.sortition_record import DRAND_CHAINS, verify_record
-from assembly.sortition_views import sortition_record
+from assembly.sortition.sortition import create_sortition, volunteer
+from assembly.sortition.sortition_draw import commit_sortition, draw_sortition
+from assembly.sortition.sortition_record import DRAND_CHAINS, verify_record
+from assembly.sortition.sortition_views import sortition_record
 from roll.imports import import_roll_csv
 from schemas.problems import DomainError
 from schemas.sortition import BeaconIn, CommitIn, DrawIn, QuotaIn, SortitionCreate, SourceIn

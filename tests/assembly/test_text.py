@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assembly.text import AmendmentError, DiffLine, Edit, apply, check_edit, diff, rebase
+from assembly.motions.text import AmendmentError, DiffLine, Edit, apply, check_edit, diff, rebase
 
 MOTION = ("Conference notes the cost of living.", "Conference believes in fair rents.", "Act.")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assembly.text import Edit, apply, apply_bottom_up, apply_in_order, overlaps, rebase
+from assembly.motions.text import Edit, apply, apply_bottom_up, apply_in_order, overlaps, rebase
 from tests.assembly.strategies import edits_for, motion_texts, non_overlapping_edits
 
 

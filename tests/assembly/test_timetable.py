@@ -7,8 +7,8 @@ from fractions import Fraction
 
 import pytest
 
-from assembly.standing_orders import StandingOrders, StandingOrdersError, seconding_count
-from assembly.timetable import (
+from assembly.meetings.standing_orders import StandingOrders, StandingOrdersError, seconding_count
+from assembly.meetings.timetable import (
     Timetable,
     WindowClosed,
     amendments_window,

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly import amendments
-from assembly.guards import NotChair
+from assembly.meetings.guards import NotChair
+from assembly.motions import amendments
 from tests.web.conftest import post_form, sign_in
 
 CHAIR = "CHAIR1"

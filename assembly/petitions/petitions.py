@@ -9,7 +9,7 @@ ends short closes it as failed. Either way the receipts are committed to by a Me
 contest's box is (``voting.box``), so each signer can check that their signature was counted
 while nobody else learns who signed. Once the recall contest's result is published, a recall
 that was carried leaves the office vacant and, when the rules say so, opens a by-election
-(``assembly.offices``). Steps due by time are taken when the petition is next touched
+(``assembly.elections.offices``). Steps due by time are taken when the petition is next touched
 (``touch_petition``) or by the clock (``service.petition_clock``). Every step is logged with
 ids, digests and counts only. See docs/ARCHITECTURE.md.
 """
@@ -23,15 +23,15 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.offices import load_office
-from assembly.petition_outcomes import (
+from assembly.elections.offices import load_office
+from assembly.petitions.petition_outcomes import (
     apply_recall_result,
     fail_petition,
     log_petition,
     open_recall,
 )
-from assembly.recall_models import PetitionSignature, RecallPetition
-from assembly.recall_rules import RecallRules
+from assembly.petitions.recall_models import PetitionSignature, RecallPetition
+from assembly.petitions.recall_rules import RecallRules
 from audit.canonical import canonical_json
 from audit.events import digest_of
 from roll.eligibility import participant

@@ -13,9 +13,9 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.election_models import Election, ElectionPost, Nomination
-from assembly.elections import posts_of
-from assembly.nominations import support_counts
+from assembly.elections.election_models import Election, ElectionPost, Nomination
+from assembly.elections.elections import posts_of
+from assembly.elections.nominations import support_counts
 from roll.candidates import candidate_facts
 from schemas.elections import (
     CandidateOut,

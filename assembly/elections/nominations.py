@@ -18,8 +18,13 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.election_models import Election, ElectionPost, Nomination, NominationSupporter
-from assembly.elections import ElectionStateError, log_election, now, touch_election
+from assembly.elections.election_models import (
+    Election,
+    ElectionPost,
+    Nomination,
+    NominationSupporter,
+)
+from assembly.elections.elections import ElectionStateError, log_election, now, touch_election
 from audit.events import digest_of
 from roll.candidates import candidate_facts
 from roll.eligibility import NotEligible, participant

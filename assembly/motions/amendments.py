@@ -17,14 +17,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.assemblies import now, orders_of, timetable_of, touch_assembly
-from assembly.guards import require_chair
 from assembly.log import log_event
+from assembly.meetings.assemblies import now, orders_of, timetable_of, touch_assembly
+from assembly.meetings.guards import require_chair
+from assembly.meetings.standing_orders import seconding_count
+from assembly.meetings.timetable import AssemblyStateError, amendments_window
 from assembly.models import Amendment, AmendmentSeconder, Assembly, Motion
-from assembly.motions import RULING_STATES, MotionStateError, load_motion
-from assembly.standing_orders import seconding_count
-from assembly.text import AmendmentError, Edit, check_edit
-from assembly.timetable import AssemblyStateError, amendments_window
+from assembly.motions.motions import RULING_STATES, MotionStateError, load_motion
+from assembly.motions.text import AmendmentError, Edit, check_edit
 from audit.canonical import canonical_json
 from audit.events import digest_of
 from roll.eligibility import participant

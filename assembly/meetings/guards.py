@@ -13,7 +13,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.assemblies import AssemblyNotFound, touch_assembly
+from assembly.meetings.assemblies import AssemblyNotFound, touch_assembly
 from assembly.models import Assembly
 from roll.grants import has_grant
 from roll.scope import Scope

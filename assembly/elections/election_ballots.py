@@ -10,7 +10,7 @@ When nominations have closed the returning officer opens the ballots. For each p
   bytes seed ``tally.lot.Lot``; its Fisher–Yates ``shuffle`` of the sorted ids is the ballot
   order, shown the same to everyone (not alphabetical, to avoid donkey votes). Anyone can
   recompute the order from the published nominations. The election's representation rules
-  become the contest's constraints (``assembly.representation``), enforced in the count.
+  become the contest's constraints (``assembly.elections.representation``), enforced in the count.
 
 Declaring reads each published contest's result (with its stage-by-stage transcript), records
 who was elected and gives each an office for the post's scope (or, in a by-election, the vacant
@@ -25,10 +25,16 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.election_models import Election, ElectionPost, Nomination
-from assembly.elections import ElectionStateError, log_election, now, posts_of, touch_election
-from assembly.offices import fill_office, open_office
-from assembly.representation import constraints_for_post, rule_attributes
+from assembly.elections.election_models import Election, ElectionPost, Nomination
+from assembly.elections.elections import (
+    ElectionStateError,
+    log_election,
+    now,
+    posts_of,
+    touch_election,
+)
+from assembly.elections.offices import fill_office, open_office
+from assembly.elections.representation import constraints_for_post, rule_attributes
 from audit.canonical import canonical_json
 from audit.events import digest_of
 from roll.candidates import candidate_facts

@@ -2,11 +2,12 @@
 
 A returning officer sets up an election: posts (each its own scope, seats and method), a
 nominations window, nomination rules as data and representation rules (checked here, applied
-per post when the ballots open: ``assembly.election_ballots``). Nominations close at the end of
-the window, taken the next time anyone touches the election (``touch_election``, as assemblies
-do) or by the petition and election clock, or by the returning officer when no closing time
-was set. Closing lapses every nomination the candidate has not accepted. Every change is one log
-entry with ids, digests and counts only. See docs/ARCHITECTURE.md.
+per post when the ballots open: ``assembly.elections.election_ballots``). Nominations close
+at the end of the window, taken the next time anyone touches the election
+(``touch_election``, as assemblies do) or by the petition and election clock, or by the
+returning officer when no closing time was set. Closing lapses every nomination the candidate
+has not accepted. Every change is one log entry with ids, digests and counts only. See
+docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from collections.abc import Mapping
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.election_models import Election, ElectionPost, Nomination
-from assembly.recall_rules import RecallRules
-from assembly.representation import check_representation
+from assembly.elections.election_models import Election, ElectionPost, Nomination
+from assembly.elections.representation import check_representation
+from assembly.petitions.recall_rules import RecallRules
 from audit.canonical import canonical_json
 from audit.events import digest_of
 from audit.store import append_event

@@ -14,9 +14,9 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.offices import load_office, vacate_office
-from assembly.recall_models import PetitionSignature, RecallPetition
-from assembly.recall_rules import RecallRules, majority_in
+from assembly.elections.offices import load_office, vacate_office
+from assembly.petitions.recall_models import PetitionSignature, RecallPetition
+from assembly.petitions.recall_rules import RecallRules, majority_in
 from audit.store import append_event
 from schemas.contests import ContestCreate
 from schemas.problems import DomainError

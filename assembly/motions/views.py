@@ -15,11 +15,11 @@ from typing import Literal
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.amendments import amendment_seconding, edit_of
 from assembly.models import Amendment, Assembly, Motion
-from assembly.motion_votes import amendments_of
-from assembly.motions import motion_seconding
-from assembly.text import apply, diff, text_digest
+from assembly.motions.amendments import amendment_seconding, edit_of
+from assembly.motions.motion_votes import amendments_of
+from assembly.motions.motions import motion_seconding
+from assembly.motions.text import apply, diff, text_digest
 from roll.members import branch_code_of, number_of
 from schemas.assemblies import (
     AmendmentOut,

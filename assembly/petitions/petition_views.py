@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.recall_models import Office, PetitionSignature, RecallPetition
+from assembly.petitions.recall_models import Office, PetitionSignature, RecallPetition
 from roll.members import numbers_of, place_of
 from schemas.petitions import OfficeOut, PetitionOut, PetitionReceiptProof, SignersOut
 from schemas.problems import DomainError

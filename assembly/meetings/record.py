@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.log import assembly_entries
+from assembly.meetings.timetable import when
 from assembly.models import Assembly, Motion
-from assembly.timetable import when
-from assembly.views import assembly_out, motion_out
+from assembly.motions.views import assembly_out, motion_out
 from schemas.assemblies import AssemblyRecord
 from voting.lifecycle import load_contest
 

@@ -6,8 +6,8 @@ inputs (tickets and features, seats, quotas, method) are fixed and their digest,
 the method and the named source of randomness are logged before the randomness exists (a drand
 round must be due after the commitment). ``draw_sortition`` checks the randomness against the
 named source and logs it, derives the seed from it and the commitment
-(``assembly.sortition_record``) and draws the panel with ``tally.sortition``. The log holds
-digests and counts, never who. See docs/ARCHITECTURE.md.
+(``assembly.sortition.sortition_record``) and draws the panel with ``tally.sortition``. The
+log holds digests and counts, never who. See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations
@@ -19,15 +19,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.sortition import (
+from assembly.sortition.sortition import (
     SortitionStateError,
     load_sortition,
     log_sortition,
     quotas_of,
     when,
 )
-from assembly.sortition_models import Sortition, SortitionVolunteer
-from assembly.sortition_record import (
+from assembly.sortition.sortition_models import Sortition, SortitionVolunteer
+from assembly.sortition.sortition_record import (
     DRAND_CHAINS,
     beacon_problems,
     derive_seed,

@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.sortition import SortitionStateError, when
-from assembly.sortition_models import Sortition, SortitionVolunteer
-from assembly.sortition_record import RECORD_FORMAT
+from assembly.sortition.sortition import SortitionStateError, when
+from assembly.sortition.sortition_models import Sortition, SortitionVolunteer
+from assembly.sortition.sortition_record import RECORD_FORMAT
 from schemas.sortition import SortitionOut
 
 __all__ = ["sortition_out", "sortition_record"]
@@ -67,7 +67,7 @@ async def sortition_out(
 
 
 def sortition_record(sortition: Sortition) -> dict[str, Any]:
-    """The published record of a drawn sortition (``assembly.sortition_record`` format);
+    """The published record of a drawn sortition (``assembly.sortition.sortition_record`` format);
     ``SortitionStateError`` before the draw."""
     if (
         sortition.state != "drawn"

@@ -14,17 +14,17 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.assemblies import AssemblyNotFound, now, timetable_of, touch_assembly
+from assembly.meetings.assemblies import AssemblyNotFound, now, timetable_of, touch_assembly
+from assembly.meetings.timetable import AssemblyStateError, motions_window
 from assembly.models import Amendment, Motion
-from assembly.motions import (
+from assembly.motions.motions import (
     RULING_STATES,
     MotionStateError,
     load_motion,
     log_motion,
     next_motion_number,
 )
-from assembly.text import text_digest
-from assembly.timetable import AssemblyStateError, motions_window
+from assembly.motions.text import text_digest
 from schemas.assemblies import CompositeCreate
 from schemas.problems import DomainError
 

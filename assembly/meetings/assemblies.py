@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.log import log_event
+from assembly.meetings.standing_orders import StandingOrders
+from assembly.meetings.timetable import AssemblyStateError, Timetable, due_steps, next_state, when
 from assembly.models import Assembly
-from assembly.standing_orders import StandingOrders
-from assembly.timetable import AssemblyStateError, Timetable, due_steps, next_state, when
 from audit.canonical import canonical_json
 from audit.events import digest_of
 from roll.scope import Scope

@@ -2,7 +2,8 @@
 
 Every change appends a log entry carrying the digest of the motion's text (never who), in the
 caller's transaction. Compositing and forwarding, which make a new motion out of others, live in
-``assembly.composites``; voting in ``assembly.motion_votes``. See docs/ARCHITECTURE.md.
+``assembly.motions.composites``; voting in ``assembly.motions.motion_votes``.
+See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.assemblies import now, orders_of, timetable_of, touch_assembly
 from assembly.log import log_event
+from assembly.meetings.assemblies import now, orders_of, timetable_of, touch_assembly
+from assembly.meetings.standing_orders import seconding_count
+from assembly.meetings.timetable import AssemblyStateError, motions_window
 from assembly.models import Amendment, Assembly, Motion, MotionSeconder
-from assembly.standing_orders import seconding_count
-from assembly.text import text_digest
-from assembly.timetable import AssemblyStateError, motions_window
+from assembly.motions.text import text_digest
 from audit.canonical import canonical_json
 from audit.events import digest_of
 from roll.eligibility import participant, scope_within

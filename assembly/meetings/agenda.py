@@ -13,11 +13,11 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.assemblies import touch_assembly
 from assembly.log import log_event
+from assembly.meetings.assemblies import touch_assembly
+from assembly.meetings.timetable import AssemblyStateError
 from assembly.models import Motion
-from assembly.motions import RULING_STATES
-from assembly.timetable import AssemblyStateError
+from assembly.motions.motions import RULING_STATES
 from audit.canonical import canonical_json
 from audit.events import digest_of
 from schemas.problems import DomainError

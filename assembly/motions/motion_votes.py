@@ -6,8 +6,8 @@ the assembly's majority rule (the constitutional one for a constitutional motion
 recorded as standing orders say. ``advance_vote`` closes, counts and publishes the contest open
 now and applies its outcome: a carried amendment is merged into the text at once and every
 later amendment whose lines it changed falls (the chair may reinstate one with
-``assembly.amendments.reinstate_amendment``); then it opens the next vote, the last being the
-motion as amended. Every step is logged with the digest of the text it concerns. See
+``assembly.motions.amendments.reinstate_amendment``); then it opens the next vote, the last
+being the motion as amended. Every step is logged with the digest of the text it concerns. See
 docs/ARCHITECTURE.md.
 """
 
@@ -19,12 +19,12 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.amendments import edit_of, log_amendment
-from assembly.assemblies import orders_of, touch_assembly
+from assembly.meetings.assemblies import orders_of, touch_assembly
+from assembly.meetings.timetable import AssemblyStateError
 from assembly.models import Amendment, Assembly, Motion
-from assembly.motions import MotionStateError, load_motion, log_motion
-from assembly.text import apply, rebase, text_digest, vote_order
-from assembly.timetable import AssemblyStateError
+from assembly.motions.amendments import edit_of, log_amendment
+from assembly.motions.motions import MotionStateError, load_motion, log_motion
+from assembly.motions.text import apply, rebase, text_digest, vote_order
 from schemas.contests import ContestCreate, MajorityIn, QuorumIn
 from voting.lifecycle import (
     close_contest,

@@ -14,10 +14,10 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.election_models import Election
-from assembly.elections import create_election, now
-from assembly.recall_models import Office
-from assembly.recall_rules import RecallRules
+from assembly.elections.election_models import Election
+from assembly.elections.elections import create_election, now
+from assembly.petitions.recall_models import Office
+from assembly.petitions.recall_rules import RecallRules
 from audit.store import append_event
 from roll.members import member_place
 from roll.scope import Scope

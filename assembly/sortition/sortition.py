@@ -5,8 +5,8 @@
 2. ``volunteer`` / ``withdraw_volunteer``: an active member in scope joins the pool while it is
    open, under a random ticket, with the features the roll has for them (self-described;
    ``not_stated`` when absent).
-3. ``commit_sortition`` and ``draw_sortition`` (``assembly.sortition_draw``): the commitment
-   logged before the randomness exists, then the draw by ``tally.sortition``.
+3. ``commit_sortition`` and ``draw_sortition`` (``assembly.sortition.sortition_draw``): the
+   commitment logged before the randomness exists, then the draw by ``tally.sortition``.
 
 See docs/ARCHITECTURE.md.
 """
@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.sortition_models import Sortition, SortitionVolunteer
+from assembly.sortition.sortition_models import Sortition, SortitionVolunteer
 from audit.canonical import canonical_json
 from audit.events import digest_of
 from audit.store import append_event

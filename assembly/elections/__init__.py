@@ -1,0 +1,5 @@
+"""Elections: elections and their posts, nominations and candidates, representation rules,
+the ballots, and offices.
+
+See docs/ARCHITECTURE.md.
+"""
