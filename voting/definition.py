@@ -17,6 +17,7 @@ from audit.canonical import canonical_json
 from audit.events import digest_of
 from roll.scope import Scope
 from schemas.contests import ContestCreate
+from schemas.moments import utc_text
 from schemas.problems import DomainError
 from tally.majority import MajorityRule
 
@@ -84,7 +85,8 @@ def _majority(body: ContestCreate) -> dict[str, Any]:
         )
     except (ValueError, KeyError) as exc:
         raise ContestDefinitionError(f"majority rule: {exc}") from None
-    assert rule.threshold == threshold
+    if rule.threshold != threshold:
+        raise ContestDefinitionError(f"majority rule: the threshold {threshold} did not hold")
     return rule.to_dict()
 
 
@@ -187,7 +189,7 @@ def check_definition(body: ContestCreate, *, now: dt.datetime) -> Definition:
 
 
 def _time(value: dt.datetime | None) -> str | None:
-    return None if value is None else value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    return None if value is None else utc_text(value)
 
 
 def manifest(

@@ -8,7 +8,6 @@ box (see ``voting.box``); counting runs ``tally``; publishing certifies the resu
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
@@ -20,6 +19,7 @@ from roll.lock import hold_roll
 from roll.members import active_in
 from roll.scope import Scope
 from schemas.contests import ContestCreate
+from schemas.moments import now
 from schemas.problems import DomainError
 from tally.errors import CountError
 from voting.box import box_commitment
@@ -59,10 +59,6 @@ class ContestStateError(DomainError):
 
     status = 409
     title = "Not possible in the contest's current state"
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 async def load_contest(
@@ -133,7 +129,7 @@ async def create_contest(
     actor: str = "returning_officer",
 ) -> Contest:
     """Check and store a new draft contest, and log it with the acting role. Caller commits."""
-    definition = check_definition(body, now=_now())
+    definition = check_definition(body, now=now())
     contest = Contest(
         id=uuid.uuid4(),
         title=definition.title,
@@ -212,7 +208,7 @@ async def open_contest(session: AsyncSession, contest_id: uuid.UUID, *, actor: s
     contest.roll_snapshot_id = snapshot.id
     contest.roll_digest = snapshot.digest
     contest.electorate_size = size
-    contest.opened_at = _now()
+    contest.opened_at = now()
     await _log(
         session,
         contest,
@@ -305,7 +301,7 @@ async def close_contest(session: AsyncSession, contest_id: uuid.UUID, *, actor: 
     contest.voters = voters
     contest.receipts_root = box.receipts_root
     contest.ballots_digest = box.ballots_digest
-    contest.closed_at = _now()
+    contest.closed_at = now()
     await _log(
         session,
         contest,
@@ -339,7 +335,7 @@ async def count_contest_now(session: AsyncSession, contest_id: uuid.UUID, *, act
     )
     contest.result = result
     contest.result_digest = result_digest(result)
-    contest.counted_at = _now()
+    contest.counted_at = now()
     await _log(session, contest, "counted", actor, {"result": contest.result_digest}, {})
     return contest
 
@@ -348,7 +344,8 @@ async def publish_contest(session: AsyncSession, contest_id: uuid.UUID, *, actor
     """Certify and publish the counted result. Caller commits."""
     contest = await load_contest(session, contest_id, lock=True)
     _step(contest, "published")
-    contest.published_at = _now()
-    assert contest.result_digest is not None
+    contest.published_at = now()
+    if contest.result_digest is None:
+        raise ContestStateError(f"contest {contest.id} is counted but has no result digest")
     await _log(session, contest, "published", actor, {"result": contest.result_digest}, {})
     return contest

@@ -157,7 +157,8 @@ async def result_out(session: AsyncSession, contest_id: uuid.UUID, viewer: Viewe
         elected = [
             OptionOut(id=str(options[i].id), name=options[i].name) for i in result["elected"]
         ]
-    assert contest.result_digest is not None
+    if contest.result_digest is None:
+        raise ContestStateError(f"contest {contest.id} has a result but no result digest")
     return ResultOut(
         contest=str(contest.id),
         kind=contest.kind,

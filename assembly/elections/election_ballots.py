@@ -29,7 +29,6 @@ from assembly.elections.election_models import Election, ElectionPost, Nominatio
 from assembly.elections.elections import (
     ElectionStateError,
     log_election,
-    now,
     posts_of,
     touch_election,
 )
@@ -39,6 +38,7 @@ from audit.canonical import canonical_json
 from audit.events import digest_of
 from roll.candidates import candidate_facts
 from schemas.contests import CandidateIn, ConstraintIn, ContestCreate
+from schemas.moments import now
 from tally.lot import Lot
 from voting.lifecycle import create_contest, load_contest, open_contest
 
@@ -200,7 +200,8 @@ async def declare_election(
     posts = await posts_of(session, election.id)
     for post in posts:
         if post.state == "balloting":
-            assert post.contest_id is not None
+            if post.contest_id is None:
+                raise ElectionStateError(f"post {post.id} is balloting without a contest")
             contest = await load_contest(session, post.contest_id)
             if contest.state != "published" or contest.result is None:
                 raise ElectionStateError(

@@ -27,6 +27,7 @@ from audit.events import digest_of
 from audit.store import append_event
 from roll.scope import Scope
 from schemas.elections import ElectionCreate
+from schemas.moments import now, utc_text
 from schemas.problems import DomainError
 
 __all__ = [
@@ -36,7 +37,6 @@ __all__ = [
     "create_election",
     "load_election",
     "log_election",
-    "now",
     "posts_of",
     "touch_election",
 ]
@@ -54,13 +54,8 @@ class ElectionStateError(DomainError):
     title = "Not possible in the election's current state"
 
 
-def now() -> dt.datetime:
-    """The current time in UTC (domain functions take ``at`` so tests can move it)."""
-    return dt.datetime.now(dt.UTC)
-
-
 def _when(value: dt.datetime | None) -> str | None:
-    return None if value is None else value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    return None if value is None else utc_text(value)
 
 
 async def log_election(

@@ -24,13 +24,14 @@ from assembly.elections.election_models import (
     Nomination,
     NominationSupporter,
 )
-from assembly.elections.elections import ElectionStateError, log_election, now, touch_election
+from assembly.elections.elections import ElectionStateError, log_election, touch_election
 from audit.events import digest_of
 from roll.candidates import candidate_facts
 from roll.eligibility import NotEligible, participant
 from roll.members import number_of
 from roll.scope import Scope
 from schemas.elections import NominationCreate
+from schemas.moments import now
 from schemas.problems import DomainError
 
 __all__ = [

@@ -15,13 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.elections.election_models import Election
-from assembly.elections.elections import create_election, now
+from assembly.elections.elections import create_election
 from assembly.petitions.recall_models import Office
 from assembly.petitions.recall_rules import RecallRules
 from audit.store import append_event
 from roll.members import member_place
 from roll.scope import Scope
 from schemas.elections import ElectionCreate, PostIn
+from schemas.moments import now
 from schemas.petitions import OfficeCreate
 from schemas.problems import DomainError
 

@@ -23,6 +23,7 @@ from audit.canonical import canonical_json
 from audit.events import digest_of
 from roll.scope import Scope
 from schemas.assemblies import AssemblyCreate, TimetableIn
+from schemas.moments import now
 from schemas.problems import DomainError
 
 __all__ = [
@@ -30,7 +31,6 @@ __all__ = [
     "create_assembly",
     "log_chair_granted",
     "move_assembly",
-    "now",
     "orders_of",
     "timetable_of",
     "touch_assembly",
@@ -40,11 +40,6 @@ __all__ = [
 class AssemblyNotFound(DomainError):
     status = 404
     title = "No such assembly"
-
-
-def now() -> dt.datetime:
-    """The current time in UTC (every domain function takes ``now`` so tests can move it)."""
-    return dt.datetime.now(dt.UTC)
 
 
 def timetable_of(assembly: Assembly) -> Timetable:

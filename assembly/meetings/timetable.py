@@ -14,6 +14,7 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass
 
+from schemas.moments import utc_text
 from schemas.problems import DomainError
 
 __all__ = [
@@ -49,7 +50,7 @@ def when(moment: dt.datetime | None) -> str:
     """A time as members read it in messages and records: ``2026-11-20T18:00:00Z``."""
     if moment is None:
         return "not set"
-    return moment.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return utc_text(moment, whole_seconds=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.log import log_event
-from assembly.meetings.assemblies import now, orders_of, timetable_of, touch_assembly
+from assembly.meetings.assemblies import orders_of, timetable_of, touch_assembly
 from assembly.meetings.guards import require_chair
 from assembly.meetings.standing_orders import seconding_count
 from assembly.meetings.timetable import AssemblyStateError, amendments_window
@@ -30,6 +30,7 @@ from audit.events import digest_of
 from roll.eligibility import participant
 from roll.scope import Scope
 from schemas.assemblies import AmendmentCreate, ReinstateIn, SecondingOut
+from schemas.moments import now
 from schemas.problems import DomainError
 
 __all__ = [
@@ -149,7 +150,8 @@ async def submit_amendment(
         .returning(Motion.amendment_count)
         .execution_options(synchronize_session=False)
     )
-    assert number is not None
+    if number is None:
+        raise MotionStateError(f"motion {motion.number} is gone; the amendment was not numbered")
     amendment = Amendment(
         id=uuid.uuid4(),
         motion_id=motion.id,

@@ -14,7 +14,7 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.meetings.assemblies import AssemblyNotFound, now, timetable_of, touch_assembly
+from assembly.meetings.assemblies import AssemblyNotFound, timetable_of, touch_assembly
 from assembly.meetings.timetable import AssemblyStateError, motions_window
 from assembly.models import Amendment, Motion
 from assembly.motions.motions import (
@@ -26,6 +26,7 @@ from assembly.motions.motions import (
 )
 from assembly.motions.text import text_digest
 from schemas.assemblies import CompositeCreate
+from schemas.moments import now
 from schemas.problems import DomainError
 
 __all__ = ["composite_motions", "forward_motion"]

@@ -26,6 +26,7 @@ from assembly.motions.amendments import edit_of, log_amendment
 from assembly.motions.motions import MotionStateError, load_motion, log_motion
 from assembly.motions.text import apply, rebase, text_digest, vote_order
 from schemas.contests import ContestCreate, MajorityIn, QuorumIn
+from schemas.moments import now
 from voting.lifecycle import (
     close_contest,
     count_contest_now,
@@ -148,7 +149,8 @@ async def _decide(session: AsyncSession, contest_id: uuid.UUID) -> str:
     for step in (close_contest, count_contest_now, publish_contest):
         await step(session, contest_id, actor="chair")
     contest = await load_contest(session, contest_id)
-    assert contest.result is not None
+    if contest.result is None:
+        raise MotionStateError(f"contest {contest_id} was published without a result")
     return str(contest.result["outcome"])
 
 
@@ -208,7 +210,7 @@ async def advance_vote(
     just open the next. Caller commits. Cost: one contest counted, at most one opened."""
     motion = await load_motion(session, motion_id, lock=True)
     assembly = await touch_assembly(session, motion.assembly_id, at=at)
-    moment = at or dt.datetime.now(dt.UTC)
+    moment = at or now()
     # Once the session has closed, the vote open is still decided, but nothing further opens.
     open_next = open_next and assembly.state == "in_session"
     if motion.vote_state != "voting":
@@ -217,7 +219,8 @@ async def advance_vote(
     voting = [a for a in await amendments_of(session, motion.id, lock=True) if a.state == "voting"]
     if voting:
         amendment = voting[0]
-        assert amendment.contest_id is not None
+        if amendment.contest_id is None:
+            raise MotionStateError(f"amendment {amendment.number} is being voted without a vote")
         outcome = await _decide(session, amendment.contest_id)
         await _amendment_decided(session, motion, amendment, outcome, moment)
     elif motion.contest_id is not None:

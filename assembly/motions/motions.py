@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.log import log_event
-from assembly.meetings.assemblies import now, orders_of, timetable_of, touch_assembly
+from assembly.meetings.assemblies import orders_of, timetable_of, touch_assembly
 from assembly.meetings.standing_orders import seconding_count
 from assembly.meetings.timetable import AssemblyStateError, motions_window
 from assembly.models import Amendment, Assembly, Motion, MotionSeconder
@@ -26,6 +26,7 @@ from audit.events import digest_of
 from roll.eligibility import participant, scope_within
 from roll.scope import Scope
 from schemas.assemblies import MotionCreate, SecondingOut
+from schemas.moments import now
 from schemas.problems import DomainError
 
 __all__ = [
@@ -102,7 +103,8 @@ async def next_motion_number(session: AsyncSession, assembly_id: uuid.UUID) -> i
         .returning(Assembly.motion_count)
         .execution_options(synchronize_session=False)
     )
-    assert number is not None
+    if number is None:
+        raise MotionStateError(f"assembly {assembly_id} is gone; the motion was not numbered")
     return int(number)
 
 

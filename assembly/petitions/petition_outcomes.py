@@ -19,15 +19,12 @@ from assembly.petitions.recall_models import PetitionSignature, RecallPetition
 from assembly.petitions.recall_rules import RecallRules, majority_in
 from audit.store import append_event
 from schemas.contests import ContestCreate
+from schemas.moments import utc_text
 from schemas.problems import DomainError
 from voting.box import receipts_root
 from voting.lifecycle import create_contest, load_contest, open_contest
 
 __all__ = ["apply_recall_result", "fail_petition", "log_petition", "open_recall"]
-
-
-def _when(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 async def log_petition(
@@ -125,7 +122,7 @@ async def fail_petition(session: AsyncSession, petition: RecallPetition) -> None
         facts={
             "signatures": petition.signatures,
             "threshold": petition.threshold,
-            "due": _when(petition.closes_at),
+            "due": utc_text(petition.closes_at),
         },
     )
 
@@ -135,7 +132,8 @@ async def apply_recall_result(
 ) -> None:
     """Apply the recall contest's result once published: a recall carried vacates the office
     (and may open a by-election); otherwise the holder is retained. Caller commits."""
-    assert petition.contest_id is not None
+    if petition.contest_id is None:
+        raise DomainError(f"petition {petition.id} has no recall contest to apply", status=409)
     contest = await load_contest(session, petition.contest_id)
     if contest.state != "published" or contest.result is None:
         return

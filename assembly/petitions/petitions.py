@@ -38,6 +38,7 @@ from roll.eligibility import participant
 from roll.lock import hold_roll
 from roll.members import electorate_of, member_id_of
 from roll.scope import Scope
+from schemas.moments import now, utc_text
 from schemas.petitions import PetitionCreate, PetitionReceipt
 from schemas.problems import DomainError
 from voting.box import new_receipt
@@ -64,14 +65,6 @@ class PetitionStateError(DomainError):
 
     status = 409
     title = "Not possible in the petition's current state"
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _when(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 async def load_petition(
@@ -101,7 +94,7 @@ async def start_petition(
     Errors: 409 a vacant office or one with a petition already running; 403 a member outside
     the constituency. Cost: one count over the constituency and a log append.
     """
-    moment = at or _now()
+    moment = at or now()
     office = await load_office(session, office_id, lock=True)
     if office.state != "held" or office.holder_member_id is None:
         raise PetitionStateError(f"office {office.id} is vacant: there is nobody to recall")
@@ -155,7 +148,7 @@ async def start_petition(
             "scope": petition.scope,
             "electorate": electorate,
             "threshold": petition.threshold,
-            "closes_at": _when(petition.closes_at),
+            "closes_at": utc_text(petition.closes_at),
         },
     )
     return petition
@@ -177,7 +170,7 @@ async def touch_petition(
     """The petition, after the step that is due at ``at``: a window that ended short fails it;
     a published recall result is applied (see the module docstring). Each is logged by
     ``system``. Caller commits. Cost: one read; when due, a locking read and the step."""
-    moment = at or _now()
+    moment = at or now()
     petition = await load_petition(session, petition_id, lock=lock)
     if not _due(petition, moment):
         return petition
@@ -203,7 +196,7 @@ async def sign_petition(
     Errors: 409 not open or already signed; 403 outside the constituency. Cost: one insert,
     one log append (and, at the threshold, a contest opened).
     """
-    moment = at or _now()
+    moment = at or now()
     petition = await touch_petition(session, petition_id, at=moment, lock=True)
     if petition.state != "open":
         raise PetitionStateError(f"this petition is {petition.state}; it cannot be signed")
@@ -244,7 +237,7 @@ async def withdraw_signature(
 ) -> RecallPetition:
     """A signer withdraws their signature while the petition is open (its receipt then no
     longer counts). Caller commits. Errors: 409 closed; 404 no signature of theirs."""
-    moment = at or _now()
+    moment = at or now()
     petition = await touch_petition(session, petition_id, at=moment, lock=True)
     if petition.state != "open":
         raise PetitionStateError(f"this petition is {petition.state}; signatures are final")

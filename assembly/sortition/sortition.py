@@ -28,6 +28,7 @@ from audit.store import append_event
 from roll.eligibility import participant
 from roll.members import attributes_of, member_id_of
 from roll.scope import Scope
+from schemas.moments import now, utc_text
 from schemas.problems import DomainError
 from schemas.sortition import SortitionCreate
 from tally.sortition import (
@@ -45,7 +46,6 @@ __all__ = [
     "log_sortition",
     "quotas_of",
     "volunteer",
-    "when",
     "withdraw_volunteer",
 ]
 
@@ -63,14 +63,6 @@ class SortitionStateError(DomainError):
 
     status = 409
     title = "Not possible in the sortition's current state"
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def when(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 async def log_sortition(
@@ -176,7 +168,7 @@ def _pool_open(sortition: Sortition, moment: dt.datetime) -> None:
     if sortition.state != "pool_open":
         raise SortitionStateError(f"the pool has closed (the sortition is {sortition.state})")
     if sortition.pool_closes_at is not None and sortition.pool_closes_at <= moment:
-        raise SortitionStateError(f"the pool closed at {when(sortition.pool_closes_at)}")
+        raise SortitionStateError(f"the pool closed at {utc_text(sortition.pool_closes_at)}")
 
 
 async def volunteer(
@@ -188,7 +180,7 @@ async def volunteer(
 ) -> SortitionVolunteer:
     """An active member in scope joins the pool, once, under a fresh random ticket. Caller
     commits. Errors: 409 pool closed or already in it; 403 outside the scope."""
-    moment = at or _now()
+    moment = at or now()
     sortition = await load_sortition(session, sortition_id, lock=True)
     _pool_open(sortition, moment)
     member = await participant(session, subject, Scope.parse(sortition.scope), "this pool")
@@ -231,7 +223,7 @@ async def withdraw_volunteer(
     at: dt.datetime | None = None,
 ) -> Sortition:
     """A volunteer leaves the pool while it is open. Caller commits."""
-    moment = at or _now()
+    moment = at or now()
     sortition = await load_sortition(session, sortition_id, lock=True)
     _pool_open(sortition, moment)
     member_id = await member_id_of(session, subject)

@@ -24,7 +24,6 @@ from assembly.sortition.sortition import (
     load_sortition,
     log_sortition,
     quotas_of,
-    when,
 )
 from assembly.sortition.sortition_models import Sortition, SortitionVolunteer
 from assembly.sortition.sortition_record import (
@@ -36,6 +35,7 @@ from assembly.sortition.sortition_record import (
 from audit.canonical import canonical_json
 from audit.events import digest_of
 from roll.members import numbers_of
+from schemas.moments import now, utc_text
 from schemas.problems import DomainError
 from schemas.sortition import CommitIn, DrawIn
 from tally.sortition import (
@@ -50,10 +50,6 @@ from tally.sortition import (
 from tally.sortition import Member as PoolMember
 
 __all__ = ["commit_sortition", "draw_sortition"]
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 async def _recent_servers(session: AsyncSession, sortition: Sortition) -> set[str]:
@@ -91,7 +87,7 @@ def _check_source(body: CommitIn, moment: dt.datetime) -> dict[str, Any]:
         following = chain.round_at(moment.timestamp()) + 1
         raise SortitionStateError(
             f"drand {source.chain} round {source.round} was published at "
-            f"{when(dt.datetime.fromtimestamp(due, dt.UTC))}, before this commitment; "
+            f"{utc_text(dt.datetime.fromtimestamp(due, dt.UTC))}, before this commitment; "
             f"name a round still to come (the next is {following})"
         )
     return {
@@ -99,7 +95,7 @@ def _check_source(body: CommitIn, moment: dt.datetime) -> dict[str, Any]:
         "chain": source.chain,
         "chain_hash": chain.chain_hash,
         "round": source.round,
-        "due": when(dt.datetime.fromtimestamp(due, dt.UTC)),
+        "due": utc_text(dt.datetime.fromtimestamp(due, dt.UTC)),
     }
 
 
@@ -117,12 +113,12 @@ async def commit_sortition(
     422 quotas the pool cannot meet (naming them). Cost: one read of the pool, one
     feasibility search (``tally.sortition.check_quotas``), one log append.
     """
-    moment = at or _now()
+    moment = at or now()
     sortition = await load_sortition(session, sortition_id, lock=True)
     if sortition.state != "pool_open":
         raise SortitionStateError(f"the sortition is {sortition.state}; it was committed already")
     if sortition.pool_closes_at is not None and sortition.pool_closes_at > moment:
-        raise SortitionStateError(f"the pool is open until {when(sortition.pool_closes_at)}")
+        raise SortitionStateError(f"the pool is open until {utc_text(sortition.pool_closes_at)}")
     source = _check_source(body, moment)
     volunteers = (
         await session.execute(
@@ -211,7 +207,7 @@ async def draw_sortition(
     a randomness that is not SHA-256 of the signature) or a draw past its budget.
     Cost: one ``tally.sortition.draw_panel`` (see its module for figures), two log appends.
     """
-    moment = at or _now()
+    moment = at or now()
     sortition = await load_sortition(session, sortition_id, lock=True)
     if sortition.state != "committed" or sortition.inputs is None:
         raise SortitionStateError(
@@ -236,7 +232,8 @@ async def draw_sortition(
         digests={"randomness": digest_of(value)},
         facts=facts,
     )
-    assert sortition.inputs_digest is not None
+    if sortition.inputs_digest is None:
+        raise SortitionStateError("the sortition has no committed inputs to draw from")
     seed = derive_seed(sortition.inputs_digest, value)
     inputs = DrawInputs.from_dict(sortition.inputs)
     try:

@@ -13,9 +13,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.sortition.sortition import SortitionStateError, when
+from assembly.sortition.sortition import SortitionStateError
 from assembly.sortition.sortition_models import Sortition, SortitionVolunteer
 from assembly.sortition.sortition_record import RECORD_FORMAT
+from schemas.moments import utc_text
 from schemas.sortition import SortitionOut
 
 __all__ = ["sortition_out", "sortition_record"]
@@ -87,7 +88,7 @@ def sortition_record(sortition: Sortition) -> dict[str, Any]:
         "inputs": sortition.inputs,
         "commitment": {
             "inputs_digest": sortition.inputs_digest,
-            "committed_at": when(sortition.committed_at),
+            "committed_at": utc_text(sortition.committed_at),
             "source": sortition.source,
             "excluded": sortition.excluded,
         },
