@@ -174,15 +174,17 @@ async def test_whole_conference_from_motions_to_final_texts(
     assert vote["steps"][0]["outcome"] == "lost"
     assert (await chamber.call("GET", f"/motions/{charter['id']}", "S1"))["state"] == "lost"
 
-    # A Scotland-only motion: a member in Wales cannot vote on it.
+    # A Scotland-only motion: a member in Wales cannot vote on it, nor even find it (a refusal
+    # never reveals what a read hides).
     vote = await chamber.chair_does(land, "vote/start")
     contest = await chamber.call("GET", f"/contests/{vote['open_contest']}", chamber.admin)
     assert contest["scope"] == "region:SCO"
     assert contest["electorate_size"] == 13
     refused = await chamber.call(
-        "POST", f"/contests/{vote['open_contest']}/ballots", "W1", {"choice": "for"}, 403
+        "POST", f"/contests/{vote['open_contest']}/ballots", "W1", {"choice": "for"}, 404
     )
-    assert "region:SCO" in refused["detail"]
+    assert "that you can see" in refused["detail"]
+    await chamber.call("GET", f"/contests/{vote['open_contest']}", "W1", expect=404)
     await chamber.vote(vote["open_contest"], {"S1": "for", "E1": "for"})
     vote = await chamber.chair_does(land, "vote/next")
     assert vote["steps"][0]["outcome"] == "carried"
