@@ -12,11 +12,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import Message
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
 
-__all__ = ["MailServer", "code_in", "free_port", "mail_server"]
+__all__ = ["MailServer", "code_in", "free_port", "mail_server", "settings_sending_to"]
 
 _HANG_SECONDS = 30.0
 _CODE = re.compile(r"code=([0-9A-Z]{10})")
@@ -67,3 +68,18 @@ def mail_server(port: int | None = None) -> Iterator[MailServer]:
         yield server
     finally:
         controller.stop()
+
+
+def settings_sending_to(server: MailServer, data_dir: Path, database_url: str, **extra: str) -> Any:
+    """Test settings (rate limits off) whose mail goes to ``server`` over plain SMTP."""
+    from service.settings import Settings
+    from tests.conftest import without_rate_limits
+
+    smtp = {
+        "PLENARY_SMTP_HOST": "127.0.0.1",
+        "PLENARY_SMTP_PORT": str(server.port),
+        "PLENARY_SMTP_SECURITY": "none",
+    }
+    return without_rate_limits(
+        Settings(data_dir=data_dir, database_url=database_url, extra={**smtp, **extra})
+    )

@@ -13,8 +13,7 @@ import pytest
 from litestar import Litestar
 
 from service.settings import Settings
-from tests.conftest import without_rate_limits
-from tests.signin_mail import MailServer, code_in, mail_server
+from tests.signin_mail import MailServer, code_in, mail_server, settings_sending_to
 from tests.web.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -35,17 +34,8 @@ def smtp() -> Iterator[MailServer]:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str, smtp: MailServer) -> Settings:
-    return without_rate_limits(
-        Settings(
-            data_dir=tmp_path / "plenary",
-            database_url=database_url,
-            extra={
-                "PLENARY_SMTP_HOST": "127.0.0.1",
-                "PLENARY_SMTP_PORT": str(smtp.port),
-                "PLENARY_SMTP_SECURITY": "none",
-            },
-        )
-    )
+    settings: Settings = settings_sending_to(smtp, tmp_path / "plenary", database_url)
+    return settings
 
 
 @pytest.fixture

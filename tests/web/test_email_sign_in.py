@@ -15,9 +15,9 @@ from service.app import create_app
 from service.database import session_for
 from service.settings import Settings
 from service.signin.store import record_grant
-from tests.conftest import running, without_rate_limits
+from tests.conftest import running
 from tests.sessions import MovableClock
-from tests.signin_mail import MailServer, code_in, mail_server
+from tests.signin_mail import MailServer, code_in, mail_server, settings_sending_to
 from tests.web.conftest import csrf_of
 
 
@@ -29,18 +29,10 @@ def smtp() -> Iterator[MailServer]:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str, smtp: MailServer) -> Settings:
-    return without_rate_limits(
-        Settings(
-            data_dir=tmp_path / "plenary",
-            database_url=database_url,
-            extra={
-                "PLENARY_SMTP_HOST": "127.0.0.1",
-                "PLENARY_SMTP_PORT": str(smtp.port),
-                "PLENARY_SMTP_SECURITY": "none",
-                "PLENARY_MAIL_FROM": "Plenary <vote@party.example>",
-            },
-        )
+    settings: Settings = settings_sending_to(
+        smtp, tmp_path / "plenary", database_url, PLENARY_MAIL_FROM="Plenary <vote@party.example>"
     )
+    return settings
 
 
 def _browser(app: Litestar) -> httpx.AsyncClient:
