@@ -98,8 +98,10 @@ browser: setup
 	  else echo "browser: no npm to install axe-core; the browser tests will skip"; fi; \
 	fi
 
+# Every benchmark, one after another, ending with one table of each figure beside its target
+# and the machine's load while it was measured (`make bench BENCH_ARGS="--only cast_load"`).
 bench: setup
-	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 # Schemathesis over every API operation as every kind of caller, with many more examples than
 # `make test` runs (FUZZ_EXAMPLES per operation, caller and mode: 100 is about 60,000 requests
