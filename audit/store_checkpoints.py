@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Literal, overload
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -267,6 +267,18 @@ async def _check_record(
             f"signed at size {record.size}: the database was rewritten ({exc})",
             record,
         ) from exc
+
+
+@overload
+async def sign_checkpoint_if_grown(
+    session: AsyncSession, signer: Signer, origin: str, *, wait: Literal[True] = True
+) -> StoredCheckpoint: ...
+
+
+@overload
+async def sign_checkpoint_if_grown(
+    session: AsyncSession, signer: Signer, origin: str, *, wait: bool
+) -> StoredCheckpoint | None: ...
 
 
 async def sign_checkpoint_if_grown(

@@ -187,12 +187,19 @@ async def build_bundle(
             ),
             key=lambda vote: vote.member,
         )
-    assert contest.roll_snapshot_id is not None
-    assert contest.roll_digest is not None
-    assert contest.receipts_root is not None
-    assert contest.ballots_digest is not None
-    assert contest.result is not None
-    assert contest.result_digest is not None
+    if (
+        contest.roll_snapshot_id is None
+        or contest.roll_digest is None
+        or contest.receipts_root is None
+        or contest.ballots_digest is None
+        or contest.result is None
+        or contest.result_digest is None
+    ):
+        raise DomainError(
+            "this contest has no complete published result to bundle yet",
+            status=409,
+            title="Contest not published",
+        )
     return Bundle(
         format=BUNDLE_FORMAT,
         contest=str(contest.id),
