@@ -20,6 +20,7 @@ from schemas.contests import ContestCreate
 from schemas.moments import utc_text
 from schemas.problems import DomainError
 from tally.majority import MajorityRule
+from voting.majority import rule_of
 
 __all__ = [
     "CHOICES",
@@ -69,22 +70,10 @@ def _majority(body: ContestCreate) -> dict[str, Any]:
     given = body.majority
     if given is None:
         return MajorityRule.simple_majority().to_dict()
-    quorum = None
     if given.quorum is not None:
-        quorum = {"kind": given.quorum.kind, "value": given.quorum.value}
         _fraction(given.quorum.value, "quorum")
     threshold = _fraction(given.threshold, "threshold")
-    try:
-        rule = MajorityRule.from_dict(
-            {
-                "base": given.base,
-                "threshold": given.threshold,
-                "comparison": given.comparison,
-                "quorum": quorum,
-            }
-        )
-    except (ValueError, KeyError) as exc:
-        raise ContestDefinitionError(f"majority rule: {exc}") from None
+    rule = rule_of(given, what="majority rule", error=ContestDefinitionError)
     if rule.threshold != threshold:
         raise ContestDefinitionError(f"majority rule: the threshold {threshold} did not hold")
     return rule.to_dict()

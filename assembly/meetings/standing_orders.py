@@ -16,6 +16,7 @@ from schemas.assemblies import StandingOrdersIn
 from schemas.contests import MajorityIn
 from schemas.problems import DomainError
 from tally.majority import MajorityRule
+from voting.majority import rule_of
 
 __all__ = ["StandingOrders", "StandingOrdersError", "seconding_count"]
 
@@ -27,20 +28,7 @@ class StandingOrdersError(DomainError):
 
 
 def _rule(given: MajorityIn, what: str) -> MajorityRule:
-    quorum = None
-    if given.quorum is not None:
-        quorum = {"kind": given.quorum.kind, "value": given.quorum.value}
-    try:
-        return MajorityRule.from_dict(
-            {
-                "base": given.base,
-                "threshold": given.threshold,
-                "comparison": given.comparison,
-                "quorum": quorum,
-            }
-        )
-    except (ValueError, ZeroDivisionError) as exc:
-        raise StandingOrdersError(f"{what}: {exc}") from None
+    return rule_of(given, what=what, error=StandingOrdersError)
 
 
 @dataclass(frozen=True, slots=True)

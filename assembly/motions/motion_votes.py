@@ -25,7 +25,7 @@ from assembly.models import Amendment, Assembly, Motion
 from assembly.motions.amendments import edit_of, log_amendment
 from assembly.motions.motions import MotionStateError, load_motion, log_motion
 from assembly.motions.text import apply, rebase, text_digest, vote_order
-from schemas.contests import ContestCreate, MajorityIn, QuorumIn
+from schemas.contests import ContestCreate, MajorityIn
 from schemas.moments import now
 from voting.lifecycle import (
     close_contest,
@@ -35,6 +35,7 @@ from voting.lifecycle import (
     open_contest,
     publish_contest,
 )
+from voting.majority import contract_of
 
 __all__ = ["advance_vote", "amendments_of", "start_vote"]
 
@@ -50,16 +51,7 @@ async def amendments_of(
 
 
 def _majority(motion: Motion, assembly: Assembly) -> MajorityIn:
-    rule = orders_of(assembly).rule_for(motion.category).to_dict()
-    quorum = rule["quorum"]
-    return MajorityIn(
-        base=rule["base"],
-        threshold=str(rule["threshold"]),
-        comparison=rule["comparison"],
-        quorum=None
-        if quorum is None
-        else QuorumIn(kind=quorum["kind"], value=str(quorum["value"])),
-    )
+    return contract_of(orders_of(assembly).rule_for(motion.category))
 
 
 async def _open(

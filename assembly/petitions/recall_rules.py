@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from schemas.contests import MajorityIn, QuorumIn
+from schemas.contests import MajorityIn
 from schemas.petitions import NominationRulesIn, RecallRulesIn, ThresholdIn
 from schemas.problems import DomainError
 from tally.majority import MajorityRule
+from voting.majority import contract_of, rule_of
 
 __all__ = ["RecallRules", "RecallRulesError", "majority_in"]
 
@@ -29,33 +30,12 @@ class RecallRulesError(DomainError):
 
 
 def _majority(given: MajorityIn) -> MajorityRule:
-    quorum = None
-    if given.quorum is not None:
-        quorum = {"kind": given.quorum.kind, "value": given.quorum.value}
-    try:
-        return MajorityRule.from_dict(
-            {
-                "base": given.base,
-                "threshold": given.threshold,
-                "comparison": given.comparison,
-                "quorum": quorum,
-            }
-        )
-    except (ValueError, ZeroDivisionError, KeyError) as exc:
-        raise RecallRulesError(f"majority: {exc}") from None
+    return rule_of(given, what="majority", error=RecallRulesError)
 
 
 def majority_in(rule: dict[str, Any]) -> MajorityIn:
     """A stored ``tally`` majority rule as the contest contract takes it."""
-    quorum = rule.get("quorum")
-    return MajorityIn(
-        base=rule["base"],
-        threshold=str(rule["threshold"]),
-        comparison=rule["comparison"],
-        quorum=None
-        if quorum is None
-        else QuorumIn(kind=quorum["kind"], value=str(quorum["value"])),
-    )
+    return contract_of(MajorityRule.from_dict(rule))
 
 
 @dataclass(frozen=True, slots=True)
