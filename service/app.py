@@ -34,10 +34,10 @@ from litestar.types import ControllerRouterHandler
 from service.auth import AuthMiddleware, TokenVerifier
 from service.checkpointer import audit_log_lifespan
 from service.database import locate_database
+from service.due_work import due_work_lifespan
 from service.errors import exception_handlers, log_exception
 from service.keys import load_verification_keys
 from service.limits import BodySizeLimitMiddleware
-from service.petition_clock import civic_clock_lifespan
 from service.problem_docs import document_problems
 from service.ratelimit import RateLimitMiddleware, rate_limit_headers_hook
 from service.routes import contests, identity, members, sign_in_grants, system
@@ -47,7 +47,6 @@ from service.routes.elections import ElectionController, NominationController
 from service.routes.motions import MotionController
 from service.routes.petitions import OfficeController, PetitionController
 from service.routes.sortition import SortitionController
-from service.scheduler import contest_clock_lifespan
 from service.security_headers import security_headers_hook
 from service.settings import Settings
 from service.signin.mailer import mail_outbox_lifespan
@@ -181,8 +180,7 @@ def create_app(
         plugins=[SQLAlchemyPlugin(config=db), _logging(settings)],
         lifespan=[
             audit_log_lifespan,
-            contest_clock_lifespan,
-            civic_clock_lifespan,
+            due_work_lifespan,
             mail_outbox_lifespan,
         ],
         middleware=[

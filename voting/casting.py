@@ -15,7 +15,7 @@ contests it has seen and checks the ballot before starting to write; the state i
 always read under the lock.
 
 On time: a vote whose transaction starts at or after the contest's ``closes_at`` is refused
-even if the box is still open (the contest clock, ``service.scheduler``, closes it within about
+even if the box is still open (the due work runner, ``service.due_work``, closes it within about
 a second, or when a service next runs), so the closing time holds to the database's clock.
 """
 

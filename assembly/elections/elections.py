@@ -3,9 +3,9 @@
 A returning officer sets up an election: posts (each its own scope, seats and method), a
 nominations window, nomination rules as data and representation rules (checked here, applied
 per post when the ballots open: ``assembly.elections.election_ballots``). Nominations close
-at the end of the window, taken the next time anyone touches the election
-(``touch_election``, as assemblies do) or by the petition and election clock, or by the
-returning officer when no closing time was set. Closing lapses every nomination the candidate
+at the end of the window, by the due work runner (``service.due_work``) or before the next
+action on the election (``touch_election``, as assemblies do), or by the returning officer
+when no closing time was set; a read writes nothing. Closing lapses every nomination the candidate
 has not accepted. Every change is one log entry with ids, digests and counts only. See
 docs/ARCHITECTURE.md.
 """

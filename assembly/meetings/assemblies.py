@@ -1,10 +1,10 @@
 """An assembly's life: created as a draft, moved on by a chair or its timetable, each step logged.
 
-Timetabled steps happen the next time anyone touches the assembly (``touch_assembly``): every
-read and every action loads it through that function, which takes each step that is due, in
-order, logged as done by ``system`` with the time it was due. No background task is needed, and
-several app servers agree because the step is taken under the assembly's row lock. See
-docs/ARCHITECTURE.md.
+Timetabled steps are taken on time by the due work runner (``service.due_work``, which finds
+them with ``assembly.due_work``) and before every action, which loads the assembly through
+``touch_assembly``: each step that is due is taken, in order, logged as done by ``system`` with
+the time it was due, under the assembly's row lock, so several app servers agree. A read loads
+it with ``load_assembly`` and writes nothing. See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from schemas.problems import DomainError
 __all__ = [
     "AssemblyNotFound",
     "create_assembly",
+    "load_assembly",
     "log_chair_granted",
     "move_assembly",
     "orders_of",
@@ -116,6 +117,13 @@ async def create_assembly(
         facts={"kind": assembly.kind, "scope": assembly.scope},
     )
     return assembly
+
+
+async def load_assembly(session: AsyncSession, assembly_id: uuid.UUID) -> Assembly:
+    """The assembly as stored, for reading: no timetabled step is taken (the due work runner,
+    ``service.due_work``, takes them on time; a read never writes). ``AssemblyNotFound`` if
+    there is none."""
+    return await _load(session, assembly_id, False)
 
 
 async def _load(session: AsyncSession, assembly_id: uuid.UUID, lock: bool) -> Assembly:

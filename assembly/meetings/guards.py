@@ -13,7 +13,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.meetings.assemblies import AssemblyNotFound, touch_assembly
+from assembly.meetings.assemblies import AssemblyNotFound, load_assembly
 from assembly.models import Assembly
 from roll.grants import has_grant
 from roll.scope import Scope
@@ -49,7 +49,7 @@ async def visible_assembly(
 ) -> Assembly:
     """The assembly, its due steps taken, if ``viewer`` may see it: officers and its chairs
     always, members in its scope once it is out of draft; else 404 as if it did not exist."""
-    assembly = await touch_assembly(session, assembly_id, at=at)
+    assembly = await load_assembly(session, assembly_id)
     if viewer.officer or viewer.holds("chair", "assembly", str(assembly_id)):
         return assembly
     if (

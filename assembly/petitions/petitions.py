@@ -9,8 +9,9 @@ ends short closes it as failed. Either way the receipts are committed to by a Me
 contest's box is (``voting.box``), so each signer can check that their signature was counted
 while nobody else learns who signed. Once the recall contest's result is published, a recall
 that was carried leaves the office vacant and, when the rules say so, opens a by-election
-(``assembly.elections.offices``). Steps due by time are taken when the petition is next touched
-(``touch_petition``) or by the clock (``service.petition_clock``). Every step is logged with
+(``assembly.elections.offices``). Steps due by time are taken by the due work runner
+(``service.due_work``) or before the next action on the petition (``touch_petition``); a read
+writes nothing. Every step is logged with
 ids, digests and counts only. See docs/ARCHITECTURE.md.
 """
 

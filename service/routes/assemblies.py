@@ -3,8 +3,8 @@
 Each handler parses, authorises, calls one ``assembly`` function and commits before answering.
 Administrators set assemblies up and grant chairs; a chair acts on the one assembly they hold
 a grant on (a ``chair`` role in the token alone is not enough); members act where the scope
-of the decision includes them, which the domain checks against the roll. Reads commit too,
-because touching an assembly takes the timetabled steps that are due.
+of the decision includes them, which the domain checks against the roll. Reads write nothing: the
+timetabled steps are taken on time by ``service.due_work``.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Each handler parses, authorises, calls one ``assembly`` function and commits before answering.
 Returning officers run the election; members act where the post's scope includes them, which
-the domain checks against the roll. Reads commit too, because touching an election closes
-nominations whose window has ended.
+the domain checks against the roll. Reads write nothing: nominations close at their time by
+the due work runner (``service.due_work``).
 """
 
 from __future__ import annotations
@@ -63,15 +63,13 @@ class ElectionController(Controller):
         ids = (
             await db_session.scalars(select(Election.id).order_by(Election.created_at.desc()))
         ).all()
-        shown = [await elections.touch_election(db_session, i) for i in ids]
-        await db_session.commit()
+        shown = [await elections.load_election(db_session, i) for i in ids]
         return [await election_out(db_session, e) for e in shown]
 
     @get("/{election_id:uuid}", summary="One election, its posts and candidates")
     async def show(self, election_id: ElectionId, db_session: DbSession) -> ElectionOut:
         """Once ballots open, each post lists its candidates in ballot-paper order."""
-        election = await elections.touch_election(db_session, election_id)
-        await db_session.commit()
+        election = await elections.load_election(db_session, election_id)
         return await election_out(db_session, election)
 
     @post(
@@ -126,8 +124,7 @@ class ElectionController(Controller):
     async def results(self, election_id: ElectionId, db_session: DbSession) -> ElectionResults:
         """Uncontested posts with those elected unopposed; contested posts with the count's
         stage-by-stage transcript once published."""
-        election = await elections.touch_election(db_session, election_id)
-        await db_session.commit()
+        election = await elections.load_election(db_session, election_id)
         return await election_results(db_session, election)
 
     @get("/{election_id:uuid}/nominations", summary="Every nomination and its support")
@@ -135,8 +132,7 @@ class ElectionController(Controller):
         self, election_id: ElectionId, db_session: DbSession
     ) -> list[NominationOut]:
         """Supporting members and branches counted against the rules (supporters not named)."""
-        election = await elections.touch_election(db_session, election_id)
-        await db_session.commit()
+        election = await elections.load_election(db_session, election_id)
         return await nominations_of(db_session, election.id)
 
     @post("/{election_id:uuid}/nominations", status_code=201, summary="Nominate a candidate")
@@ -163,8 +159,6 @@ class NominationController(Controller):
     @get("/{nomination_id:uuid}", summary="One nomination")
     async def show(self, nomination_id: NominationId, db_session: DbSession) -> NominationOut:
         nomination = await nominations.load_nomination(db_session, nomination_id)
-        await elections.touch_election(db_session, nomination.election_id)
-        await db_session.commit()
         return await nomination_out(db_session, nomination)
 
     @post("/{nomination_id:uuid}/supporters", status_code=201, summary="Support a nomination")

@@ -15,7 +15,7 @@ from litestar import Controller, Request, delete, get, post
 from litestar.params import JSONBody, PathParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.meetings.assemblies import touch_assembly
+from assembly.meetings.assemblies import load_assembly
 from assembly.models import Amendment, Motion
 from assembly.motions import amendments, motion_votes, motions
 from assembly.motions.composites import forward_motion
@@ -70,11 +70,11 @@ class MotionController(Controller):
 
     async def _shown(self, session: AsyncSession, motion_id: uuid.UUID) -> MotionOut:
         motion = await motions.load_motion(session, motion_id)
-        return await motion_out(session, motion, await touch_assembly(session, motion.assembly_id))
+        return await motion_out(session, motion, await load_assembly(session, motion.assembly_id))
 
     async def _amendment_shown(self, session: AsyncSession, amendment: Amendment) -> AmendmentOut:
         motion = await motions.load_motion(session, amendment.motion_id)
-        assembly = await touch_assembly(session, motion.assembly_id)
+        assembly = await load_assembly(session, motion.assembly_id)
         return await amendment_out(session, amendment, motion, assembly)
 
     @get("/{motion_id:uuid}", summary="One motion, its amendments shown as diffs")

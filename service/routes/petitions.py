@@ -2,8 +2,8 @@
 signers (officers only) and receipt proofs.
 
 Each handler parses, authorises, calls one ``assembly`` function and commits before answering
-(a signature acknowledged with 201 is durable). Reads commit too, because touching a petition
-takes the step that is due (a window that ended, a published recall result).
+(a signature acknowledged with 201 is durable). Reads write nothing: the step that is due (a
+window that ended, a published recall result) is taken on time by ``service.due_work``.
 """
 
 from __future__ import annotations
@@ -100,8 +100,7 @@ class PetitionController(Controller):
                 select(RecallPetition.id).order_by(RecallPetition.opened_at.desc())
             )
         ).all()
-        shown = [await petitions.touch_petition(db_session, i) for i in ids]
-        await db_session.commit()
+        shown = [await petitions.load_petition(db_session, i) for i in ids]
         member = await _member_id(request, db_session)
         return [await petition_out(db_session, p, member) for p in shown]
 
@@ -110,8 +109,7 @@ class PetitionController(Controller):
         self, request: Request[Any, Any, Any], petition_id: PetitionId, db_session: DbSession
     ) -> PetitionOut:
         """Public: the count, the threshold, the window and the outcome; never who signed."""
-        petition = await petitions.touch_petition(db_session, petition_id)
-        await db_session.commit()
+        petition = await petitions.load_petition(db_session, petition_id)
         return await petition_out(db_session, petition, await _member_id(request, db_session))
 
     @post("/{petition_id:uuid}/signatures", status_code=201, summary="Sign the petition")

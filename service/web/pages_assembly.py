@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.meetings import agenda as agenda_of
-from assembly.meetings.assemblies import move_assembly, touch_assembly
+from assembly.meetings.assemblies import load_assembly, move_assembly
 from assembly.meetings.guards import is_chair
 from assembly.meetings.timetable import next_state
 from assembly.models import Assembly, Motion
@@ -78,9 +78,8 @@ async def chair_desk(request: Request[Any, Any, Any], db_session: DbSession) -> 
     chaired = []
     for assembly_id in ids:
         chaired.append(
-            await assembly_out(db_session, await touch_assembly(db_session, uuid.UUID(assembly_id)))
+            await assembly_out(db_session, await load_assembly(db_session, uuid.UUID(assembly_id)))
         )
-    await db_session.commit()
     _ = translator(language_of(request))
     return page(request, "chair.html", title=_("Chair"), assemblies=chaired)
 

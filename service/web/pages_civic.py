@@ -59,7 +59,7 @@ async def take_part(request: Request[Any, Any, Any], db_session: DbSession) -> R
     """Petitions, elections taking nominations and pools for selection by lot."""
     member = await _member_id(request, db_session)
     petition_rows = [
-        await petitions.touch_petition(db_session, i)
+        await petitions.load_petition(db_session, i)
         for i in (
             await db_session.scalars(
                 select(RecallPetition.id).order_by(RecallPetition.opened_at.desc())
@@ -67,12 +67,11 @@ async def take_part(request: Request[Any, Any, Any], db_session: DbSession) -> R
         ).all()
     ]
     election_rows = [
-        await elections.touch_election(db_session, i)
+        await elections.load_election(db_session, i)
         for i in (
             await db_session.scalars(select(Election.id).order_by(Election.created_at.desc()))
         ).all()
     ]
-    await db_session.commit()
     draws = (
         await db_session.scalars(select(Sortition).order_by(Sortition.created_at.desc()))
     ).all()
@@ -92,8 +91,7 @@ async def petition_page(
     request: Request[Any, Any, Any], petition_id: ObjectId, db_session: DbSession
 ) -> Response[str]:
     """A recall petition: its reason, its progress towards the threshold, sign or withdraw."""
-    petition = await petitions.touch_petition(db_session, petition_id)
-    await db_session.commit()
+    petition = await petitions.load_petition(db_session, petition_id)
     shown = await petition_out(db_session, petition, await _member_id(request, db_session))
     _ = translator(language_of(request))
     return page(request, "petition.html", title=_("Recall petition"), petition=shown, receipt=None)
@@ -127,8 +125,7 @@ async def election_page(
 ) -> Response[str]:
     """An election: its posts, each nomination's support against the rules, and the forms to
     nominate, support, accept or withdraw."""
-    election = await elections.touch_election(db_session, election_id)
-    await db_session.commit()
+    election = await elections.load_election(db_session, election_id)
     shown = await election_out(db_session, election)
     return page(
         request,

@@ -15,6 +15,7 @@ from assembly.petitions.petitions import touch_petition
 from service.database import session_for
 from tests.assembly.conftest import log_entries
 from tests.assembly.test_elections import ROLL, Hall
+from tests.due_work import settle
 from tests.voting.conftest import import_roll
 from voting.box import check_receipt_proof, receipt_hash, token_bytes
 
@@ -105,6 +106,7 @@ async def test_petition_reaching_its_threshold_opens_a_recall_that_passes(
         )
     for verb in ("close", "count", "publish"):
         await hall.call("POST", f"/contests/{contest['id']}/{verb}", hall.ro)
+    await settle(database_url)  # the published result is applied by the due work, not a read
 
     decided = await hall.call("GET", f"/petitions/{petition['id']}", "S9")
     assert decided["state"] == "recalled"

@@ -28,13 +28,15 @@ from audit.store import read_entries
 from schemas.contests import BallotIn
 from service.app import create_app
 from service.database import session_for
-from service.scheduler import POLL_SECONDS, ContestClock
+from service.due_work import POLL_SECONDS, WORKS, DueWorkRunner
 from service.settings import Settings
 from tests.conftest import running
 from tests.voting.conftest import ROLL, Contests, import_roll
 from voting.casting import cast_ballot
 from voting.lifecycle import ContestStateError
 from voting.models import Contest
+
+CONTEST_WORK = [work for work in WORKS if work.what == "contest"]
 
 # A bound against hangs, never a measure of punctuality: a running clock acts within a poll
 # or two, however busy the machine, and a test that waits this long has found a clock that
@@ -204,12 +206,12 @@ async def test_clocks_ticking_together_take_a_due_contest_once(
 
     engines = [create_async_engine(database_url, pool_size=1) for _ in range(4)]
     try:
-        rounds = await asyncio.gather(*(ContestClock(e).tick() for e in engines))
+        rounds = await asyncio.gather(*(DueWorkRunner(e, CONTEST_WORK).tick() for e in engines))
     finally:
         for engine in engines:
             await engine.dispose()
     steps = [step for steps in rounds for step in steps]
-    assert [(str(s.contest_id), s.action, s.done) for s in steps] == [(motion["id"], "close", True)]
+    assert [(str(s.key), s.action, s.done) for s in steps] == [(motion["id"], "close", True)]
     log = await _log_of(database_url, motion["id"])
     assert [e["type"] for e in log].count("contest.closed") == 1
 
@@ -239,8 +241,8 @@ async def test_contest_that_cannot_open_is_held_off_and_logged_without_personal_
 
     engine = create_async_engine(database_url, pool_size=1)
     try:
-        clock = ContestClock(engine)
-        logger = logging.getLogger("plenary.scheduler")
+        clock = DueWorkRunner(engine, CONTEST_WORK)
+        logger = logging.getLogger("plenary.due_work")
         logger.addHandler(seen := _Records())
         try:
             first = await clock.tick()
@@ -249,7 +251,7 @@ async def test_contest_that_cannot_open_is_held_off_and_logged_without_personal_
             logger.removeHandler(seen)
     finally:
         await engine.dispose()
-    assert [(str(s.contest_id), s.action, s.done) for s in first] == [(contest_id, "open", False)]
+    assert [(str(s.key), s.action, s.done) for s in first] == [(contest_id, "open", False)]
     assert again == []  # held off, not retried at once
     warnings = [r.getMessage() for r in seen.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1

@@ -1,0 +1,60 @@
+"""Which assemblies, petitions and elections have a timetabled step due, by the database's clock.
+
+Each step itself is the domain's own ``touch_*`` function, which takes the row lock, re-checks the
+state and logs the step as ``system``; these queries only find the rows worth touching, so the
+runner (``service.due_work``) need not read every row each round. The steps are:
+
+- an assembly enters the next state its timetable names (opens for motions, for amendments, goes
+  into session, closes), and only as far as the chair is not left a step;
+- a recall petition whose window ended short fails, and a published recall result is applied;
+- an election's nominations close at their time.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Select, and_, func, or_, select
+
+from assembly.elections.election_models import Election
+from assembly.models import Assembly
+from assembly.petitions.recall_models import RecallPetition
+from voting.due_work import published_contests
+
+__all__ = ["due_assemblies", "due_elections", "due_petitions"]
+
+
+def due_assemblies() -> Select[uuid.UUID]:
+    """Assemblies whose timetable moves them on now (see ``assembly.meetings.timetable``)."""
+    entering_next = {
+        "draft": Assembly.opens_at,
+        "motions_open": Assembly.motions_deadline,
+        "amendments_open": Assembly.session_starts_at,
+        "in_session": Assembly.session_ends_at,
+    }
+    return select(Assembly.id).where(
+        or_(
+            *(
+                and_(Assembly.state == state, at <= func.now())
+                for state, at in entering_next.items()
+            )
+        )
+    )
+
+
+def due_petitions() -> Select[uuid.UUID]:
+    """Petitions whose window ended while open, or whose recall result has been published."""
+    return select(RecallPetition.id).where(
+        or_(
+            (RecallPetition.state == "open") & (RecallPetition.closes_at <= func.now()),
+            (RecallPetition.state == "succeeded")
+            & RecallPetition.contest_id.in_(published_contests()),
+        )
+    )
+
+
+def due_elections() -> Select[uuid.UUID]:
+    """Elections whose nominations window has ended while still open."""
+    return select(Election.id).where(
+        Election.state == "nominations_open", Election.nominations_close_at <= func.now()
+    )
