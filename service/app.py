@@ -50,6 +50,8 @@ from service.routes.sortition import SortitionController
 from service.security_headers import security_headers_hook
 from service.settings import Settings
 from service.signin.mailer import mail_outbox_lifespan
+from service.signin.oidc_lifespan import oidc_lifespan
+from service.signin.oidc_settings import OidcSettings
 from service.signin.settings import SignInSettings
 from service.web import web_router
 
@@ -165,6 +167,7 @@ def create_app(
     settings = settings.with_(database_url=url)
     verifier = TokenVerifier(load_verification_keys(settings), settings)
     SignInSettings.for_service(settings)  # a bad sign-in or mail setting stops startup, named
+    OidcSettings.for_service(settings)  # and so does a bad provider setting
 
     db = SQLAlchemyAsyncConfig(
         connection_string=url,
@@ -182,6 +185,7 @@ def create_app(
             audit_log_lifespan,
             due_work_lifespan,
             mail_outbox_lifespan,
+            oidc_lifespan,
         ],
         middleware=[
             prometheus.middleware,

@@ -5,12 +5,16 @@ A token is accepted only when: its header names an algorithm that the selected k
 without ``kid`` is accepted only when exactly one key is configured); the signature holds; and
 ``exp``, ``nbf``, ``iat``, ``iss``, ``aud`` and ``sub`` are present and right. Anything else is a
 401 whose message says which of these failed, never why in more detail than that.
+
+With ``PLENARY_JWT_JWKS_URL`` the keys published there are trusted too (the pinned keys win on
+a shared ``kid``); they come from the shared, background-refreshed
+:class:`~service.signin.jwks.JwksCache`, fetched again once when a token names a new ``kid``.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import jwt
@@ -21,6 +25,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 
 from service.keys import SigningKey, VerificationKey
 from service.settings import ROLES, Settings
+from service.signin.jwks import JwksCache, JwksUnavailable
 
 __all__ = [
     "AuthMiddleware",
@@ -28,6 +33,7 @@ __all__ = [
     "TokenVerifier",
     "identity_of",
     "issue_token",
+    "published_keys",
     "requires_role",
 ]
 
@@ -52,7 +58,13 @@ class TokenVerifier:
         self._audience = settings.jwt_audience
         self._leeway = settings.jwt_leeway_seconds
 
-    def _key_for(self, token: str) -> VerificationKey:
+    def pins(self, kid: str) -> bool:
+        """Whether ``kid`` names one of the configured (pinned) keys."""
+        return kid in self._keys
+
+    def _key_for(
+        self, token: str, published: Mapping[str, VerificationKey] | None = None
+    ) -> VerificationKey:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.DecodeError:
@@ -66,7 +78,7 @@ class TokenVerifier:
                 raise NotAuthorizedException("the token has no 'kid' header to select a key")
             key = next(iter(self._keys.values()))
         else:
-            found = self._keys.get(str(kid))
+            found = self._keys.get(str(kid)) or (published or {}).get(str(kid))
             if found is None:
                 raise NotAuthorizedException("the token's 'kid' names no key this service trusts")
             key = found
@@ -76,9 +88,12 @@ class TokenVerifier:
             )
         return key
 
-    def verify(self, token: str) -> Identity:
-        """The identity in ``token``, or ``NotAuthorizedException`` saying what is wrong."""
-        key = self._key_for(token)
+    def verify(
+        self, token: str, *, published: Mapping[str, VerificationKey] | None = None
+    ) -> Identity:
+        """The identity in ``token``, or ``NotAuthorizedException`` saying what is wrong;
+        ``published`` adds keys from a key set (:func:`published_keys`)."""
+        key = self._key_for(token, published)
         try:
             claims = jwt.decode(
                 token,
@@ -143,6 +158,33 @@ def issue_token(
     return jwt.encode(claims, key.key, algorithm=key.algorithm, headers={"kid": key.kid})
 
 
+async def published_keys(
+    verifier: TokenVerifier, jwks: JwksCache | None, token: str
+) -> dict[str, VerificationKey] | None:
+    """The published key ``token`` names, when it names a ``kid`` no pinned key has: from
+    ``jwks`` (fetched again once for a ``kid`` it does not know). None when not needed."""
+    if jwks is None:
+        return None
+    try:
+        kid = jwt.get_unverified_header(token).get("kid")
+    except jwt.InvalidTokenError:
+        return None  # verify() says what is wrong with it
+    if not isinstance(kid, str) or verifier.pins(kid):
+        return None
+    try:
+        await jwks.key_set(kid)
+    except JwksUnavailable:
+        raise NotAuthorizedException("the keys to check this token cannot be fetched now") from None
+    published = jwks.jwk(kid)
+    if published is None:
+        return None
+    try:
+        found = jwt.PyJWK(dict(published))
+    except jwt.PyJWKError:
+        return None
+    return {kid: VerificationKey(kid=kid, algorithm=found.algorithm_name, key=found.key)}
+
+
 class AuthMiddleware(AbstractAuthenticationMiddleware):
     """Reads ``Authorization: Bearer …``; routes opt out with ``exclude_from_auth=True``."""
 
@@ -154,7 +196,9 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthorizedException("the Authorization header must be 'Bearer <token>'")
         verifier: TokenVerifier = connection.app.state.token_verifier
-        identity = verifier.verify(token.strip())
+        jwks = connection.app.state.get("jwt_jwks")
+        published = await published_keys(verifier, jwks, token.strip())
+        identity = verifier.verify(token.strip(), published=published)
         return AuthenticationResult(user=identity, auth=token)
 
 

@@ -25,6 +25,7 @@ from service.web.pages_civic import CIVIC_HANDLERS
 from service.web.pages_officer import OFFICER_HANDLERS
 from service.web.pages_results import RESULT_HANDLERS
 from service.web.pages_sign_in_email import EMAIL_SIGN_IN_HANDLERS
+from service.web.pages_sign_in_oidc import OIDC_SIGN_IN_HANDLERS
 from service.web.pages_vote import VOTE_HANDLERS
 from service.web.session import SessionMiddleware
 
@@ -53,6 +54,7 @@ def web_router() -> Router:
         route_handlers=[
             *ACCOUNT_HANDLERS,
             *EMAIL_SIGN_IN_HANDLERS,
+            *OIDC_SIGN_IN_HANDLERS,
             *VOTE_HANDLERS,
             *RESULT_HANDLERS,
             *OFFICER_HANDLERS,

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from roll.models import Branch, Member, Region
 from service.auth import Identity, TokenVerifier
 from service.deps import DbSession
+from service.signin.oidc_settings import OidcSettings
 from service.signin.state import clear_state, keep_state, new_state, state_matches
 from service.web.i18n import LANGUAGES, translator
 from service.web.params import NextPath, Text
@@ -95,6 +96,7 @@ async def _sign_in_page(
     *,
     next_path: str | None = None,
     error: str | None = None,
+    status: int | None = None,
 ) -> Response[str]:
     web = web_settings(request)
     people = await _demo_people(session) if web.demo_sign_in else []
@@ -106,9 +108,11 @@ async def _sign_in_page(
     response = page(
         request,
         "sign_in.html",
-        status=401 if error else 200,
+        status=status or (401 if error else 200),
         title=translator(language_of(request))("Sign in"),
         sign_on_url=sign_on_link,
+        oidc=request.app.state.get("oidc") is not None,
+        oidc_name=OidcSettings.for_service(request.app.state.settings).name,
         people=people,
         officers=DEMO_OFFICERS,
         next=safe_next(next_path) or "",

@@ -1,0 +1,44 @@
+"""Who an ID token signs in: a member found on the roll by the membership-number claim, or an
+officer found by a sign-in grant naming the token's verified email address.
+
+The same lookups as emailed sign-in (:func:`service.signin.email_flow.find_addressee`, active
+members only, the member's own grants added): the provider proves who someone is, the roll and
+the grants say what they may do here. Roles in the token are never trusted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.signin.email_flow import Addressee, find_addressee
+from service.signin.oidc_client import OidcRefused
+from service.signin.store import grants_for_email
+
+__all__ = ["addressee_for_claims"]
+
+
+async def addressee_for_claims(
+    db: AsyncSession, claims: Mapping[str, Any], member_claim: str
+) -> Addressee:
+    """The person the verified ``claims`` name; ``OidcRefused`` (``no_member_claim`` or
+    ``not_on_roll``) when there is none. Cost: two or three indexed queries."""
+    number = claims.get(member_claim)
+    if isinstance(number, int) and not isinstance(number, bool):
+        number = str(number)
+    if isinstance(number, str) and number.strip():
+        # a number, never an address: find_addressee would look an address up by email
+        found = None if "@" in number else await find_addressee(db, number.strip())
+        if found is None:
+            raise OidcRefused("not_on_roll")
+        return found
+    email = claims.get("email")
+    if isinstance(email, str) and email and claims.get("email_verified") is True:
+        grants = await grants_for_email(db, email)
+        if grants:
+            subject = grants[0].subject
+            roles = tuple(dict.fromkeys(g.role for g in grants if g.subject == subject))
+            return Addressee(subject, roles, email.lower())
+    raise OidcRefused("no_member_claim")
