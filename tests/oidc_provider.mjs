@@ -33,6 +33,8 @@ const provider = new Provider(config.issuer, {
   },
   scopes: ['openid', 'email', 'membership'],
   features: { devInteractions: { enabled: false } },
+  // put the scopes' claims in the ID token, as Keycloak, Entra and Google do
+  conformIdTokenClaims: false,
   pkce: { required: () => true },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
   cookies: { keys: ['plenary-test-provider-cookie-key'] },

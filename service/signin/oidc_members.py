@@ -1,5 +1,7 @@
 """Who an ID token signs in: a member found on the roll by the membership-number claim, or an
-officer found by a sign-in grant naming the token's verified email address.
+officer found by a sign-in grant naming the token's verified email address. With the member
+claim set to ``email`` (a provider such as Google Workspace that holds no membership numbers),
+the member is found by their verified address instead.
 
 The same lookups as emailed sign-in (:func:`service.signin.email_flow.find_addressee`, active
 members only, the member's own grants added): the provider proves who someone is, the roll and
@@ -25,6 +27,13 @@ async def addressee_for_claims(
 ) -> Addressee:
     """The person the verified ``claims`` name; ``OidcRefused`` (``no_member_claim`` or
     ``not_on_roll``) when there is none. Cost: two or three indexed queries."""
+    email = claims.get("email")
+    verified = isinstance(email, str) and bool(email) and claims.get("email_verified") is True
+    if member_claim == "email":  # a provider that knows members only by their address
+        found = await find_addressee(db, str(email)) if verified else None
+        if found is None:
+            raise OidcRefused("not_on_roll" if verified else "no_member_claim")
+        return found
     number = claims.get(member_claim)
     if isinstance(number, int) and not isinstance(number, bool):
         number = str(number)
@@ -34,8 +43,8 @@ async def addressee_for_claims(
         if found is None:
             raise OidcRefused("not_on_roll")
         return found
-    email = claims.get("email")
-    if isinstance(email, str) and email and claims.get("email_verified") is True:
+    if verified:
+        assert isinstance(email, str)
         grants = await grants_for_email(db, email)
         if grants:
             subject = grants[0].subject
