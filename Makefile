@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 CODE   := $(wildcard tally audit roll assembly voting schemas service tests bench)
 
-.PHONY: setup run test check lint format typecheck pytest audit-deps browser bench fuzz soak clean
+.PHONY: setup run test check lint format typecheck pytest audit-deps browser oidc-provider bench fuzz soak clean
 
 setup: $(STAMP)
 
@@ -24,7 +24,7 @@ run: setup
 # The checks that need no database run side by side (the browser install is mostly waiting on
 # the network and the disk), then the tests.
 test: setup
-	@$(MAKE) --no-print-directory -j3 --output-sync=target check audit-deps browser
+	@$(MAKE) --no-print-directory -j3 --output-sync=target check audit-deps browser oidc-provider
 	@$(MAKE) --no-print-directory pytest
 
 check: lint typecheck
@@ -97,6 +97,24 @@ browser: setup
 	    mkdir -p $(NODE_DIR) && npm install --prefix $(NODE_DIR) --no-audit --no-fund --silent axe-core@4 \
 	      || echo "browser: could not install axe-core; the browser tests will skip"; \
 	  else echo "browser: no npm to install axe-core; the browser tests will skip"; fi; \
+	fi
+
+# The OpenID Connect tests (tests/web/test_oidc_sign_in.py, tests/service/test_oidc_tokens.py)
+# sign in at a real, certified provider: the npm package oidc-provider under Debian's node,
+# started by the tests (tests/oidc_provider.mjs). Installs node and npm when missing (root with
+# apt-get); without them those tests skip and say why.
+OIDC_PROVIDER_JS := $(NODE_DIR)/node_modules/oidc-provider/lib/index.js
+
+oidc-provider: setup browser  # after browser: both npm-install into $(NODE_DIR)
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null) \
+	      || echo "oidc-provider: could not install node and npm; the OpenID Connect tests will skip"; \
+	  else echo "oidc-provider: no npm and no apt-get as root; the OpenID Connect tests will skip"; fi; \
+	fi
+	@if [ ! -f $(OIDC_PROVIDER_JS) ] && command -v npm >/dev/null 2>&1; then \
+	  mkdir -p $(NODE_DIR) && npm install --prefix $(NODE_DIR) --no-audit --no-fund --silent oidc-provider@9 \
+	    || echo "oidc-provider: npm could not install oidc-provider"; \
 	fi
 
 # Every benchmark, one after another, ending with one table of each figure beside its target

@@ -9,6 +9,7 @@ installed and cannot be.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -66,12 +67,17 @@ def _ensure_installed() -> None:
     if shutil.which("node") is None or shutil.which("npm") is None:
         pytest.skip("node and npm are not installed (apt-get install nodejs npm, as root)")
     NODE_DIR.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(
-        ["npm", "install", "--prefix", str(NODE_DIR), "--no-audit", "--no-fund", "oidc-provider@9"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    with (NODE_DIR / ".install-lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # test workers share the directory: one installs
+        if MODULE.is_file():
+            return
+        npm = ["npm", "install", "--prefix", str(NODE_DIR), "--no-audit", "--no-fund"]
+        done = subprocess.run(
+            [*npm, "oidc-provider@9"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     if done.returncode != 0 or not MODULE.is_file():
         pytest.fail(f"npm could not install oidc-provider: {done.stderr.strip()[-400:]}")
 

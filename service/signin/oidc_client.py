@@ -14,14 +14,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import httpx
 from authlib.common.security import generate_token
+from authlib.deprecate import AuthlibDeprecationWarning
 from authlib.integrations.base_client.errors import OAuthError
-from authlib.integrations.httpx_client import AsyncOAuth2Client
 from joserfc import jws, jwt
 from joserfc.errors import (
     BadSignatureError,
@@ -33,6 +34,11 @@ from joserfc.errors import (
 
 from service.signin.jwks import JwksCache, JwksCaches, JwksUnavailable
 from service.signin.oidc_settings import OidcSettings
+
+with warnings.catch_warnings():
+    # Authlib 1.9 suggests the httpx2 fork; httpx is the client this project already uses.
+    warnings.filterwarnings("ignore", "The httpx module", AuthlibDeprecationWarning)
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 __all__ = ["OidcClient", "OidcRefused", "PendingSignIn", "Reason"]
 
