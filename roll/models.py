@@ -64,6 +64,10 @@ class Member(BigIntBase):
     branch: Mapped[Branch] = relationship(lazy="raise")
 
 
+# Sign-in finds a member by address without case (``roll.members.member_contact``).
+Index("ix_member_email_lower", func.lower(Member.email))
+
+
 class RollSnapshot(BigIntBase):
     """One import of the member roll: when, how many, and the digest of its canonical form."""
 

@@ -101,9 +101,10 @@ sign_in_grant = Table(
     Column("granted_by", String(64), nullable=False),
     Column("granted_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     UniqueConstraint("email", "subject", "role", name="sign_in_grant_once"),
-    Index("ix_sign_in_grant_email", "email"),
     comment="officers who sign in by email: the address, who they are and the role it gives",
 )
+# Grants are looked up by address without case (``grants_for_email``).
+Index("ix_sign_in_grant_email_lower", func.lower(sign_in_grant.c.email))
 
 
 @dataclass(frozen=True, slots=True)
