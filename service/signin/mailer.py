@@ -106,6 +106,7 @@ class Outbox:
             port=s.smtp_port,
             use_tls=s.smtp_security == "tls",
             start_tls=s.smtp_security == "starttls",
+            cert_bundle=str(s.smtp_ca_file) if s.smtp_ca_file else None,
             username=s.smtp_user,
             password=s.smtp_password,
             timeout=_SMTP_TIMEOUT,

@@ -13,6 +13,7 @@ service settings' ``extra`` mapping on top, so a test can change them for one ap
 | ``PLENARY_SIGN_IN_REQUESTS_PER_TARGET`` | 5 | link requests per address or number per window |
 | ``PLENARY_SMTP_HOST`` / ``_PORT`` | (none) / 587 | the mail server; none: mail waits |
 | ``PLENARY_SMTP_SECURITY`` | starttls | ``starttls``, ``tls`` (implicit, port 465) or ``none`` |
+| ``PLENARY_SMTP_CA_FILE`` | (the system's) | CA certificates (PEM) to check the server's by |
 | ``PLENARY_SMTP_USER`` / ``_PASSWORD`` | (none) | log in to the mail server when set |
 | ``PLENARY_MAIL_FROM`` | ``Plenary <plenary@localhost>`` | the From address |
 | ``PLENARY_PUBLIC_URL`` | (from the request) | the address links in mail point at |
@@ -51,6 +52,15 @@ def _seconds(env: Mapping[str, str], name: str, default: int, least: int = 1) ->
     return value
 
 
+def _ca_file(env: Mapping[str, str]) -> Path | None:
+    raw = env.get("PLENARY_SMTP_CA_FILE", "")
+    if not raw:
+        return None
+    if not Path(raw).is_file():
+        raise SettingsError(f"PLENARY_SMTP_CA_FILE names no file: {raw!r}")
+    return Path(raw)
+
+
 @dataclass(frozen=True, slots=True)
 class SignInSettings:
     """Sessions, emailed sign-in links, and the mail server."""
@@ -64,6 +74,7 @@ class SignInSettings:
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_security: str = "starttls"
+    smtp_ca_file: Path | None = None
     smtp_user: str | None = None
     smtp_password: str | None = None
     mail_from: str = "Plenary <plenary@localhost>"
@@ -100,6 +111,7 @@ class SignInSettings:
             smtp_host=env.get("PLENARY_SMTP_HOST") or None,
             smtp_port=_seconds(env, "PLENARY_SMTP_PORT", 465 if security == "tls" else 587),
             smtp_security=security,
+            smtp_ca_file=_ca_file(env),
             smtp_user=env.get("PLENARY_SMTP_USER") or None,
             smtp_password=env.get("PLENARY_SMTP_PASSWORD") or None,
             mail_from=env.get("PLENARY_MAIL_FROM") or "Plenary <plenary@localhost>",
