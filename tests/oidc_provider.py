@@ -95,6 +95,8 @@ class LocalProvider:
         self.issuer = f"http://127.0.0.1:{self.port}"
         self.keys = {"A": _key("A"), "B": _key("B")}
         self._workdir = workdir
+        self.redirect_uris = [REDIRECT_URI]
+        """Where the provider may send browsers back (change, then ``start`` again)."""
         self._process: subprocess.Popen[str] | None = None
 
     @property
@@ -111,7 +113,7 @@ class LocalProvider:
             "client": {
                 "client_id": CLIENT_ID,
                 "client_secret": CLIENT_SECRET,
-                "redirect_uris": [REDIRECT_URI],
+                "redirect_uris": self.redirect_uris,
             },
             "keys": [self.keys[k] for k in kids],
             "accounts": ACCOUNTS,
