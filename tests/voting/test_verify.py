@@ -334,6 +334,7 @@ PURE_VOTING = {
     "voting.box",
     "voting.ballots",
     "voting.definition",
+    "voting.majority",
     "roll.scope",
     "voting.verify_box",
     "voting.verify_log",
