@@ -238,7 +238,7 @@ class BranchController(Controller):
     async def grant_secretary(
         self,
         request: Request[Any, Any, Any],
-        code: str,
+        code: BranchCode,
         data: JSONBody[ChairIn],
         db_session: DbSession,
     ) -> dict[str, str]:
