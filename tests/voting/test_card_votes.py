@@ -12,11 +12,14 @@ from typing import Any
 
 import httpx
 import pytest
+from litestar import Litestar
 
 from roll.members import member_id_of
 from service.cli import main as plenary
 from service.database import session_for
+from service.web.session import SESSION_COOKIE
 from tally.blt import parse_blt
+from tests.sessions import session_cookie
 from tests.voting.conftest import Contests
 from voting.counting import count_contest
 from voting.lifecycle import ContestStateError, Elector, open_contest
@@ -51,7 +54,13 @@ def _verify(tmp_path: Path, bundle: dict[str, Any], key: str) -> int:
 
 
 async def test_a_card_vote_counts_weights_exactly_and_the_verifier_checks_them(
-    contests: Contests, client: httpx.AsyncClient, auth, database_url: str, tmp_path: Path, capsys
+    app: Litestar,
+    contests: Contests,
+    client: httpx.AsyncClient,
+    auth,
+    database_url: str,
+    tmp_path: Path,
+    capsys,
 ) -> None:
     motion = await contests.create(title="Card vote", kind="motion", weighted=True)
     # S1 carries 50, S2 30; S3 carries 7 and named S4 as proxy. Unweighted, 2 for beat 1
@@ -72,6 +81,14 @@ async def test_a_card_vote_counts_weights_exactly_and_the_verifier_checks_them(
     )
     assert (result["figures"]["for"], result["figures"]["against"]) == (37, 50)
     assert result["outcome"] == "lost"
+    cookie = f"{SESSION_COOKIE}={await session_cookie(app, 'S1')}"
+    for language, words in (("en", "87 cast of 87"), ("cy", "87 wedi'u bwrw o 87")):
+        page = await client.get(
+            f"/contests/{motion['id']}/results",
+            headers={"Cookie": cookie, "Accept-Language": language},
+        )
+        assert page.status_code == 200, page.text
+        assert words in page.text.replace("&#39;", "'")
 
     bundle, key = await _bundle_and_key(client, motion, auth)
     assert bundle["roll"] == {**bundle["roll"], "electorate": 3, "electorate_weight": 87}
