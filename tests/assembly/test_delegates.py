@@ -144,6 +144,9 @@ async def test_a_delegate_conference_runs_a_card_vote_of_those_present_with_a_pr
     assert (result["weight_cast"], result["electorate_weight"]) == (13, 13)
     assert (result["figures"]["for"], result["figures"]["against"]) == (5, 3)
 
+    record = await chamber.client.get(f"/api/v1{path}/record.md", headers=chamber.auth("S1"))
+    assert "a card vote of 13 votes carried" in record.text
+
     bundle = await chamber.call("GET", f"/contests/{contest}/bundle", "S1")
     key = (await chamber.client.get("/api/v1/audit/key", headers=chamber.auth("S1"))).text
     assert bundle["roll"]["electorate"] == 3
