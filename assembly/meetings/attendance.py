@@ -122,14 +122,16 @@ async def _record(session: AsyncSession, assembly: Assembly, member: str, how: s
 async def check_in(
     session: AsyncSession, assembly_id: uuid.UUID, member: str, code: str
 ) -> AttendanceOut:
-    """``member`` checks in with the code shown in the hall. 403 for a wrong code (nothing is
-    recorded). Caller commits."""
+    """``member`` checks in with the code shown in the hall. 422 for a wrong code, 409 before
+    the chair has set one (nothing is recorded). Caller commits."""
     assembly = await _open_assembly(session, assembly_id)
     roll = await _roll(session, assembly_id)
-    if roll.code_hash is None or not hmac.compare_digest(roll.code_hash, _hash(code)):
+    if roll.code_hash is None:
+        raise AttendanceError("check-in has not begun: the chair shows a code in the hall first")
+    if not hmac.compare_digest(roll.code_hash, _hash(code)):
         raise DomainError(
             "that is not the code shown in the hall; check it and try again, or ask a steward",
-            status=403,
+            status=422,
             title="Wrong hall code",
         )
     member_id = await _record(session, assembly, member, "code")

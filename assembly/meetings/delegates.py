@@ -108,14 +108,14 @@ async def register_delegate(
     delegate, within its entitlement. 403 unless ``viewer`` is an administrator or holds a
     ``secretary`` grant on the member's branch; 409 beyond the entitlement or if already
     registered. Caller commits. Cost: a few indexed reads, one insert, one log append."""
-    assembly = await _assembly(session, assembly_id)
-    rules = delegate_rules(assembly)
+    assembly = await touch_assembly(session, assembly_id, lock=True)
     place = await participant(session, member, Scope.parse(assembly.scope), "being a delegate")
     if "admin" not in viewer.roles and not viewer.holds("secretary", "branch", place.branch_code):
         raise NotAllowed(
             f"delegates of branch {place.branch_code} are registered by its secretary "
             "(a secretary grant on the branch) or an administrator"
         )
+    rules = delegate_rules(await _assembly(session, assembly_id))
     existing = await session.scalar(
         select(Delegate).where(
             Delegate.assembly_id == assembly_id, Delegate.member_id == place.member_id
@@ -184,11 +184,11 @@ async def credential_delegate(
     """Credentials: the chair or an administrator approves a registered delegate, or rejects a
     registered or credentialed one. 403 for anyone else; 409 from any other state. Caller
     commits. Cost: two indexed reads, one update, one log append."""
-    await _assembly(session, assembly_id)
     if "admin" not in viewer.roles and not await is_chair(session, viewer.subject, assembly_id):
         raise NotAllowed(
             "credentials are decided by the chair of this assembly or an administrator"
         )
+    await _assembly(session, assembly_id)
     delegate = await _delegate(session, assembly_id, delegate_id)
     allowed = ("registered",) if approve else SEATED
     if delegate.state not in allowed:

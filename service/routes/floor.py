@@ -85,6 +85,7 @@ class FloorController(Controller):
         db_session: DbSession,
     ) -> DelegateOut:
         """Within the branch's entitlement (409 beyond it, naming it)."""
+        await visible_assembly(request, db_session, assembly_id)
         viewer = await _viewer(request, db_session)
         made = await delegates.register_delegate(db_session, assembly_id, viewer, data.member)
         await db_session.commit()
@@ -100,6 +101,7 @@ class FloorController(Controller):
         db_session: DbSession,
     ) -> DelegateOut:
         """The chair or an administrator approves or rejects a delegate."""
+        await visible_assembly(request, db_session, assembly_id)
         viewer = await _viewer(request, db_session)
         await delegates.credential_delegate(
             db_session, assembly_id, delegate_id, viewer, approve=data.approve
@@ -115,6 +117,7 @@ class FloorController(Controller):
         delegate_id: DelegateId,
         db_session: DbSession,
     ) -> DelegateOut:
+        await visible_assembly(request, db_session, assembly_id)
         viewer = await _viewer(request, db_session)
         await delegates.withdraw_delegate(db_session, assembly_id, delegate_id, viewer)
         await db_session.commit()
@@ -129,6 +132,7 @@ class FloorController(Controller):
         db_session: DbSession,
     ) -> DelegateOut:
         """Counts in votes that open from now on."""
+        await visible_assembly(request, db_session, assembly_id)
         mine = await delegates.name_proxy(
             db_session, assembly_id, identity_of(request).subject, data.proxy
         )
@@ -139,6 +143,7 @@ class FloorController(Controller):
     async def revoke_proxy(
         self, request: Request[Any, Any, Any], assembly_id: AssemblyId, db_session: DbSession
     ) -> DelegateOut:
+        await visible_assembly(request, db_session, assembly_id)
         mine = await delegates.revoke_proxy(db_session, assembly_id, identity_of(request).subject)
         await db_session.commit()
         return await _shown(db_session, assembly_id, mine.id)
@@ -167,6 +172,7 @@ class FloorController(Controller):
     async def hall_code(
         self, request: Request[Any, Any, Any], assembly_id: AssemblyId, db_session: DbSession
     ) -> HallCodeOut:
+        await visible_assembly(request, db_session, assembly_id)
         code = await attendance.set_hall_code(db_session, assembly_id, identity_of(request).subject)
         await db_session.commit()
         return HallCodeOut(code=code)
@@ -194,6 +200,7 @@ class FloorController(Controller):
         data: JSONBody[StewardCheckInIn],
         db_session: DbSession,
     ) -> AttendanceOut:
+        await visible_assembly(request, db_session, assembly_id)
         shown = await attendance.steward_check_in(
             db_session, assembly_id, identity_of(request).subject, data.member
         )
@@ -213,6 +220,7 @@ class FloorController(Controller):
     async def freeze(
         self, request: Request[Any, Any, Any], assembly_id: AssemblyId, db_session: DbSession
     ) -> AttendanceOut:
+        await visible_assembly(request, db_session, assembly_id)
         shown = await attendance.freeze_present(
             db_session, assembly_id, identity_of(request).subject
         )
@@ -223,6 +231,7 @@ class FloorController(Controller):
     async def reopen(
         self, request: Request[Any, Any, Any], assembly_id: AssemblyId, db_session: DbSession
     ) -> AttendanceOut:
+        await visible_assembly(request, db_session, assembly_id)
         shown = await attendance.reopen_attendance(
             db_session, assembly_id, identity_of(request).subject
         )

@@ -53,7 +53,8 @@ async def test_a_delegate_conference_runs_a_card_vote_of_those_present_with_a_pr
     await chamber.call(
         "POST", "/branches/glasgow/secretaries", chamber.admin, {"subject": "S10"}, 201
     )
-    early = await _delegate(chamber, conf, "S10", "S1", 409)
+    await _delegate(chamber, conf, "S10", "S1", 404)  # members do not see a draft
+    early = await _delegate(chamber, conf, chamber.admin, "S1", 409)
     assert "draft" in early["detail"]
     await chamber.move(conf, "motions_open")
     for branch, secretary in (("glasgow", "S10"), ("edinburgh", "E3")):
@@ -112,7 +113,7 @@ async def test_a_delegate_conference_runs_a_card_vote_of_those_present_with_a_pr
     # W2 does not come. Those present are frozen before the vote.
     code = (await chamber.call("POST", f"{path}/hall-code", chamber.chair, None, 201))["code"]
     await chamber.call("POST", f"{path}/check-in", "S1", {"code": code})
-    await chamber.call("POST", f"{path}/check-in", "E1", {"code": "WRONG"}, 403)
+    await chamber.call("POST", f"{path}/check-in", "E1", {"code": "WRONG"}, 422)
     await chamber.call("POST", f"{path}/check-in", "S3", {"code": code}, 403)  # not a delegate
     await chamber.call("POST", f"{path}/check-in/steward", "E2", {"member": "E1"}, 403)
     await chamber.call("POST", f"{path}/stewards", chamber.admin, {"subject": "E2"}, 201)
