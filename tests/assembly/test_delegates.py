@@ -6,14 +6,18 @@ and verified offline. Every change is in the log with ids and counts, never who.
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from assembly.meetings.floor import shares
+from assembly.meetings.assemblies import load_assembly
+from assembly.meetings.floor import floor_electorate, shares
 from assembly.meetings.floor_rules import DelegateRules
+from roll.members import member_id_of
 from service.cli import main as plenary
+from service.database import session_for
 from tests.assembly.conftest import Chamber, log_entries
 
 # glasgow has 10 active members, edinburgh 3, cardiff 5 (tests/assembly/conftest.py).
@@ -169,3 +173,45 @@ async def test_a_delegate_conference_runs_a_card_vote_of_those_present_with_a_pr
     floor_entries = json.dumps([e for e in entries if e["type"].startswith("delegate.")])
     for number in ("S1", "S2", "E1", "W1", "W2", "S10", "E3"):
         assert f'"{number}"' not in floor_entries
+
+
+async def test_a_block_vote_puts_the_branch_on_one_card_and_a_proxy_holds_for_the_open_vote(
+    chamber: Chamber, database_url: str
+) -> None:
+    orders = {
+        "delegates": {"members_per_delegate": 4, "card_vote": "block", "proxies_per_holder": 1}
+    }
+    conf = await chamber.assembly(title="Block", kind="conference", standing_orders=orders)
+    path = f"/assemblies/{conf['id']}"
+    await chamber.move(conf, "motions_open")
+    for member in ("S1", "S2", "E1"):
+        made = await _delegate(chamber, conf, chamber.admin, member)
+        await chamber.call(
+            "POST", f"{path}/delegates/{made['id']}/credentials", chamber.chair, {"approve": True}
+        )
+    await chamber.call("POST", f"{path}/proxy", "E1", {"proxy": "S1"})
+    async with session_for(database_url) as session:
+        assembly = await load_assembly(session, uuid.UUID(conf["id"]))
+        electors = await floor_electorate(session, assembly)
+        s1, e1 = await member_id_of(session, "S1"), await member_id_of(session, "E1")
+    assert electors is not None
+    # Glasgow's 10 on S1's card (the earliest registered), Edinburgh's 3 on E1's, proxy S1.
+    assert sorted((e.member_id, e.weight, e.proxy_member_id) for e in electors) == sorted(
+        [(s1, 10, None), (e1, 3, s1)]
+    )
+
+    motion = await chamber.motion(conf, "S5", title="Rail", paragraphs=["Nationalise rail."])
+    await chamber.second(motion, "S6", "W3")
+    await chamber.move(conf, "amendments_open")
+    await chamber.chair_does(motion, "admit")
+    await chamber.move(conf, "in_session")
+    contest = (await chamber.chair_does(motion, "vote/start"))["open_contest"]
+    # Revoked after the vote opened: the open vote keeps the proxy it froze.
+    await chamber.call("POST", f"{path}/proxy/revoke", "E1")
+    ballot = {"choice": "for", "on_behalf_of": "E1"}
+    await chamber.call("POST", f"/contests/{contest}/ballots", "S1", ballot, 201)
+    await chamber.call("POST", f"/contests/{contest}/ballots", "S2", {"choice": "for"}, 403)
+    async with session_for(database_url) as session:
+        later = await floor_electorate(session, await load_assembly(session, assembly.id))
+    assert later is not None
+    assert [e.proxy_member_id for e in later] == [None, None]
