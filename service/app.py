@@ -43,7 +43,7 @@ from service.ratelimit import RateLimitMiddleware, rate_limit_headers_hook
 from service.routes import contests, identity, members, sign_in_grants, system
 from service.routes.assemblies import AssemblyController
 from service.routes.audit import AuditLogController
-from service.routes.documents import DocumentController
+from service.routes.documents import DocumentController, ResultSheetController
 from service.routes.elections import ElectionController, NominationController
 from service.routes.floor import BranchController, FloorController
 from service.routes.motions import MotionController
@@ -154,6 +154,7 @@ def api_handlers() -> list[ControllerRouterHandler]:
         FloorController,
         BranchController,
         DocumentController,
+        ResultSheetController,
     ]
 
 

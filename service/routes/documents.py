@@ -15,15 +15,20 @@ from litestar.params import PathParameter, QueryParameter
 from assembly.meetings.assemblies import timetable_of
 from assembly.meetings.calendar import timetable_ics
 from assembly.meetings.motions_book import motions_book
+from roll.viewer import viewer_for
 from schemas.moments import now
+from service.auth import identity_of
 from service.deps import DbSession
 from service.routes.assemblies import visible_assembly
 from service.web.documents import DOCUMENT_HEADERS, document_html, document_pdf
-from service.web.i18n import LANGUAGES
+from service.web.i18n import LANGUAGES, translator
+from service.web.pages_results import result_context
 from service.web.render import language_of
+from voting import queries
 
-__all__ = ["DocumentController"]
+__all__ = ["DocumentController", "ResultSheetController"]
 
+ContestId = Annotated[uuid.UUID, PathParameter(description="the contest's id")]
 AssemblyId = Annotated[uuid.UUID, PathParameter(description="the assembly's id")]
 Lang = Annotated[
     str | None, QueryParameter(name="lang", description="en or cy; else the reader's language")
@@ -90,3 +95,47 @@ class DocumentController(Controller):
             host=request.url.hostname or "plenary",
         )
         return Response(text, media_type="text/calendar; charset=utf-8")
+
+
+class ResultSheetController(Controller):
+    path = "/contests/{contest_id:uuid}"
+    tags = ["documents"]  # noqa: RUF012 - Litestar reads it as a class attribute
+
+    async def _sheet(
+        self, request: Request[Any, Any, Any], contest_id: uuid.UUID, db: Any, lang: str | None
+    ) -> str:
+        identity = identity_of(request)
+        viewer = await viewer_for(db, identity.subject, identity.roles)
+        contest = await queries.visible_contest(db, contest_id, viewer)
+        result = await queries.result_out(db, contest_id, viewer)
+        language = _language(request, lang)
+        context = result_context(result, contest, translator(language))
+        return document_html("result_sheet.html", language, **context)
+
+    @get("/result-sheet", summary="The result sheet (HTML)", media_type="text/html")
+    async def result_sheet_html(
+        self,
+        request: Request[Any, Any, Any],
+        contest_id: ContestId,
+        db_session: DbSession,
+        lang: Lang = None,
+    ) -> Response[str]:
+        """One vote's result as a printable sheet: figures (in votes carried, for a card
+        vote), the elected and every stage of a count, and the result's fingerprint."""
+        html = await self._sheet(request, contest_id, db_session, lang)
+        return Response(html, media_type="text/html; charset=utf-8", headers=DOCUMENT_HEADERS)
+
+    @get("/result-sheet.pdf", summary="The result sheet (PDF)", media_type="application/pdf")
+    async def result_sheet_pdf(
+        self,
+        request: Request[Any, Any, Any],
+        contest_id: ContestId,
+        db_session: DbSession,
+        lang: Lang = None,
+    ) -> Response[bytes]:
+        pdf = await document_pdf(await self._sheet(request, contest_id, db_session, lang))
+        headers = {
+            **DOCUMENT_HEADERS,
+            "Content-Disposition": f'inline; filename="result-{contest_id}.pdf"',
+        }
+        return Response(pdf, media_type="application/pdf", headers=headers)

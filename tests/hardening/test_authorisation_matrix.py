@@ -181,6 +181,8 @@ MATRIX: dict[tuple[str, str], str] = {
     ),
     ("POST", "/api/v1/assemblies/{assembly_id}/stewards"): "401 403 403 403 403 403 403 ok",
     ("POST", "/api/v1/branches/{code}/secretaries"): "401 403 403 403 403 403 403 ok",
+    ("GET", "/api/v1/contests/{contest_id}/result-sheet"): "401 ok 404 404 404 ok ok ok",
+    ("GET", "/api/v1/contests/{contest_id}/result-sheet.pdf"): "401 ok 404 404 404 ok ok ok",
     # Pages (GET only: page forms are not in the matrix yet).
     ("GET", "/"): "sign-in ok ok ok ok ok ok ok",
     ("GET", "/assemblies/{assembly_id}"): "sign-in ok 404 ok 404 ok ok ok",

@@ -90,6 +90,16 @@ async def test_a_card_vote_counts_weights_exactly_and_the_verifier_checks_them(
         assert page.status_code == 200, page.text
         assert words in page.text.replace("&#39;", "'")
 
+    sheet = await client.get(
+        f"/api/v1/contests/{motion['id']}/result-sheet?lang=cy", headers=auth("S1")
+    )
+    assert sheet.status_code == 200, sheet.text
+    assert "Taflen canlyniad" in sheet.text
+    assert "87 wedi'u bwrw o 87" in sheet.text.replace("&#39;", "'")
+    pdf = await client.get(f"/api/v1/contests/{motion['id']}/result-sheet.pdf", headers=auth("S1"))
+    assert pdf.status_code == 200, pdf.text
+    assert pdf.content.startswith(b"%PDF-")
+
     bundle, key = await _bundle_and_key(client, motion, auth)
     assert bundle["roll"] == {**bundle["roll"], "electorate": 3, "electorate_weight": 87}
     assert sorted(b.get("weight", 1) for b in bundle["ballots"]) == [7, 30, 50]
