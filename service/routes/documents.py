@@ -9,12 +9,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.params import PathParameter, QueryParameter
 
 from assembly.meetings.assemblies import timetable_of
 from assembly.meetings.calendar import timetable_ics
 from assembly.meetings.motions_book import motions_book
+from assembly.meetings.record import assembly_record
 from roll.viewer import viewer_for
 from schemas.moments import now
 from service.auth import identity_of
@@ -77,6 +79,42 @@ class DocumentController(Controller):
         headers = {
             **DOCUMENT_HEADERS,
             "Content-Disposition": f'inline; filename="motions-book-{assembly_id}.pdf"',
+        }
+        return Response(pdf, media_type="application/pdf", headers=headers)
+
+    async def _record(
+        self, request: Request[Any, Any, Any], assembly_id: uuid.UUID, db: Any, lang: str | None
+    ) -> str:
+        assembly = await visible_assembly(request, db, assembly_id)
+        await db.commit()
+        record = msgspec.to_builtins(await assembly_record(db, assembly))
+        return document_html("conference_record.html", _language(request, lang), record=record)
+
+    @get("/conference-record", summary="The record (HTML)", media_type="text/html")
+    async def record_html(
+        self,
+        request: Request[Any, Any, Any],
+        assembly_id: AssemblyId,
+        db_session: DbSession,
+        lang: Lang = None,
+    ) -> Response[str]:
+        """Every motion and amendment with its decision, figures (card votes named) and final
+        text."""
+        html = await self._record(request, assembly_id, db_session, lang)
+        return Response(html, media_type="text/html; charset=utf-8", headers=DOCUMENT_HEADERS)
+
+    @get("/conference-record.pdf", summary="The record (PDF)", media_type="application/pdf")
+    async def record_pdf(
+        self,
+        request: Request[Any, Any, Any],
+        assembly_id: AssemblyId,
+        db_session: DbSession,
+        lang: Lang = None,
+    ) -> Response[bytes]:
+        pdf = await document_pdf(await self._record(request, assembly_id, db_session, lang))
+        headers = {
+            **DOCUMENT_HEADERS,
+            "Content-Disposition": f'inline; filename="record-{assembly_id}.pdf"',
         }
         return Response(pdf, media_type="application/pdf", headers=headers)
 

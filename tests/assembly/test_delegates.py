@@ -151,6 +151,16 @@ async def test_a_delegate_conference_runs_a_card_vote_of_those_present_with_a_pr
 
     record = await chamber.client.get(f"/api/v1{path}/record.md", headers=chamber.auth("S1"))
     assert "a card vote of 13 votes carried" in record.text
+    printed = await chamber.client.get(
+        f"/api/v1{path}/conference-record?lang=cy", headers=chamber.auth("S1")
+    )
+    assert printed.status_code == 200, printed.text
+    assert "pleidlais cerdyn o 13 pleidlais" in printed.text
+    assert "Y cofnod" in printed.text
+    pdf = await chamber.client.get(
+        f"/api/v1{path}/conference-record.pdf", headers=chamber.auth("S1")
+    )
+    assert pdf.content.startswith(b"%PDF-")
 
     bundle = await chamber.call("GET", f"/contests/{contest}/bundle", "S1")
     key = (await chamber.client.get("/api/v1/audit/key", headers=chamber.auth("S1"))).text

@@ -157,6 +157,10 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/assemblies/{assembly_id}/motions-book"): "401 ok 404 ok 404 ok ok ok",
     ("GET", "/api/v1/assemblies/{assembly_id}/motions-book.pdf"): "401 ok 404 ok 404 ok ok ok",
     ("GET", "/api/v1/assemblies/{assembly_id}/timetable.ics"): "401 ok 404 ok 404 ok ok ok",
+    ("GET", "/api/v1/assemblies/{assembly_id}/conference-record"): "401 ok 404 ok 404 ok ok ok",
+    ("GET", "/api/v1/assemblies/{assembly_id}/conference-record.pdf"): (
+        "401 ok 404 ok 404 ok ok ok"
+    ),
     ("POST", "/api/v1/assemblies/{assembly_id}/check-in"): "401 ok 404 ok 404 ok ok ok",
     ("POST", "/api/v1/assemblies/{assembly_id}/delegates"): "401 403 404 403 404 403 403 ok",
     (
