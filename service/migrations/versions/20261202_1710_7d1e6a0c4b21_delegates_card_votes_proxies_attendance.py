@@ -1,8 +1,8 @@
 """delegates, card votes, proxies and attendance
 
 Revision ID: 7d1e6a0c4b21
-Revises: e3a11c0de5e1
-Create Date: 2026-12-02 16:30:00
+Revises: b7c1e4a2d9f0
+Create Date: 2026-12-02 17:10:00
 
 A contest may be weighted (a card vote): each elector row carries the weight of its vote and,
 where standing orders allow proxies, the member who may cast it for them; the contest keeps the
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '7d1e6a0c4b21'
-down_revision: str | None = 'e3a11c0de5e1'
+down_revision: str | None = 'b7c1e4a2d9f0'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
