@@ -8,6 +8,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PLENARY_PORT=8000 \
     PLENARY_DATA_DIR=/var/lib/plenary
 
+# WeasyPrint (the motions book and the record as PDF) needs Pango and its fonts.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN useradd --system --create-home --home-dir /var/lib/plenary plenary
 
 WORKDIR /app

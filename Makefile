@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@# No pip upgrade first: the pip that venv brings (23 or later) installs this project, and
 	@# upgrading it cost about 10 s of every fresh clone's five minutes.
+	@# WeasyPrint (PDF documents) needs Pango; on Debian install it if it is missing (as root).
+	@ldconfig -p 2>/dev/null | grep -q libpangoft2 || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; } || echo "install Pango (libpango-1.0-0, libpangoft2-1.0-0) for PDF documents"
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	@touch $(STAMP)
 

@@ -18,6 +18,7 @@ __all__ = [
     "active_in",
     "attributes_of",
     "branch_code_of",
+    "branch_memberships",
     "electorate_of",
     "member_contact",
     "member_id_of",
@@ -104,6 +105,19 @@ async def electorate_of(session: AsyncSession, scope: Scope) -> int:
     """Active members in ``scope`` on the current roll. Cost: one indexed count."""
     counted = select(func.count()).select_from(active_in(scope).subquery())
     return int(await session.scalar(counted) or 0)
+
+
+async def branch_memberships(session: AsyncSession, scope: Scope) -> dict[int, tuple[str, int]]:
+    """``branch id → (branch code, active members)`` for every branch in ``scope`` with an
+    active member: what a delegate assembly's entitlements and card votes are reckoned on.
+    Cost: one grouped count over the members in scope."""
+    members = active_in(scope).add_columns(Member.branch_id, Branch.code).subquery()
+    rows = await session.execute(
+        select(members.c.branch_id, members.c.code, func.count()).group_by(
+            members.c.branch_id, members.c.code
+        )
+    )
+    return {int(branch): (str(code), int(count)) for branch, code, count in rows}
 
 
 async def numbers_of(session: AsyncSession, member_ids: Iterable[int]) -> dict[int, str]:

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from schemas.contests import MajorityIn
+from schemas.floor import DelegatesIn, VoteBy
 from schemas.text import Input
 
 __all__ = [
@@ -59,6 +60,9 @@ class StandingOrdersIn(Input):
     majority: MajorityIn = msgspec.field(default_factory=MajorityIn)
     constitutional_majority: MajorityIn = msgspec.field(default_factory=_two_thirds)
     votes: Literal["secret", "recorded"] = "secret"
+    # The floor (delegates, card votes, proxies, attendance): schemas/floor.py.
+    delegates: DelegatesIn | None = None
+    vote_by: VoteBy = "all"
 
 
 class TimetableIn(Input):

@@ -61,15 +61,27 @@ class BallotContent(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=Tr
 
     choice: str | None = None
     ranking: list[int] | None = None
+    weight: (
+        Annotated[
+            int,
+            msgspec.Meta(ge=2, description="card votes: what this ballot counts for (1 left out)"),
+        ]
+        | None
+    ) = None
 
 
-class RollCommitment(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """The electorate frozen when the contest opened, and how many of it voted."""
+class RollCommitment(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True, kw_only=True):
+    """The electorate frozen when the contest opened, and how many of it voted; in a card vote,
+    also the electorate's total weight."""
 
     snapshot: Annotated[int, msgspec.Meta(description="id of the member roll snapshot")]
     roll_digest: Annotated[Hex64, msgspec.Meta(description="SHA-256 of that roll snapshot")]
     electorate: Count
     voters: Count
+    electorate_weight: (
+        Annotated[int, msgspec.Meta(ge=0, description="card votes: the electorate's total weight")]
+        | None
+    ) = None
 
 
 class RecordedVote(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

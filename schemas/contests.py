@@ -77,6 +77,13 @@ class ContestCreate(Input):
     majority: MajorityIn | None = None
     opens_at: dt.datetime | None = None
     closes_at: dt.datetime | None = None
+    weighted: Annotated[
+        bool,
+        msgspec.Meta(
+            description="a card vote: each ballot counts for its elector's weight, frozen with "
+            "the electorate (an assembly's delegates carry their branch's membership)"
+        ),
+    ] = False
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -132,6 +139,18 @@ class BallotIn(Input):
     choice: str | None = None
     option: str | None = None
     ranking: list[str] | None = None
+    on_behalf_of: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                min_length=1,
+                max_length=64,
+                description="a proxy casts this ballot for the member with this number, who "
+                "named them before the vote opened",
+            ),
+        ]
+        | None
+    ) = None
 
 
 class Receipt(msgspec.Struct):
@@ -177,3 +196,8 @@ class ResultOut(msgspec.Struct, omit_defaults=True):
     elected: list[OptionOut] | None = None
     figures: dict[str, Any] | None = None
     transcript: dict[str, Any] | None = None
+    weighted: Annotated[
+        bool, msgspec.Meta(description="a card vote: every figure is in votes carried, not heads")
+    ] = False
+    weight_cast: int | None = None
+    electorate_weight: int | None = None

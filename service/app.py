@@ -43,7 +43,9 @@ from service.ratelimit import RateLimitMiddleware, rate_limit_headers_hook
 from service.routes import contests, identity, members, sign_in_grants, system
 from service.routes.assemblies import AssemblyController
 from service.routes.audit import AuditLogController
+from service.routes.documents import DocumentController, ResultSheetController
 from service.routes.elections import ElectionController, NominationController
+from service.routes.floor import BranchController, FloorController
 from service.routes.motions import MotionController
 from service.routes.petitions import OfficeController, PetitionController
 from service.routes.sortition import SortitionController
@@ -149,6 +151,10 @@ def api_handlers() -> list[ControllerRouterHandler]:
         OfficeController,
         PetitionController,
         SortitionController,
+        FloorController,
+        BranchController,
+        DocumentController,
+        ResultSheetController,
     ]
 
 

@@ -6,6 +6,7 @@ from advanced_alchemy.base import orm_registry
 from sqlalchemy import MetaData
 
 import assembly.elections.election_models
+import assembly.meetings.floor_models
 import assembly.models
 import assembly.petitions.recall_models
 import assembly.sortition.sortition_models
@@ -23,6 +24,7 @@ _MODULES = (
     roll.models,
     assembly.models,
     assembly.elections.election_models,
+    assembly.meetings.floor_models,
     assembly.petitions.recall_models,
     assembly.sortition.sortition_models,
     roll.grants,

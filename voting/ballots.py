@@ -4,6 +4,12 @@ The stored content names options by their position on the ballot paper (0 = firs
 who cast it: ``{"choice":"for"}`` for motions and recalls, ``{"ranking":[2,0,1]}`` for
 elections and referendums. The same vote always gives the same bytes, so the published ballots
 can be put in a canonical order and digested.
+
+In a card vote (a weighted contest) a ballot also carries the weight of the elector it was
+cast for, ``{"choice":"for","weight":120}``, taken from their frozen electorate row, never from
+the voter; a weight of 1 is left out, so an unweighted ballot reads the same in any contest.
+The weight is inside the content, so the box commitment, the published ballots and the recount
+all cover it.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from schemas.contests import BallotIn
 from schemas.problems import DomainError
 from voting.definition import CHOICES
 
-__all__ = ["MAX_RANKING", "InvalidBallot", "decode_ballot", "encode_ballot"]
+__all__ = ["MAX_RANKING", "InvalidBallot", "decode_ballot", "encode_ballot", "weighed", "weight_of"]
 
 MAX_RANKING = 200
 
@@ -27,9 +33,34 @@ class InvalidBallot(DomainError):
     title = "Invalid ballot"
 
 
-def encode_ballot(kind: str, option_ids: Sequence[str], ballot: BallotIn) -> bytes:
+def weighed(document: dict[str, object], weight: int) -> dict[str, object]:
+    """``document`` carrying ``weight`` (left out when it is 1)."""
+    if isinstance(weight, bool) or not isinstance(weight, int) or weight < 1:
+        raise ValueError(f"a ballot's weight is a whole number of at least 1, not {weight!r}")
+    return document if weight == 1 else {**document, "weight": weight}
+
+
+def weight_of(document: dict[str, object]) -> int:
+    """What a decoded ballot counts for: its ``weight``, or 1. ``ValueError`` for a weight
+    that is not a whole number above 1 (1 is never written)."""
+    if "weight" not in document:
+        return 1
+    weight = document["weight"]
+    if isinstance(weight, bool) or not isinstance(weight, int) or weight < 2:
+        raise ValueError(f"a ballot's weight is a whole number above 1, not {weight!r}")
+    return weight
+
+
+def encode_ballot(
+    kind: str, option_ids: Sequence[str], ballot: BallotIn, *, weight: int = 1
+) -> bytes:
     """Canonical content for ``ballot`` in a contest of ``kind`` whose options, in order, have
-    ``option_ids``; ``InvalidBallot`` with a precise message otherwise. Cost: O(ranking)."""
+    ``option_ids``, carrying ``weight`` (a card vote's, from the electorate row); ``InvalidBallot``
+    with a precise message otherwise. Cost: O(ranking)."""
+    return canonical_json(weighed(_content(kind, option_ids, ballot), weight))
+
+
+def _content(kind: str, option_ids: Sequence[str], ballot: BallotIn) -> dict[str, object]:
     if kind in CHOICES:
         choices = CHOICES[kind]
         if ballot.option is not None or ballot.ranking is not None or ballot.choice is None:
@@ -38,7 +69,7 @@ def encode_ballot(kind: str, option_ids: Sequence[str], ballot: BallotIn) -> byt
             )
         if ballot.choice not in choices:
             raise InvalidBallot(f"choice {ballot.choice!r} is not one of {', '.join(choices)}")
-        return canonical_json({"choice": ballot.choice})
+        return {"choice": ballot.choice}
     if ballot.choice is not None:
         raise InvalidBallot(f'an {kind} ballot ranks options; send {{"ranking": [ID, ...]}}')
     if ballot.option is not None:
@@ -69,7 +100,7 @@ def encode_ballot(kind: str, option_ids: Sequence[str], ballot: BallotIn) -> byt
             raise InvalidBallot(f"preference {place}: {oid!r} is ranked twice")
         seen.add(oid)
         ranking.append(position[oid])
-    return canonical_json({"ranking": ranking})
+    return {"ranking": ranking}
 
 
 def decode_ballot(content: bytes) -> dict[str, object]:

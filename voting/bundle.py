@@ -131,7 +131,11 @@ async def _log_evidence(
 
 def _ballot(content: bytes) -> BallotContent:
     document = json.loads(content)
-    return BallotContent(choice=document.get("choice"), ranking=document.get("ranking"))
+    return BallotContent(
+        choice=document.get("choice"),
+        ranking=document.get("ranking"),
+        weight=document.get("weight"),
+    )
 
 
 async def build_bundle(
@@ -210,6 +214,7 @@ async def build_bundle(
             roll_digest=contest.roll_digest,
             electorate=contest.electorate_size or 0,
             voters=contest.voters or 0,
+            electorate_weight=contest.electorate_weight if contest.weighted else None,
         ),
         ballots=[_ballot(c) for c in contents],
         roll_call=roll_call,

@@ -14,6 +14,13 @@ options in order) cannot change once a contest is open, so each process keeps it
 contests it has seen and checks the ballot before starting to write; the state itself is
 always read under the lock.
 
+Card votes and proxies: in a weighted contest the ballot carries the weight of the elector it is
+cast for, read from their frozen electorate row before the statement (the row's weight cannot
+change once the contest is open), so a weighted cast costs one more read. A proxy casts with
+``on_behalf_of`` the member who named them: the claim then takes that member's row only if it
+names the caller as its proxy (frozen when the contest opened), and the proxy's own vote is a
+separate cast of their own row.
+
 On time: a vote whose transaction starts at or after the contest's ``closes_at`` is refused
 even if the box is still open (the due work runner, ``service.due_work``, closes it within about
 a second, or when a service next runs), so the closing time holds to the database's clock.
@@ -58,6 +65,7 @@ class _Paper:
     kind: str
     scope: str
     option_ids: tuple[str, ...]
+    weighted: bool = False
 
 
 _PAPERS: OrderedDict[uuid.UUID, _Paper] = OrderedDict()
@@ -67,7 +75,7 @@ _PAPERS_KEPT = 256
 # they have not voted, and store the ballot and the receipt hash only if the claim held. The
 # ballot names the member only in a recorded (not secret) contest. The member is found by the
 # roll's own expression for "the member with this number" (one statement, no join on its table).
-_CAST = text(
+_CAST_SQL = (
     "WITH locked AS ("
     " SELECT state, secret, closes_at, closes_at <= now() AS late"
     " FROM contest WHERE id = :contest FOR KEY SHARE"
@@ -84,12 +92,32 @@ _CAST = text(
     " INSERT INTO contest_receipt (contest_id, receipt_hash)"
     " SELECT CAST(:contest AS uuid), CAST(:receipt AS bytea) FROM claimed"
     ") SELECT l.state, l.closes_at, l.late, (SELECT member_id FROM claimed) AS member_id"
-    " FROM (SELECT 1) one LEFT JOIN locked l ON true".replace(
-        ":member_of_number", MEMBER_ID_OF_NUMBER
+    " FROM (SELECT 1) one LEFT JOIN locked l ON true"
+)
+_CAST = text(_CAST_SQL.replace(":member_of_number", MEMBER_ID_OF_NUMBER))
+# A proxy's cast claims the row of the member who named them (``:holder``), and only if that
+# row names the caller (``:number``) as its proxy.
+_HOLDER_ID = MEMBER_ID_OF_NUMBER.replace(":number", ":holder")
+_CAST_AS_PROXY = text(
+    _CAST_SQL.replace(
+        "e.member_id = :member_of_number",
+        f"e.member_id = {_HOLDER_ID} AND e.proxy_member_id = {MEMBER_ID_OF_NUMBER}",
     )
 )
 _ELECTOR = text(
     "SELECT e.voted FROM contest_elector e "
+    "WHERE e.contest_id = :contest AND e.member_id = :member_of_number".replace(
+        ":member_of_number", MEMBER_ID_OF_NUMBER
+    )
+)
+_PROXY_ELECTOR = text(
+    "SELECT e.voted FROM contest_elector e WHERE e.contest_id = :contest"
+    " AND e.member_id = :holder_of_number AND e.proxy_member_id = :member_of_number".replace(
+        ":holder_of_number", _HOLDER_ID
+    ).replace(":member_of_number", MEMBER_ID_OF_NUMBER)
+)
+_WEIGHT = text(
+    "SELECT e.weight FROM contest_elector e "
     "WHERE e.contest_id = :contest AND e.member_id = :member_of_number".replace(
         ":member_of_number", MEMBER_ID_OF_NUMBER
     )
@@ -106,12 +134,14 @@ async def _paper(session: AsyncSession, contest_id: uuid.UUID) -> _Paper:
         return kept
     row = (
         await session.execute(
-            select(Contest.kind, Contest.state, Contest.scope).where(Contest.id == contest_id)
+            select(Contest.kind, Contest.state, Contest.scope, Contest.weighted).where(
+                Contest.id == contest_id
+            )
         )
     ).first()
     if row is None:
         raise ContestNotFound(f"there is no contest {contest_id}")
-    kind, state, scope = row
+    kind, state, scope, weighted = row
     if state != "open":
         raise ContestStateError(f"this contest is {state}, not open for voting")
     option_ids = (
@@ -121,7 +151,7 @@ async def _paper(session: AsyncSession, contest_id: uuid.UUID) -> _Paper:
             .order_by(ContestOption.position)
         )
     ).all()
-    paper = _Paper(kind, scope, tuple(str(i) for i in option_ids))
+    paper = _Paper(kind, scope, tuple(str(i) for i in option_ids), bool(weighted))
     _PAPERS[contest_id] = paper
     if len(_PAPERS) > _PAPERS_KEPT:
         _PAPERS.popitem(last=False)
@@ -171,15 +201,26 @@ async def cast_ballot(
 
     Errors: 404 no such contest; 409 not open or already voted; 422 invalid ballot; 403 not
     in the electorate; a 404, as a read would give, instead of any of these when ``roles`` do
-    not let the member see the contest. On any error nothing is written. Cost: one statement
-    (after the first cast in a contest, which also reads its ballot paper).
+    not let the member see the contest. With ``ballot.on_behalf_of`` the member casts as the
+    proxy of that member (403 unless that member named them before the contest opened). On any
+    error nothing is written. Cost: one statement (after the first cast in a contest, which
+    also reads its ballot paper; a card vote reads the elector's weight first).
     """
+    holder = ballot.on_behalf_of
     try:
         paper = await _paper(session, contest_id)
     except ContestStateError as refused:
         raise await _unless_hidden(session, contest_id, membership_number, roles, refused) from None
+    weight = 1
+    if paper.weighted:
+        weight = (
+            await session.scalar(
+                _WEIGHT, {"contest": contest_id, "number": holder or membership_number}
+            )
+            or 1
+        )
     try:
-        content = encode_ballot(paper.kind, paper.option_ids, ballot)
+        content = encode_ballot(paper.kind, paper.option_ids, ballot, weight=weight)
     except InvalidBallot as invalid:
         state = await _state(session, contest_id)  # a closed contest says so first
         why: Exception = invalid
@@ -188,12 +229,11 @@ async def cast_ballot(
         raise await _unless_hidden(session, contest_id, membership_number, roles, why) from None
     token, receipt_hash = new_receipt(contest_id)
     params = {"contest": contest_id, "number": membership_number}
-    state, closes_at, late, member_id = (
-        await session.execute(
-            _CAST,
-            {**params, "ballot": uuid.uuid4(), "content": content, "receipt": receipt_hash},
-        )
-    ).one()
+    statement = _CAST if holder is None else _CAST_AS_PROXY
+    values = {**params, "ballot": uuid.uuid4(), "content": content, "receipt": receipt_hash}
+    if holder is not None:
+        values["holder"] = holder
+    state, closes_at, late, member_id = (await session.execute(statement, values)).one()
     if state is None:
         raise ContestNotFound(f"there is no contest {contest_id}")
     refusal: Exception | None = None
@@ -202,6 +242,17 @@ async def cast_ballot(
     elif late:
         refusal = ContestStateError(
             f"voting in this contest closed at {closes_at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC"
+        )
+    elif member_id is None and holder is not None:
+        # Whether the holder's vote is cast is told only to the proxy they named.
+        voted = await session.scalar(_PROXY_ELECTOR, {**params, "holder": holder})
+        if voted:
+            raise AlreadyVoted(
+                f"member {holder}'s vote in this contest has been cast; it cannot be changed"
+            )
+        refusal = NotInElectorate(
+            f"you do not hold member {holder}'s proxy in this contest: a proxy counts only if "
+            "it was named before the vote opened"
         )
     elif member_id is None:
         voted = await session.scalar(_ELECTOR, params)

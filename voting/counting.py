@@ -4,6 +4,11 @@
 document (outcome or elected, figures and the full transcript). It is pure and deterministic:
 the same ballots give byte-identical results, so an auditor's recount is a comparison of bytes.
 Ties broken by lot use ``tally``'s default seed, derived from the ballots alone.
+
+A card vote (manifest ``"weighted": true``) counts each ballot as its ``weight``: motions sum
+the weights exactly, STV and IRV count a ballot of weight w as w identical papers (BLT's ballot
+weight). The electorate passed in is then the electorate's total weight, and the result says so
+(``"weighted": true``, ``"weight_cast"``).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from tally.constraints import Constraint
 from tally.majority import MajorityRule, count_motion
 from tally.rules import rule_named
 from tally.transcript import transcript_to_dict
+from voting.ballots import weight_of
 
 __all__ = [
     "RULE_OF_METHOD",
@@ -40,8 +46,8 @@ def election_of(manifest: dict[str, Any], contents: Sequence[bytes]) -> Election
     names = tuple(o["name"] for o in manifest["options"])
     papers = []
     for content in contents:
-        ranking = json.loads(content)["ranking"]
-        papers.append(Ballot(tuple(single(i) for i in ranking), 1))
+        document = json.loads(content)
+        papers.append(Ballot(tuple(single(i) for i in document["ranking"]), weight_of(document)))
     attributes: tuple[frozenset[str], ...] = ()
     if manifest.get("constraints"):
         attributes = tuple(
@@ -60,7 +66,10 @@ def election_of(manifest: dict[str, Any], contents: Sequence[bytes]) -> Election
 def _count_choices(
     manifest: dict[str, Any], contents: Sequence[bytes], electorate: int
 ) -> dict[str, Any]:
-    tallies = Counter(json.loads(c)["choice"] for c in contents)
+    tallies: Counter[str] = Counter()
+    for content in contents:
+        document = json.loads(content)
+        tallies[document["choice"]] += weight_of(document)
     yes = "for" if manifest["kind"] == "motion" else "yes"
     no = "against" if manifest["kind"] == "motion" else "no"
     rule = MajorityRule.from_dict(manifest["majority"])
@@ -123,13 +132,18 @@ def _first_preferences(election: Election) -> list[int]:
 def count_contest(
     manifest: dict[str, Any], contents: Sequence[bytes], electorate: int
 ) -> dict[str, Any]:
-    """The result document of a contest from its ballots (any order). Pure; deterministic."""
+    """The result document of a contest from its ballots (any order). Pure; deterministic.
+
+    ``electorate`` is the number entitled to vote, or in a card vote their total weight."""
     base: dict[str, Any] = {
         "v": 1,
         "contest": manifest["contest"],
         "ballots": len(contents),
         "electorate": electorate,
     }
+    if manifest.get("weighted"):
+        base["weighted"] = True
+        base["weight_cast"] = sum(weight_of(json.loads(c)) for c in contents)
     if manifest["kind"] in ("motion", "recall"):
         base.update(_count_choices(manifest, contents, electorate))
     else:

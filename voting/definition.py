@@ -56,6 +56,7 @@ class Definition:
     options: list[tuple[str, dict[str, str]]]
     opens_at: dt.datetime | None
     closes_at: dt.datetime | None
+    weighted: bool = False
 
 
 def _fraction(text: str, what: str) -> Fraction:
@@ -174,6 +175,7 @@ def check_definition(body: ContestCreate, *, now: dt.datetime) -> Definition:
         options=options,
         opens_at=body.opens_at,
         closes_at=body.closes_at,
+        weighted=body.weighted,
     )
 
 
@@ -195,9 +197,11 @@ def manifest(
     options: list[dict[str, Any]],
     opens_at: dt.datetime | None,
     closes_at: dt.datetime | None,
+    weighted: bool = False,
 ) -> dict[str, Any]:
-    """The contest as defined, as a JSON-able document (``options``: id, name, attributes)."""
-    return {
+    """The contest as defined, as a JSON-able document (``options``: id, name, attributes).
+    A card vote says ``"weighted": true``; other contests leave the key out."""
+    document = {
         "v": 1,
         "contest": contest_id,
         "title": title,
@@ -212,6 +216,9 @@ def manifest(
         "opens_at": _time(opens_at),
         "closes_at": _time(closes_at),
     }
+    if weighted:
+        document["weighted"] = True
+    return document
 
 
 def manifest_digest(document: dict[str, Any]) -> str:

@@ -2,13 +2,17 @@
 
 Every step locks the contest row, checks the state it starts from, makes its change and
 appends its log entry in the caller's transaction; the caller commits once. Opening freezes the
-electorate (the active members in scope in the current roll snapshot); closing commits to the
-box (see ``voting.box``); counting runs ``tally``; publishing certifies the result.
+electorate (the active members in scope in the current roll snapshot, or those of a list the
+caller gives, such as an assembly's credentialed delegates, with their weights and proxies);
+closing commits to the box (see ``voting.box``); counting runs ``tally``; publishing certifies
+the result.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Uuid, false, func, insert, literal, select, text
@@ -35,6 +39,7 @@ from voting.models import Contest, ContestBallot, ContestElector, ContestOption,
 __all__ = [
     "ContestNotFound",
     "ContestStateError",
+    "Elector",
     "close_contest",
     "contest_manifest",
     "count_contest_now",
@@ -59,6 +64,16 @@ class ContestStateError(DomainError):
 
     status = 409
     title = "Not possible in the contest's current state"
+
+
+@dataclass(frozen=True, slots=True)
+class Elector:
+    """One member of an electorate a caller gives: the weight their vote carries (1, or a card
+    vote's) and the member who may cast it for them (a proxy), if any."""
+
+    member_id: int
+    weight: int = 1
+    proxy_member_id: int | None = None
 
 
 async def load_contest(
@@ -99,6 +114,7 @@ def contest_manifest(contest: Contest, options: list[ContestOption]) -> dict[str
         options=[{"id": str(o.id), "name": o.name, "attributes": o.attributes} for o in options],
         opens_at=contest.opens_at,
         closes_at=contest.closes_at,
+        weighted=contest.weighted,
     )
 
 
@@ -143,6 +159,7 @@ async def create_contest(
         state="draft",
         opens_at=definition.opens_at,
         closes_at=definition.closes_at,
+        weighted=definition.weighted,
         created_by=created_by,
         manifest_digest="",
         log_indexes=[],
@@ -184,10 +201,58 @@ def _step(contest: Contest, to: str) -> None:
     contest.state = to
 
 
-async def open_contest(session: AsyncSession, contest_id: uuid.UUID, *, actor: str) -> Contest:
+async def _freeze_given(
+    session: AsyncSession, contest: Contest, scope: Scope, electors: Sequence[Elector]
+) -> tuple[int, int, int]:
+    """Freeze those of ``electors`` who are active members in ``scope`` (a lapsed delegate does
+    not vote; a proxy who is not active is dropped). (size, total weight, proxies) frozen.
+    Cost: one indexed read over the given ids and one bulk insert."""
+    wanted = {e.member_id for e in electors} | {
+        e.proxy_member_id for e in electors if e.proxy_member_id is not None
+    }
+    members = active_in(scope).subquery()
+    active = set(
+        (await session.scalars(select(members.c.id).where(members.c.id.in_(sorted(wanted))))).all()
+    )
+    if len({e.member_id for e in electors}) != len(electors):
+        raise ContestStateError("each member is in an electorate once")
+    if any(e.weight < 1 for e in electors):
+        raise ContestStateError("an elector's weight is a whole number of at least 1")
+    if not contest.weighted and any(e.weight != 1 for e in electors):
+        raise ContestStateError("only a weighted contest (a card vote) carries weights")
+    rows: list[dict[str, Any]] = []
+    for elector in electors:
+        if elector.member_id not in active:
+            continue
+        proxy = elector.proxy_member_id if elector.proxy_member_id in active else None
+        rows.append(
+            {
+                "contest_id": contest.id,
+                "member_id": elector.member_id,
+                "voted": False,
+                "weight": elector.weight,
+                "proxy_member_id": proxy,
+            }
+        )
+    if rows:
+        await session.execute(insert(ContestElector), rows)
+    proxies = sum(1 for row in rows if row["proxy_member_id"] is not None)
+    return len(rows), sum(int(row["weight"]) for row in rows), proxies
+
+
+async def open_contest(
+    session: AsyncSession,
+    contest_id: uuid.UUID,
+    *,
+    actor: str,
+    electors: Sequence[Elector] | None = None,
+) -> Contest:
     """Open for voting: freeze the electorate from the current roll snapshot. Caller commits.
 
-    Cost: one INSERT … SELECT over the members in scope (100,000 in a few seconds).
+    The electorate is the active members in scope, or, given ``electors``, those of them who are
+    active members in scope, with their weights and proxies (a delegate assembly's credentialed
+    delegates). Cost: one INSERT … SELECT over the members in scope (100,000 in a few seconds),
+    or one read and one insert over the given electors.
     """
     contest = await load_contest(session, contest_id, lock=True)
     _step(contest, "open")
@@ -195,27 +260,37 @@ async def open_contest(session: AsyncSession, contest_id: uuid.UUID, *, actor: s
     if snapshot is None:
         raise ContestStateError("there is no member roll yet: import one before opening a contest")
     scope = Scope.parse(contest.scope)
-    electorate = active_in(scope).subquery()
-    result = await session.execute(
-        insert(ContestElector).from_select(
-            ["contest_id", "member_id", "voted"],
-            select(literal(contest.id, Uuid()), electorate.c.id, false()),
+    proxies = 0
+    if electors is None:
+        electorate = active_in(scope).subquery()
+        result = await session.execute(
+            insert(ContestElector).from_select(
+                ["contest_id", "member_id", "voted"],
+                select(literal(contest.id, Uuid()), electorate.c.id, false()),
+            )
         )
-    )
-    size = result.rowcount  # type: ignore[attr-defined]
+        size = weight = result.rowcount  # type: ignore[attr-defined]
+    else:
+        size, weight, proxies = await _freeze_given(session, contest, scope, electors)
     if not size:
         raise ContestStateError(f"nobody can vote: there are no active members in {contest.scope}")
     contest.roll_snapshot_id = snapshot.id
     contest.roll_digest = snapshot.digest
     contest.electorate_size = size
+    contest.electorate_weight = weight if contest.weighted else None
     contest.opened_at = now()
+    facts: dict[str, str | int | bool | None] = {"electorate": size, "roll_snapshot": snapshot.id}
+    if contest.weighted:
+        facts["electorate_weight"] = weight
+    if proxies:
+        facts["proxies"] = proxies
     await _log(
         session,
         contest,
         "opened",
         actor,
         {"manifest": contest.manifest_digest, "roll": "sha256:" + snapshot.digest},
-        {"electorate": size, "roll_snapshot": snapshot.id},
+        facts,
     )
     return contest
 
@@ -328,10 +403,9 @@ async def count_contest_now(session: AsyncSession, contest_id: uuid.UUID, *, act
             select(ContestBallot.content).where(ContestBallot.contest_id == contest.id)
         )
     ).all()
+    electorate = contest.electorate_weight if contest.weighted else contest.electorate_size
     result = count_contest(
-        contest_manifest(contest, options),
-        [bytes(c) for c in contents],
-        contest.electorate_size or 0,
+        contest_manifest(contest, options), [bytes(c) for c in contents], electorate or 0
     )
     contest.result = result
     contest.result_digest = result_digest(result)

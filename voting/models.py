@@ -23,6 +23,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    false,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -81,6 +82,9 @@ class Contest(UUIDBase):
     )
     roll_digest: Mapped[str | None] = mapped_column(String(64))
     electorate_size: Mapped[int | None] = mapped_column(Integer)
+    # A card vote: each elector's ballot carries their weight; the electorate's total weight.
+    weighted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    electorate_weight: Mapped[int | None] = mapped_column(BigInteger)
     opened_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # The box commitment, fixed when it closes.
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
@@ -111,9 +115,14 @@ class ContestOption(UUIDBase):
 
 
 class ContestElector(DefaultBase):
-    """One member of a contest's frozen electorate, and whether they have voted (never how)."""
+    """One member of a contest's frozen electorate, and whether they have voted (never how).
+
+    ``weight`` is what their vote counts for (1, or a card vote's weight); ``proxy_member_id``
+    is the member who may cast it for them, frozen with the electorate when the contest opens.
+    """
 
     __tablename__ = "contest_elector"
+    __table_args__ = (CheckConstraint("weight >= 1", name="weight_positive"),)
 
     contest_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("contest.id", ondelete="CASCADE"), primary_key=True
@@ -122,6 +131,10 @@ class ContestElector(DefaultBase):
         BigInteger, ForeignKey("member.id", ondelete="RESTRICT"), primary_key=True
     )
     voted: Mapped[bool] = mapped_column(Boolean, default=False)
+    weight: Mapped[int] = mapped_column(BigInteger, default=1, server_default="1")
+    proxy_member_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("member.id", ondelete="RESTRICT")
+    )
 
 
 class ContestBallot(DefaultBase):

@@ -169,6 +169,9 @@ async def result_out(session: AsyncSession, contest_id: uuid.UUID, viewer: Viewe
         figures=result.get("figures")
         or {"first_preferences": result.get("first_preferences"), "ballots": result.get("ballots")},
         transcript=result.get("transcript"),
+        weighted=bool(result.get("weighted")),
+        weight_cast=result.get("weight_cast"),
+        electorate_weight=result.get("electorate") if result.get("weighted") else None,
     )
 
 

@@ -1,6 +1,9 @@
 """The bundle's box and count: manifest, counts, receipts, ballots, roll call, recount, BLT.
 
-Checks 4-10 of ``voting.verify``. The digests and the recount use the very functions the service
+Checks 4-10 of ``voting.verify``. In a card vote (``"weighted": true`` in the manifest) the
+counts also hold for weights (the ballots' total weight is at most the electorate's), each
+ballot's weight is a whole number above 1 or left out, and the recount is against the
+electorate's total weight. The digests and the recount use the very functions the service
 used (``voting.definition.manifest_digest``, ``voting.box``, ``voting.counting.count_contest``),
 so a genuine bundle matches byte for byte.
 """
@@ -74,13 +77,26 @@ def check_counts(bundle: Bundle, report: Report) -> None:
         )
     if roll.voters > roll.electorate:
         problems.append(f"{roll.voters} voted in an electorate of {roll.electorate}")
+    weights = ""
+    if bundle.manifest.get("weighted"):
+        cast = sum(b.weight or 1 for b in bundle.ballots)
+        if roll.electorate_weight is None:
+            problems.append("a card vote's bundle must give the electorate's total weight")
+        elif cast > roll.electorate_weight:
+            problems.append(
+                f"the ballots carry {cast} votes, more than the electorate's total weight of "
+                f"{roll.electorate_weight}"
+            )
+        weights = f"; {cast} votes cast of a total weight of {roll.electorate_weight}"
+    elif roll.electorate_weight is not None:
+        problems.append("the bundle gives an electorate weight, but the contest is no card vote")
     for problem in problems:
         report.fail(check, problem)
     if not problems:
         report.ok(
             check,
             f"{ballots} ballots = {receipts} receipts = {roll.voters} voters ≤ "
-            f"{roll.electorate} electorate",
+            f"{roll.electorate} electorate{weights}",
         )
 
 
@@ -131,6 +147,10 @@ def check_ballots_digest(bundle: Bundle, contents: list[bytes], report: Report) 
 
 def _ballot_problem(manifest: dict[str, Any], ballot: BallotContent) -> str | None:
     """Why ``ballot`` could not have been cast in the contest ``manifest`` defines, or None."""
+    if ballot.weight is not None and not manifest.get("weighted"):
+        return "it carries a weight, but the contest is no card vote"
+    if ballot.weight is not None and ballot.weight < 2:
+        return "a weight of 1 is never written, and a weight is never less"
     kind = manifest.get("kind")
     if kind in CHOICES:
         if ballot.ranking is not None or ballot.choice not in CHOICES[kind]:
@@ -206,7 +226,10 @@ def check_recount(bundle: Bundle, contents: list[bytes], valid: bool, report: Re
         report.fail(check, "not recounted: some ballots are invalid")
         return
     try:
-        recount = count_contest(bundle.manifest, contents, bundle.roll.electorate)
+        electorate = bundle.roll.electorate
+        if bundle.manifest.get("weighted"):
+            electorate = bundle.roll.electorate_weight or 0
+        recount = count_contest(bundle.manifest, contents, electorate)
     except (TallyError, ValueError, KeyError, TypeError) as exc:
         report.fail(check, f"the ballots could not be recounted: {exc}")
         return

@@ -47,6 +47,7 @@ _WORDS = {
 }
 _FACT_WORDS = {
     "electorate": "electorate size",
+    "electorate_weight": "electorate's total weight",
     "roll_snapshot": "roll snapshot",
     "ballots": "number of ballots",
     "receipts": "number of receipts",
@@ -137,6 +138,9 @@ def check_inclusion_proofs(bundle: Bundle, checkpoint: Checkpoint | None, report
 def _expected(bundle: Bundle) -> dict[str, tuple[dict[str, str], dict[str, object]]]:
     """For each contest event: the digests and facts it must record, from the bundle."""
     m, roll, box = bundle.manifest, bundle.roll, bundle.box
+    opened: dict[str, object] = {"electorate": roll.electorate, "roll_snapshot": roll.snapshot}
+    if m.get("weighted"):
+        opened["electorate_weight"] = roll.electorate_weight
     return {
         "contest.created": (
             {"manifest": bundle.manifest_digest},
@@ -144,7 +148,7 @@ def _expected(bundle: Bundle) -> dict[str, tuple[dict[str, str], dict[str, objec
         ),
         "contest.opened": (
             {"manifest": bundle.manifest_digest, "roll": "sha256:" + roll.roll_digest},
-            {"electorate": roll.electorate, "roll_snapshot": roll.snapshot},
+            opened,
         ),
         "contest.closed": (
             {

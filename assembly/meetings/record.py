@@ -39,6 +39,8 @@ async def _vote(session: AsyncSession, contest_id: str | None) -> dict[str, Any]
         "secret": contest.secret,
         "scope": contest.scope,
         "electorate": contest.electorate_size,
+        "weighted": contest.weighted,
+        "electorate_weight": contest.electorate_weight,
         "majority": contest.majority,
         "outcome": result.get("outcome"),
         "figures": result.get("figures"),
@@ -98,9 +100,12 @@ def _figures(vote: dict[str, Any] | None) -> str:
     if not vote or vote.get("outcome") is None:
         return ""
     f = vote.get("figures") or {}
+    card = ""
+    if vote.get("weighted"):
+        card = f"; a card vote of {vote.get('electorate_weight')} votes carried"
     return (
         f" — **{vote['outcome']}** (for {f.get('for')}, against {f.get('against')}, "
-        f"abstain {f.get('abstain')}; electorate {vote.get('electorate')})"
+        f"abstain {f.get('abstain')}; electorate {vote.get('electorate')}{card})"
     )
 
 

@@ -9,9 +9,10 @@ See docs/ARCHITECTURE.md.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from assembly.meetings.floor_rules import FloorRules
 from schemas.assemblies import StandingOrdersIn
 from schemas.contests import MajorityIn
 from schemas.problems import DomainError
@@ -41,6 +42,8 @@ class StandingOrders:
     majority: MajorityRule
     constitutional_majority: MajorityRule
     recorded_votes: bool
+    # The floor: delegates, card votes, proxies, attendance (assembly/meetings/floor_rules.py).
+    floor: FloorRules = field(default_factory=FloorRules)
 
     @classmethod
     def from_request(cls, given: StandingOrdersIn) -> StandingOrders:
@@ -52,6 +55,7 @@ class StandingOrders:
             majority=_rule(given.majority, "majority"),
             constitutional_majority=_rule(given.constitutional_majority, "constitutional_majority"),
             recorded_votes=given.votes == "recorded",
+            floor=FloorRules.from_request(given),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -63,6 +67,7 @@ class StandingOrders:
             "majority": self.majority.to_dict(),
             "constitutional_majority": self.constitutional_majority.to_dict(),
             "votes": "recorded" if self.recorded_votes else "secret",
+            **self.floor.to_dict(),
         }
 
     @classmethod
@@ -75,6 +80,7 @@ class StandingOrders:
             majority=MajorityRule.from_dict(data["majority"]),
             constitutional_majority=MajorityRule.from_dict(data["constitutional_majority"]),
             recorded_votes=data["votes"] == "recorded",
+            floor=FloorRules.from_dict(data),
         )
 
     def rule_for(self, category: str) -> MajorityRule:

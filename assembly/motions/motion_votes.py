@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.meetings.assemblies import orders_of, touch_assembly
+from assembly.meetings.floor import floor_electorate
 from assembly.meetings.timetable import AssemblyStateError
 from assembly.models import Amendment, Assembly, Motion
 from assembly.motions.amendments import edit_of, log_amendment
@@ -63,9 +64,12 @@ async def _open(
         scope=motion.scope,
         secret=not orders_of(assembly).recorded_votes,
         majority=_majority(motion, assembly),
+        weighted=orders_of(assembly).floor.weighted,
     )
+    # On the floor: credentialed delegates (cards, proxies) or those present; else everyone.
+    electors = await floor_electorate(session, assembly)
     contest = await create_contest(session, body, created_by=created_by, actor="chair")
-    await open_contest(session, contest.id, actor="chair")
+    await open_contest(session, contest.id, actor="chair", electors=electors)
     return contest.id
 
 

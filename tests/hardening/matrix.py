@@ -40,6 +40,7 @@ _FIXED = {
     "file_path": "plenary.css",
     "path": "openapi.yaml",
     "grant_id": "999999",
+    "delegate_id": "00000000-0000-4000-8000-000000000001",
 }
 
 # A valid body for each operation that takes one, so the request reaches authorisation
@@ -102,6 +103,16 @@ _BODIES: dict[tuple[str, str], Any] = {
         "source": {"kind": "public_value", "description": "dice"}
     },
     ("POST", "/api/v1/sortitions/{sortition_id}/draw"): {"public_value": "6 1"},
+    # The floor: delegates, proxies, attendance.
+    ("POST", "/api/v1/assemblies/{assembly_id}/delegates"): {"member": "S2"},
+    ("POST", "/api/v1/assemblies/{assembly_id}/delegates/{delegate_id}/credentials"): {
+        "approve": True
+    },
+    ("POST", "/api/v1/assemblies/{assembly_id}/proxy"): {"proxy": "S2"},
+    ("POST", "/api/v1/assemblies/{assembly_id}/check-in"): {"code": "ABCDEFGH"},
+    ("POST", "/api/v1/assemblies/{assembly_id}/check-in/steward"): {"member": "S2"},
+    ("POST", "/api/v1/assemblies/{assembly_id}/stewards"): {"subject": "S9"},
+    ("POST", "/api/v1/branches/{code}/secretaries"): {"subject": "S9"},
 }
 
 

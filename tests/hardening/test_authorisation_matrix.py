@@ -149,6 +149,44 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/sortitions/{sortition_id}/record"): "401 ok ok ok ok ok ok ok",
     ("POST", "/api/v1/sortitions/{sortition_id}/volunteers"): "401 ok 403 403 403 403 403 403",
     ("DELETE", "/api/v1/sortitions/{sortition_id}/volunteers/me"): "401 ok 404 404 404 404 404 404",
+    # The floor: delegates, proxies, attendance, and the assembly's documents. The matrix's
+    # assembly is no delegate assembly, so delegate steps past authorisation answer 409.
+    ("GET", "/api/v1/assemblies/{assembly_id}/attendance"): "401 ok 404 ok 404 ok ok ok",
+    ("GET", "/api/v1/assemblies/{assembly_id}/delegates"): "401 ok 404 ok 404 ok ok ok",
+    ("GET", "/api/v1/assemblies/{assembly_id}/entitlements"): "401 ok 404 ok 404 ok ok ok",
+    ("GET", "/api/v1/assemblies/{assembly_id}/motions-book"): "401 ok 404 ok 404 ok ok ok",
+    ("GET", "/api/v1/assemblies/{assembly_id}/motions-book.pdf"): "401 ok 404 ok 404 ok ok ok",
+    ("GET", "/api/v1/assemblies/{assembly_id}/timetable.ics"): "401 ok 404 ok 404 ok ok ok",
+    ("GET", "/api/v1/assemblies/{assembly_id}/conference-record"): "401 ok 404 ok 404 ok ok ok",
+    ("GET", "/api/v1/assemblies/{assembly_id}/conference-record.pdf"): (
+        "401 ok 404 ok 404 ok ok ok"
+    ),
+    ("POST", "/api/v1/assemblies/{assembly_id}/check-in"): "401 ok 404 ok 404 ok ok ok",
+    ("POST", "/api/v1/assemblies/{assembly_id}/delegates"): "401 403 404 403 404 403 403 ok",
+    (
+        "POST",
+        "/api/v1/assemblies/{assembly_id}/delegates/{delegate_id}/credentials",
+    ): "401 403 404 ok 404 403 403 ok",
+    (
+        "POST",
+        "/api/v1/assemblies/{assembly_id}/delegates/{delegate_id}/withdraw",
+    ): "401 ok 404 ok 404 ok ok ok",
+    ("POST", "/api/v1/assemblies/{assembly_id}/proxy"): "401 ok 404 ok 404 ok ok ok",
+    ("POST", "/api/v1/assemblies/{assembly_id}/proxy/revoke"): "401 ok 404 ok 404 ok ok ok",
+    ("POST", "/api/v1/assemblies/{assembly_id}/hall-code"): "401 403 404 ok 404 403 403 403",
+    ("POST", "/api/v1/assemblies/{assembly_id}/check-in/steward"): (
+        "401 403 404 ok 404 403 403 403"
+    ),
+    ("POST", "/api/v1/assemblies/{assembly_id}/attendance/freeze"): (
+        "401 403 404 ok 404 403 403 403"
+    ),
+    ("POST", "/api/v1/assemblies/{assembly_id}/attendance/reopen"): (
+        "401 403 404 ok 404 403 403 403"
+    ),
+    ("POST", "/api/v1/assemblies/{assembly_id}/stewards"): "401 403 403 403 403 403 403 ok",
+    ("POST", "/api/v1/branches/{code}/secretaries"): "401 403 403 403 403 403 403 ok",
+    ("GET", "/api/v1/contests/{contest_id}/result-sheet"): "401 ok 404 404 404 ok ok ok",
+    ("GET", "/api/v1/contests/{contest_id}/result-sheet.pdf"): "401 ok 404 404 404 ok ok ok",
     # Pages (GET only: page forms are not in the matrix yet).
     ("GET", "/"): "sign-in ok ok ok ok ok ok ok",
     ("GET", "/assemblies/{assembly_id}"): "sign-in ok 404 ok 404 ok ok ok",
