@@ -8,6 +8,7 @@ can be put in a canonical order and digested.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 
@@ -16,7 +17,7 @@ from schemas.contests import BallotIn
 from schemas.problems import DomainError
 from voting.definition import CHOICES
 
-__all__ = ["MAX_RANKING", "InvalidBallot", "decode_ballot", "encode_ballot"]
+__all__ = ["MAX_RANKING", "InvalidBallot", "decode_ballot", "encode_ballot", "longest_content"]
 
 MAX_RANKING = 200
 
@@ -70,6 +71,16 @@ def encode_ballot(kind: str, option_ids: Sequence[str], ballot: BallotIn) -> byt
         seen.add(oid)
         ranking.append(position[oid])
     return canonical_json({"ranking": ranking})
+
+
+@functools.lru_cache(maxsize=256)
+def longest_content(kind: str, option_count: int) -> int:
+    """The length of the longest canonical content a ballot in a contest of ``kind`` with
+    ``option_count`` options can have: every choice, or a ranking of them all (sealed ballots
+    are padded to it, so their length says nothing of the vote)."""
+    if kind in CHOICES:
+        return max(len(canonical_json({"choice": c})) for c in CHOICES[kind])
+    return len(canonical_json({"ranking": list(range(min(option_count, MAX_RANKING)))}))
 
 
 def decode_ballot(content: bytes) -> dict[str, object]:
