@@ -264,6 +264,19 @@ async def _unsealed_box(
     return [(unseal(key, contest_id, bytes(content)), member) for content, member in rows]
 
 
+async def _stale_keys(session: AsyncSession) -> set[uuid.UUID]:
+    """Contests that hold a ballot key but are no longer open (a close whose process stopped
+    between its commit and deleting the key): every close deletes theirs too. Cost: one
+    indexed query over the few contests that hold a key."""
+    held = ballot_keys().held()
+    if not held:
+        return set()
+    still_open = await session.scalars(
+        select(Contest.id).where(Contest.id.in_(held), Contest.state == "open")
+    )
+    return set(held) - set(still_open.all())
+
+
 async def _rewrite_box(
     session: AsyncSession,
     contest_id: uuid.UUID,
@@ -327,7 +340,8 @@ async def close_contest(session: AsyncSession, contest_id: uuid.UUID, *, actor: 
             title="Ballot box integrity check failed",
         )
     await _rewrite_box(session, contest.id, ballots, secret=contest.secret)
-    forget_key_when_committed(session, contest.id)
+    for closed_id in {contest.id, *await _stale_keys(session)}:
+        forget_key_when_committed(session, closed_id)
     contest.voters = voters
     contest.receipts_root = box.receipts_root
     contest.ballots_digest = box.ballots_digest

@@ -22,7 +22,15 @@ from service.database import asyncpg_dsn, session_for
 from tests.voting.conftest import Contests
 from voting.ballots import longest_content
 from voting.lifecycle import close_contest
-from voting.sealing import SEALED, SealError, ballot_keys, seal, unseal
+from voting.sealing import (
+    SEALED,
+    SealError,
+    ballot_keys,
+    seal,
+    unseal,
+    use_ballot_keys,
+    write_private_file,
+)
 
 _PAGE = 8192
 VOTERS = [f"S{n}" for n in range(1, 11)] + [f"W{n}" for n in range(1, 6)]
@@ -205,8 +213,6 @@ async def test_a_close_without_the_key_leaves_the_box_open(
     refused = await contests.step(motion, "close", expect=500)
     assert "missing" in refused["detail"]
     # Put back (a restored keys directory), the box closes and counts.
-    from voting.sealing import write_private_file
-
     write_private_file(ballot_keys().path(contest_id), kept)
     result = await contests.run_to_published(motion)
     assert result["figures"]["for"] == 1
@@ -217,8 +223,6 @@ async def test_the_key_survives_a_restart_and_is_shared_by_processes(
 ) -> None:
     """A second process (a new ``BallotKeys`` over the same directory, as after a restart)
     reads the key the first made; the box closes and counts with ballots from both."""
-    from voting.sealing import use_ballot_keys
-
     motion = await contests.create(title="M", kind="motion")
     await contests.step(motion, "open")
     await contests.cast(motion, "S1", {"choice": "for"})
@@ -229,3 +233,23 @@ async def test_the_key_survives_a_restart_and_is_shared_by_processes(
     assert result["figures"]["for"] == 1
     assert result["figures"]["against"] == 1
     assert not first.path(uuid.UUID(motion["id"])).exists()
+
+
+async def test_a_close_also_deletes_keys_left_behind_by_an_earlier_close(
+    contests: Contests,
+) -> None:
+    """A process that stopped between a close's commit and deleting the key leaves a key file
+    for a closed box; the next close anywhere deletes it, and leaves open contests' keys."""
+    first, second, still_open = [await contests.create(title=t, kind="motion") for t in "ABC"]
+    for motion in (first, second, still_open):
+        await contests.step(motion, "open")
+        await contests.cast(motion, "S1", {"choice": "for"})
+    keys = ballot_keys()
+    left = keys.path(uuid.UUID(first["id"]))
+    kept = left.read_bytes()
+    await contests.step(first, "close")
+    write_private_file(left, kept)  # as if the closing process had stopped before deleting it
+    await contests.step(second, "close")
+    assert not left.exists()
+    assert not keys.path(uuid.UUID(second["id"])).exists()
+    assert keys.path(uuid.UUID(still_open["id"])).exists()
