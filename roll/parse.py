@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from roll.models import MEMBER_STATUSES
 from schemas.problems import DomainError
+from schemas.text import text_problem
 
 __all__ = [
     "REQUIRED_COLUMNS",
@@ -126,6 +127,10 @@ def _row(line: int, values: dict[str, str], attribute_names: list[str]) -> list[
         )
     if not values["name"]:
         problems.append(RollProblem(line, "name is empty"))
+    for column in ("name", "email", *attribute_names):
+        why = text_problem(values[column])
+        if why is not None:
+            problems.append(RollProblem(line, f"{column} {why}"))
     if not _EMAIL.match(values["email"]):
         problems.append(RollProblem(line, f"email {values['email']!r} is not an email address"))
     for column in ("branch", "region"):
@@ -149,8 +154,9 @@ def parse_roll(data: bytes) -> list[RollRow]:
     """Every member in ``data``, or ``RollError`` naming every bad line.
 
     Checks: UTF-8; the required columns; each row's field count, membership number, name,
-    email, branch and region codes and status; a membership number used twice; a branch given
-    in two regions. Cost: one pass over the file.
+    email, branch and region codes and status; no control or invisible character in a name,
+    email or attribute (as ``schemas.text`` checks the API's input); a membership number used
+    twice; a branch given in two regions. Cost: one pass over the file.
     """
     text = _decode(data)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)

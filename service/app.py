@@ -36,7 +36,7 @@ from service.checkpointer import audit_log_lifespan
 from service.database import locate_database
 from service.due_work import due_work_lifespan
 from service.errors import exception_handlers, log_exception
-from service.keys import load_verification_keys
+from service.keys import ballot_keys_dir, load_verification_keys
 from service.limits import BodySizeLimitMiddleware
 from service.problem_docs import document_problems
 from service.ratelimit import RateLimitMiddleware, rate_limit_headers_hook
@@ -56,6 +56,7 @@ from service.signin.oidc_lifespan import oidc_lifespan
 from service.signin.oidc_settings import OidcSettings
 from service.signin.settings import SignInSettings
 from service.web import web_router
+from voting.sealing import use_ballot_keys
 
 __all__ = ["API_PREFIX", "create_app"]
 
@@ -172,6 +173,7 @@ def create_app(
     )
     settings = settings.with_(database_url=url)
     verifier = TokenVerifier(load_verification_keys(settings), settings)
+    use_ballot_keys(ballot_keys_dir(settings))
     SignInSettings.for_service(settings)  # a bad sign-in or mail setting stops startup, named
     OidcSettings.for_service(settings)  # and so does a bad provider setting
 

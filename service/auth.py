@@ -22,6 +22,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.types import Scope
 
 from service.keys import SigningKey, VerificationKey
 from service.settings import ROLES, Settings
@@ -35,6 +36,7 @@ __all__ = [
     "issue_token",
     "published_keys",
     "requires_role",
+    "verified_once",
 ]
 
 
@@ -57,6 +59,7 @@ class TokenVerifier:
         self._issuer = settings.jwt_issuer
         self._audience = settings.jwt_audience
         self._leeway = settings.jwt_leeway_seconds
+        self.verifications = 0  # signature checks done, for tests and metrics
 
     def pins(self, kid: str) -> bool:
         """Whether ``kid`` names one of the configured (pinned) keys."""
@@ -93,6 +96,7 @@ class TokenVerifier:
     ) -> Identity:
         """The identity in ``token``, or ``NotAuthorizedException`` saying what is wrong;
         ``published`` adds keys from a key set (:func:`published_keys`)."""
+        self.verifications += 1
         key = self._key_for(token, published)
         try:
             claims = jwt.decode(
@@ -185,6 +189,30 @@ async def published_keys(
     return {kid: VerificationKey(kid=kid, algorithm=found.algorithm_name, key=found.key)}
 
 
+_VERIFIED = "plenary.verified_bearer"
+
+
+async def verified_once(scope: Scope, token: str) -> Identity:
+    """The identity ``token`` proves, verified at most once per request (issue 20): the rate
+    limiter, which runs first, and the auth middleware both ask, and the answer (an identity or
+    the refusal's reason; published keys are looked up too) is kept on the request's scope for
+    the token it was given."""
+    state = scope.setdefault("state", {})
+    kept = state.get(_VERIFIED)
+    if kept is None or kept[0] != token:
+        state_of_app = scope["app"].state
+        verifier: TokenVerifier = state_of_app.token_verifier
+        try:
+            published = await published_keys(verifier, state_of_app.get("jwt_jwks"), token)
+            outcome: Identity | str = verifier.verify(token, published=published)
+        except NotAuthorizedException as refused:
+            outcome = str(refused.detail)
+        kept = state[_VERIFIED] = (token, outcome)
+    if isinstance(kept[1], str):
+        raise NotAuthorizedException(kept[1])
+    return kept[1]
+
+
 class AuthMiddleware(AbstractAuthenticationMiddleware):
     """Reads ``Authorization: Bearer …``; routes opt out with ``exclude_from_auth=True``."""
 
@@ -195,10 +223,7 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthorizedException("the Authorization header must be 'Bearer <token>'")
-        verifier: TokenVerifier = connection.app.state.token_verifier
-        jwks = connection.app.state.get("jwt_jwks")
-        published = await published_keys(verifier, jwks, token.strip())
-        identity = verifier.verify(token.strip(), published=published)
+        identity = await verified_once(connection.scope, token.strip())
         return AuthenticationResult(user=identity, auth=token)
 
 

@@ -12,7 +12,6 @@ import base64
 import contextlib
 import hashlib
 import json
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +22,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 from service.settings import Settings
+from voting.sealing import write_private_file
 
 __all__ = [
     "KeyError_",
     "SigningKey",
     "VerificationKey",
+    "ballot_keys_dir",
     "ensure_private_key",
     "jwk_thumbprint",
     "load_private_key",
@@ -37,6 +38,7 @@ __all__ = [
 
 PRIVATE_KEY_NAME = "jwt-ed25519.pem"
 RATE_LIMIT_SECRET_NAME = "rate-limit.secret"  # noqa: S105 (a file name)
+BALLOT_KEYS_NAME = "ballots"
 
 
 class KeyError_(ValueError):
@@ -104,22 +106,6 @@ def _algorithm(key: PublicKeyTypes) -> str:
     raise KeyError_(f"unsupported key type {type(key).__name__}; use Ed25519, EC or RSA")
 
 
-def _write_private(path: Path, pem: bytes) -> None:
-    """Write ``pem`` to ``path`` unless a file is there (``FileExistsError``). Written whole
-    under a private name, then linked into place, so a process starting at the same moment
-    sees no key or the whole key, never an empty file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
-    draft = path.with_name(f".{path.name}.{os.getpid()}")
-    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(pem)
-    try:
-        os.link(draft, path)
-    finally:
-        os.unlink(draft)
-
-
 def ensure_private_key(settings: Settings) -> tuple[Path, bool]:
     """The token-signing key file, generated (Ed25519, mode 0600) when absent; (path, created)."""
     if settings.jwt_private_key is not None:
@@ -134,7 +120,7 @@ def ensure_private_key(settings: Settings) -> tuple[Path, bool]:
         serialization.NoEncryption(),
     )
     try:
-        _write_private(path, pem)
+        write_private_file(path, pem)
     except FileExistsError:  # another process generated it first: use theirs
         return path, False
     return path, True
@@ -149,8 +135,14 @@ def rate_limit_secret(settings: Settings) -> bytes:
     path = settings.keys_dir / RATE_LIMIT_SECRET_NAME
     if not path.exists():
         with contextlib.suppress(FileExistsError):  # another process wrote it first
-            _write_private(path, secrets.token_bytes(32))
+            write_private_file(path, secrets.token_bytes(32))
     return path.read_bytes()
+
+
+def ballot_keys_dir(settings: Settings) -> Path:
+    """Where the per-contest ballot keys are kept (``keys/ballots``, see ``voting.sealing``):
+    shared by every process behind one database, never backed up, never in PostgreSQL."""
+    return settings.keys_dir / BALLOT_KEYS_NAME
 
 
 def load_private_key(path: Path) -> SigningKey:

@@ -48,6 +48,7 @@ from litestar.types import ASGIApp
 from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from service.auth import verified_once
 from service.keys import rate_limit_secret
 from service.proxies import TrustedProxies
 from service.settings import Settings
@@ -199,11 +200,11 @@ def _claimed_subject(token: str) -> str | None:
     return subject[:128] if isinstance(subject, str) and subject else None
 
 
-def _verified_subject(scope: Scope, token: str | None) -> str | None:
+async def _verified_subject(scope: Scope, token: str | None) -> str | None:
     if not token:
         return None
     try:
-        return str(scope["app"].state.token_verifier.verify(token).subject)
+        return (await verified_once(scope, token)).subject
     except NotAuthorizedException:
         return None
 
@@ -280,7 +281,7 @@ class RateLimitMiddleware:
         counters: list[tuple[str, int]] = []
         address = self.proxies.client_address(scope)
         bearer = _bearer(scope) if scope.get("path", "").startswith(_API_PREFIX) else None
-        member = _verified_subject(scope, bearer)
+        member = await _verified_subject(scope, bearer)
         if bearer and member is None:
             counters += self._counters(
                 SIGN_IN, _claimed_subject(bearer), address, member_bucket="claimed"
@@ -296,7 +297,7 @@ class RateLimitMiddleware:
             body, receive = await _buffered(receive)
             claimed = _form_field(body, scope, "subject")
             if claimed is None:
-                claimed = _verified_subject(scope, _form_field(body, scope, "token"))
+                claimed = await _verified_subject(scope, _form_field(body, scope, "token"))
             counters += self._counters(SIGN_IN, claimed, address)
         if counters:
             await self._count(scope, counters)

@@ -18,6 +18,7 @@ Writing then reading gives back the same election (:func:`write_blt`, :func:`rea
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -103,7 +104,7 @@ def _strings(text: str, source: str, line: int) -> list[str]:
                 break
             buf.append(ch)
             i += 1
-        out.append("".join(buf))
+        out.append(_unescape("".join(buf)))
     return out
 
 
@@ -394,8 +395,35 @@ def parse_blt(text: str, source: str = "<blt>") -> Election:
     )
 
 
+# Inside a quoted name, ``\u{HEX}`` stands for one character: how the writer keeps a name on
+# its line whatever it holds (a line break, a control character), so any name round-trips.
+# Other tools write no such sequence; a backslash not followed by ``u{HEX}`` is itself.
+_ESCAPE = re.compile(r"\\u\{([0-9A-Fa-f]{1,6})\}")
+_UNWRITABLE = frozenset(("Cc", "Cs", "Zl", "Zp"))
+
+
+def _unescape(text: str) -> str:
+    def one(match: re.Match[str]) -> str:
+        code = int(match.group(1), 16)
+        return chr(code) if code <= 0x10FFFF else match.group(0)
+
+    return _ESCAPE.sub(one, text) if "\\u{" in text else text
+
+
 def _quote(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
+    """``text`` as a quoted BLT string on one line: quotes doubled, line breaks, control
+    characters and a backslash that would read as an escape written ``\\u{HEX}``."""
+    out = []
+    for i, ch in enumerate(text):
+        if ch == '"':
+            out.append('""')
+        elif unicodedata.category(ch) in _UNWRITABLE or (
+            ch == "\\" and text[i + 1 : i + 3] == "u{"
+        ):
+            out.append(f"\\u{{{ord(ch):X}}}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
 
 
 def write_blt(election: Election) -> str:

@@ -36,6 +36,7 @@ from service.database import (
 from service.keys import ensure_private_key, load_private_key
 from service.migrate import upgrade
 from service.settings import Settings
+from voting.sealing import use_ballot_keys
 
 ROOT = Path(__file__).resolve().parents[1]
 REFDATA = ROOT.parent / "shared" / "refdata"
@@ -101,6 +102,15 @@ async def db_session(database_url: str):
     """A session on this test's own database (commits are fine: the database is dropped)."""
     async with session_for(database_url) as session:
         yield session
+
+
+@pytest.fixture(autouse=True)
+def ballot_key_dir(tmp_path: Path) -> Path:
+    """Where this test's process keeps ballot keys (``voting.sealing``), as the service's
+    ``create_app`` sets it; an app made by the test points it at its own keys directory."""
+    directory = tmp_path / "ballot-keys"
+    use_ballot_keys(directory)
+    return directory
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ all cover it.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 
@@ -22,7 +23,15 @@ from schemas.contests import BallotIn
 from schemas.problems import DomainError
 from voting.definition import CHOICES
 
-__all__ = ["MAX_RANKING", "InvalidBallot", "decode_ballot", "encode_ballot", "weighed", "weight_of"]
+__all__ = [
+    "MAX_RANKING",
+    "InvalidBallot",
+    "decode_ballot",
+    "encode_ballot",
+    "longest_content",
+    "weighed",
+    "weight_of",
+]
 
 MAX_RANKING = 200
 
@@ -101,6 +110,23 @@ def _content(kind: str, option_ids: Sequence[str], ballot: BallotIn) -> dict[str
         seen.add(oid)
         ranking.append(position[oid])
     return {"ranking": ranking}
+
+
+@functools.lru_cache(maxsize=256)
+def longest_content(kind: str, option_count: int) -> int:
+    """The length of the longest canonical content a ballot in a contest of ``kind`` with
+    ``option_count`` options can have: every choice, or a ranking of them all, carrying the
+    largest card-vote weight (sealed ballots are padded to it, so their length says nothing of
+    the vote, nor of whether it was a card vote)."""
+    if kind in CHOICES:
+        longest = max(len(canonical_json({"choice": c})) for c in CHOICES[kind])
+    else:
+        longest = len(canonical_json({"ranking": list(range(min(option_count, MAX_RANKING)))}))
+    return longest + _WEIGHT_ROOM
+
+
+# What a weight adds at most: ``,"weight":`` and a 64-bit whole number.
+_WEIGHT_ROOM = len(',"weight":') + len(str(2**63))
 
 
 def decode_ballot(content: bytes) -> dict[str, object]:

@@ -5,7 +5,9 @@ stores the ballot and the receipt hash. Of two concurrent casts by one member th
 on the row lock, then finds it claimed: exactly one succeeds. The contest row is held with a key
 share lock, so a close (which locks it for update) waits for casts in flight and no ballot
 lands after the box is committed. The caller commits before answering, so an acknowledged vote
-is durable.
+is durable. What is stored is the ballot sealed under the contest's key (``voting.sealing``),
+which the database never holds: the rows of one cast share a transaction, but the ballot row
+cannot be read.
 
 Speed (1,000 votes a second is the aim): the lock, the claim and both inserts are one
 statement (data-modifying CTEs), so a cast is BEGIN, that statement and COMMIT — three round
@@ -40,10 +42,11 @@ from roll.members import MEMBER_ID_OF_NUMBER
 from roll.viewer import viewer_for
 from schemas.contests import BallotIn, Receipt
 from schemas.problems import DomainError
-from voting.ballots import InvalidBallot, encode_ballot
+from voting.ballots import InvalidBallot, encode_ballot, longest_content
 from voting.box import new_receipt
 from voting.lifecycle import ContestNotFound, ContestStateError
 from voting.models import Contest, ContestOption
+from voting.sealing import ballot_keys, seal
 
 __all__ = ["AlreadyVoted", "NotInElectorate", "cast_ballot"]
 
@@ -228,6 +231,9 @@ async def cast_ballot(
             why = ContestStateError(f"this contest is {state}, not open for voting")
         raise await _unless_hidden(session, contest_id, membership_number, roles, why) from None
     token, receipt_hash = new_receipt(contest_id)
+    keys = ballot_keys()
+    padded_to = longest_content(paper.kind, len(paper.option_ids))
+    content = seal(keys.key(contest_id), contest_id, content, padded_to)
     params = {"contest": contest_id, "number": membership_number}
     statement = _CAST if holder is None else _CAST_AS_PROXY
     values = {**params, "ballot": uuid.uuid4(), "content": content, "receipt": receipt_hash}
@@ -238,6 +244,7 @@ async def cast_ballot(
         raise ContestNotFound(f"there is no contest {contest_id}")
     refusal: Exception | None = None
     if state != "open":
+        keys.forget(contest_id)  # closed for good (a draft never reaches here): its key goes
         refusal = ContestStateError(f"this contest is {state}, not open for voting")
     elif late:
         refusal = ContestStateError(

@@ -35,6 +35,7 @@ from voting.definition import (
     manifest_digest,
 )
 from voting.models import Contest, ContestBallot, ContestElector, ContestOption, ContestReceipt
+from voting.sealing import ballot_keys, forget_key_when_committed, unseal
 
 __all__ = [
     "ContestNotFound",
@@ -295,17 +296,16 @@ async def open_contest(
     return contest
 
 
-_REWRITE = [
-    text(
-        "CREATE TEMP TABLE box_ballot ON COMMIT DROP AS "
-        "SELECT content FROM contest_ballot WHERE contest_id = :c"
-    ),
+_REWRITE_BALLOTS = [
     text("DELETE FROM contest_ballot WHERE contest_id = :c"),
     text(
         "INSERT INTO contest_ballot (id, contest_id, content, member_id) "
-        "SELECT gen_random_uuid(), :c, content, NULL FROM box_ballot ORDER BY content"
+        "SELECT gen_random_uuid(), :c, content, member_id"
+        " FROM unnest(CAST(:contents AS bytea[]), CAST(:members AS bigint[]))"
+        " AS box(content, member_id) ORDER BY content, member_id"
     ),
-    text("DROP TABLE box_ballot"),
+]
+_REWRITE_SECRET = [
     text(
         "CREATE TEMP TABLE box_receipt ON COMMIT DROP AS "
         "SELECT receipt_hash FROM contest_receipt WHERE contest_id = :c"
@@ -320,25 +320,72 @@ _REWRITE = [
 ]
 
 
-async def _rewrite_box(session: AsyncSession, contest_id: uuid.UUID) -> None:
-    """Rewrite a secret box so its rows no longer carry the casting transactions.
+async def _unsealed_box(
+    session: AsyncSession, contest_id: uuid.UUID
+) -> list[tuple[bytes, int | None]]:
+    """The box's ballots in the clear (content, and the member in a recorded contest).
 
-    Casting writes a member's electorate row, their ballot and their receipt hash in one
-    transaction, so until now all three carried that transaction's id (PostgreSQL's ``xmin``)
-    and sat in casting order on disk: a database operator could join them. Rewriting the
-    ballots and receipts in canonical order under new random ids, and touching every elector
-    row, gives all of them the closing transaction's id. The old row versions stay on disk
-    until vacuumed (``vacuum_box``, after the commit), and anyone who read the database, a
-    replica, the WAL or a backup while the contest was open could still link them; see
-    docs/THREAT_MODEL.md. Cost: one rewrite of the box and one update of the electorate.
+    ``SealError`` (the box stays open) when the contest's key is missing or a ballot was
+    altered. Cost: one read of the box and one AES-GCM decryption per ballot.
     """
-    for statement in _REWRITE:
-        await session.execute(statement, {"c": contest_id})
+    rows = (
+        await session.execute(
+            select(ContestBallot.content, ContestBallot.member_id).where(
+                ContestBallot.contest_id == contest_id
+            )
+        )
+    ).all()
+    key = ballot_keys().existing(contest_id) if rows else None
+    return [(unseal(key, contest_id, bytes(content)), member) for content, member in rows]
+
+
+async def _stale_keys(session: AsyncSession) -> set[uuid.UUID]:
+    """Contests that hold a ballot key but are no longer open (a close whose process stopped
+    between its commit and deleting the key): every close deletes theirs too. Cost: one
+    indexed query over the few contests that hold a key."""
+    held = ballot_keys().held()
+    if not held:
+        return set()
+    still_open = await session.scalars(
+        select(Contest.id).where(Contest.id.in_(held), Contest.state == "open")
+    )
+    return set(held) - set(still_open.all())
+
+
+async def _rewrite_box(
+    session: AsyncSession,
+    contest_id: uuid.UUID,
+    ballots: list[tuple[bytes, int | None]],
+    *,
+    secret: bool,
+) -> None:
+    """Replace the sealed ballots by the box in the clear, written afresh in canonical order
+    under new random ids; in a secret contest also rewrite the receipts in byte order and
+    touch every elector row.
+
+    Casting writes a member's electorate row, their sealed ballot and their receipt hash in
+    one transaction, so those rows share its id (PostgreSQL's ``xmin``) and sit in casting
+    order on disk. The sealed rows can be linked to voters but not read, and once the close
+    commits their key is deleted (``voting.sealing``); the clear ballots are written only
+    here, all by the closing transaction, in an order that says nothing of who cast which.
+    Cost: one delete and one insert of the box, one rewrite of the receipts and electorate.
+    """
+    params = {
+        "c": contest_id,
+        "contents": [content for content, _ in ballots],
+        "members": [None if secret else member for _, member in ballots],
+    }
+    for statement in _REWRITE_BALLOTS:
+        await session.execute(statement, params)
+    if secret:
+        for statement in _REWRITE_SECRET:
+            await session.execute(statement, {"c": contest_id})
 
 
 async def vacuum_box(engine: AsyncEngine) -> None:
     """Vacuum the tables a close rewrote, so the dead row versions of the casting transactions
-    are reclaimed (run after the close commits; VACUUM cannot run inside a transaction)."""
+    are reclaimed (run after the close commits; VACUUM cannot run inside a transaction). This
+    is housekeeping: those versions hold sealed ballots whose key the close deleted."""
     async with engine.connect() as conn:
         autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
         await autocommit.execute(text("VACUUM contest_ballot, contest_receipt, contest_elector"))
@@ -354,15 +401,11 @@ async def close_contest(session: AsyncSession, contest_id: uuid.UUID, *, actor: 
             select(ContestReceipt.receipt_hash).where(ContestReceipt.contest_id == contest.id)
         )
     ).all()
-    contents = (
-        await session.scalars(
-            select(ContestBallot.content).where(ContestBallot.contest_id == contest.id)
-        )
-    ).all()
+    ballots = await _unsealed_box(session, contest.id)
     voters = await session.scalar(
         select(func.count()).where(ContestElector.contest_id == contest.id, ContestElector.voted)
     )
-    box = box_commitment([bytes(r) for r in receipts], [bytes(c) for c in contents])
+    box = box_commitment([bytes(r) for r in receipts], [content for content, _ in ballots])
     voters = int(voters or 0)
     if not box.ballots == box.receipts == voters <= (contest.electorate_size or 0):
         raise DomainError(
@@ -371,8 +414,9 @@ async def close_contest(session: AsyncSession, contest_id: uuid.UUID, *, actor: 
             status=500,
             title="Ballot box integrity check failed",
         )
-    if contest.secret:
-        await _rewrite_box(session, contest.id)
+    await _rewrite_box(session, contest.id, ballots, secret=contest.secret)
+    for closed_id in {contest.id, *await _stale_keys(session)}:
+        forget_key_when_committed(session, closed_id)
     contest.voters = voters
     contest.receipts_root = box.receipts_root
     contest.ballots_digest = box.ballots_digest

@@ -4,8 +4,10 @@ forwarded to conference with its provenance (issue 6, "Motions" and "Amendments"
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 from tests.assembly.conftest import Chamber, log_entries
+from voting.sealing import ballot_keys
 
 TEXT = ["Scotland needs more ferries.", "Build them on the Clyde.", "Fund them from the budget."]
 
@@ -77,8 +79,13 @@ async def test_reinstated_amendment_and_forwarding_to_conference(
     assert reinstated["current_start"] == 2
     vote = await chamber.chair_does(motion, "vote/next")
     assert vote["steps"][-1]["id"] == second["id"]
+    sealed = uuid.UUID(vote["open_contest"])
     await chamber.vote(vote["open_contest"], {"S1": "for"})
+    assert ballot_keys().path(sealed).exists()
     vote = await chamber.chair_does(motion, "vote/next")
+    # Issue 17: the chair's next-vote path closes a box as every close does: unsealed into a
+    # canonical box (it was counted) and its ballot key deleted.
+    assert not ballot_keys().path(sealed).exists()
     await chamber.vote(vote["open_contest"], {"S1": "for", "E1": "for"})
     vote = await chamber.chair_does(motion, "vote/next")
     assert vote["state"] == "decided"

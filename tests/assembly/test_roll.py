@@ -82,3 +82,20 @@ def test_digest_is_over_canonical_lines() -> None:
     assert line == b'["A1","Ann","a@x.org","glasgow","SCO","active",{"gender":"woman"}]\n'
     assert roll_digest([line]) == roll_digest([line])
     assert roll_digest([line]) != roll_digest([line, line])
+
+
+def test_control_and_invisible_characters_are_refused_with_line_and_field() -> None:
+    """Issue 17: a name that would break a contest's BLT (or hide a look-alike) never enters
+    the roll; the line and the field are named, and nothing is imported."""
+    data = (
+        HEADER
+        + "A1,Ann,a@x.org,glasgow,SCO,active,\n"
+        + 'A2,"Bo\nChan",bo@x.org,glasgow,SCO,active,\n'  # a line break inside the name
+        + "A3,Cy\u200b,cy@x.org,glasgow,SCO,active,\n"  # a zero-width space
+        + "A4,Di,di@x.org,glasgow,SCO,active,wo\x07man\n"  # a bell in an attribute
+    ).encode()
+    problems = _problems(data)
+    assert [line for line, _ in problems] == [4, 5, 6]
+    assert problems[0][1].startswith("name holds a control character, U+000A")
+    assert problems[1][1].startswith("name holds an invisible character, U+200B")
+    assert problems[2][1].startswith("gender holds a control character, U+0007")

@@ -224,3 +224,18 @@ async def test_keys_from_a_jwks_file_are_selected_by_their_kid(
             response = await _me(client, other)
             assert response.status_code == 401
             assert "kid" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("good", [True, False], ids=["good token", "bad token"])
+async def test_each_request_verifies_its_token_once(
+    app, client: httpx.AsyncClient, token, settings: Settings, good: bool
+) -> None:
+    """Issue 20: the rate limiter and the auth middleware share one verification a request."""
+    bearer = token("RO1", "returning_officer") if good else _forged(settings, "bad signature")
+    verifier = app.state.token_verifier
+    before = verifier.verifications
+    response = await _me(client, bearer)
+    assert response.status_code == (200 if good else 401)
+    assert verifier.verifications - before == 1
+    await _me(client, bearer)
+    assert verifier.verifications - before == 2  # kept per request, not across requests

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tally.ballots import Ballot, Election
 from tally.blt import parse_blt, read_blt, write_blt
@@ -153,3 +155,24 @@ def test_writer_output_reads_back_as_the_same_election():
         tie_order=(2, 0, 1),
     )
     assert parse_blt(write_blt(e)) == e
+
+
+@settings(max_examples=300)
+@given(
+    names=st.lists(st.text(max_size=12), min_size=1, max_size=4),
+    title=st.text(max_size=12),
+)
+def test_any_name_and_title_round_trip_through_blt(names: list[str], title: str) -> None:
+    """Issue 17: a newline, a control character, quotes, ``#`` or a backslash in a name or
+    title is written so that the file still reads back as the same election."""
+    e = Election(tuple(names), 1, (Ballot(((0,),), 1),), title=title)
+    text = write_blt(e)
+    assert parse_blt(text) == e
+    assert len(text.splitlines()) == 3 + len(names) + 1
+
+
+def test_a_name_with_a_line_break_stays_on_its_line() -> None:
+    e = Election(("Ada\nLovelace", 'Bea "B" #1', "C:\\u{41}"), 1, (Ballot(((0,),), 1),))
+    text = write_blt(e)
+    assert '"Ada\\u{A}Lovelace"' in text
+    assert parse_blt(text) == e
