@@ -1,8 +1,9 @@
 """``create_app()``: the Litestar application, assembled from plugins.
 
 Database (advanced-alchemy, asyncpg), structured logs that never carry bodies, tokens or
-cookies, Prometheus metrics, OpenAPI 3.1 with an interactive page at ``/schema``, problem+json
-errors, and bearer-token authentication for everything under ``/api/v1`` that does not opt out.
+cookies, Prometheus metrics, OpenAPI 3.1 with a documentation page at ``/schema`` (it loads
+nothing from elsewhere), problem+json errors, and bearer-token authentication for everything
+under ``/api/v1`` that does not opt out.
 """
 
 from __future__ import annotations
@@ -25,12 +26,12 @@ from litestar.logging.config import StructLoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.logging import LoggingMiddlewareConfig
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.plugins.structlog import StructlogConfig, StructlogPlugin
 from litestar.types import ControllerRouterHandler
 
+from service.api_docs import ApiDocsPlugin
 from service.auth import AuthMiddleware, TokenVerifier
 from service.checkpointer import audit_log_lifespan
 from service.database import locate_database
@@ -56,6 +57,7 @@ from service.signin.oidc_lifespan import oidc_lifespan
 from service.signin.oidc_settings import OidcSettings
 from service.signin.settings import SignInSettings
 from service.web import web_router
+from service.web.errors import app_exception_handlers
 from voting.sealing import use_ballot_keys
 
 __all__ = ["API_PREFIX", "create_app"]
@@ -124,7 +126,7 @@ def _openapi() -> OpenAPIConfig:
             "organisation. Errors are RFC 9457 problem+json. Send `Authorization: Bearer <token>`."
         ),
         path="/schema",
-        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        render_plugins=[ApiDocsPlugin()],
         components=Components(
             security_schemes={
                 "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
@@ -209,7 +211,7 @@ def create_app(
         # import's PLENARY_MAX_CSV_BYTES), so Litestar's own 10 MB default stays out of it.
         request_max_body_size=None,
         before_send=[security_headers_hook(settings), rate_limit_headers_hook()],
-        exception_handlers=exception_handlers,
+        exception_handlers=app_exception_handlers(exception_handlers),
         openapi_config=_openapi(),
         state=State(
             {

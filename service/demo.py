@@ -13,8 +13,14 @@ import io
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assembly.meetings.assemblies import create_assembly, log_chair_granted, move_assembly
+from assembly.motions.amendments import admit_amendment, second_amendment, submit_amendment
+from assembly.motions.motion_votes import start_vote
+from assembly.motions.motions import admit_motion, second_motion, submit_motion
+from roll.grants import grant_role
 from roll.imports import import_roll_csv
 from roll.models import Branch, Member, Region
+from schemas.assemblies import AmendmentCreate, AssemblyCreate, MotionCreate, StandingOrdersIn
 from schemas.contests import CandidateIn, ContestCreate
 from service.database import session_for
 from service.events import log_roll_import
@@ -194,11 +200,6 @@ async def load_demo(settings: Settings, *, force: bool = False) -> str:
 
 DEMO_CONTESTS = (
     ContestCreate(
-        title="Motion 1: Free school meals for every child",
-        kind="motion",
-        scope="national",
-    ),
-    ContestCreate(
         title="Scottish Executive Committee",
         kind="election",
         scope="region:SCO",
@@ -213,14 +214,85 @@ DEMO_CONTESTS = (
 )
 
 
+DEMO_CONFERENCE = AssemblyCreate(
+    title="Annual conference",
+    kind="conference",
+    standing_orders=StandingOrdersIn(seconders_required=1, amendment_seconders_required=1),
+)
+DEMO_MOTIONS = (
+    (
+        MotionCreate(
+            title="Free school meals for every child",
+            category="policy",
+            paragraphs=[
+                "Conference notes that one child in four lives in poverty.",
+                "Conference believes no child should learn on an empty stomach.",
+                "Conference calls for free school meals for every child in every school.",
+            ],
+        ),
+        None,
+    ),
+    (
+        MotionCreate(
+            title="Public ownership of the railways",
+            category="policy",
+            paragraphs=[
+                "Conference notes that fares have risen faster than wages for a decade.",
+                "Conference calls for the railways to be brought into public ownership.",
+            ],
+        ),
+        AmendmentCreate(
+            action="replace",
+            start=2,
+            paragraphs=[
+                "Conference calls for each railway franchise to return to public ownership "
+                "as it expires."
+            ],
+        ),
+    ),
+)
+
+
+async def _demo_conference(session: AsyncSession) -> None:
+    """The demo's conference, chaired by CHAIR1, in session: motion 1 (free school meals) is
+    being voted on, motion 2 waits with an admitted amendment for the chair to start its votes.
+    Made through the same functions the members', chair's and admin's requests call."""
+    conference = await create_assembly(session, DEMO_CONFERENCE, created_by="ADMIN1")
+    await grant_role(
+        session,
+        subject="CHAIR1",
+        role="chair",
+        object_kind="assembly",
+        object_id=str(conference.id),
+        granted_by="ADMIN1",
+    )
+    await log_chair_granted(session, conference.id)
+    await move_assembly(session, conference.id, "motions_open")
+    made = []
+    for body, amendment in DEMO_MOTIONS:
+        motion = await submit_motion(session, conference.id, body, subject="M00001")
+        await second_motion(session, motion.id, subject="M00002")
+        made.append((motion, amendment))
+    await move_assembly(session, conference.id, "amendments_open")
+    for motion, amendment in made:
+        await admit_motion(session, motion.id)
+        if amendment is not None:
+            proposed = await submit_amendment(session, motion.id, amendment, subject="M00003")
+            await second_amendment(session, proposed.id, subject="M00004")
+            await admit_amendment(session, proposed.id, chair="CHAIR1")
+    await move_assembly(session, conference.id, "in_session")
+    await start_vote(session, made[0][0].id, created_by="CHAIR1")
+
+
 async def _open_demo_contests(session: AsyncSession) -> int:
     """Define and open the demo's contests, through the same functions a returning officer's
     requests call (each is logged)."""
     for body in DEMO_CONTESTS:
         contest = await create_contest(session, body, created_by="RO1")
         await open_contest(session, contest.id, actor="returning_officer")
+    await _demo_conference(session)
     await session.commit()
-    return len(DEMO_CONTESTS)
+    return len(DEMO_CONTESTS) + 1
 
 
 def welcome(settings: Settings) -> str:

@@ -5,9 +5,8 @@ adds what a response does not already carry:
 
 - ``Content-Security-Policy``: pages may run this site's own scripts and styles only, so no
   inline script or ``on…=`` handler can run (``script-src 'self'``), and no site may frame them
-  (``frame-ancestors 'none'``); other answers (JSON, text, files) load nothing at all. The
-  OpenAPI viewers under ``/schema`` load their scripts from a CDN, so there only
-  ``frame-ancestors 'none'`` applies.
+  (``frame-ancestors 'none'``); other answers (JSON, text, files) load nothing at all. The API
+  documentation at ``/schema`` is a page like the others (``service.api_docs``).
 - ``X-Frame-Options: DENY`` (frame denial for browsers without CSP level 2),
   ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer``.
 - ``Strict-Transport-Security`` only when the request came over TLS (its own scheme, or a
@@ -28,7 +27,7 @@ from litestar.datastructures import MutableScopeHeaders
 from service.proxies import TrustedProxies
 from service.settings import Settings
 
-__all__ = ["API_CSP", "PAGE_CSP", "SCHEMA_CSP", "security_headers_hook"]
+__all__ = ["API_CSP", "PAGE_CSP", "security_headers_hook"]
 
 PAGE_CSP: Final = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -36,7 +35,6 @@ PAGE_CSP: Final = (
     "object-src 'none'"
 )
 API_CSP: Final = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
-SCHEMA_CSP: Final = "frame-ancestors 'none'"
 
 _ALWAYS: Final = (
     ("X-Frame-Options", "DENY"),
@@ -48,8 +46,6 @@ Hook = Callable[[Any, Any], Awaitable[None]]
 
 
 def _policy_for(path: str, content_type: str | None) -> str:
-    if path == "/schema" or path.startswith("/schema/"):
-        return SCHEMA_CSP
     if content_type and content_type.lower().startswith("text/html"):
         return PAGE_CSP
     return API_CSP

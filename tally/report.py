@@ -95,7 +95,9 @@ def result_sheet(transcript: Transcript) -> str:
         for x in s.elected:
             status[x.candidate] = (s.number, "elected")
         for x in s.excluded:
-            status.setdefault(x.candidate, (s.number, "excluded"))
+            # Defeated because every seat is filled is not an exclusion: say what happened.
+            what = "not elected" if x.reason == "remaining" else "excluded"
+            status.setdefault(x.candidate, (s.number, what))
     lines = [
         f"Election: {t.title}" if t.title else "Election",
         f"Rule: {t.rule}",

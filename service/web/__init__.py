@@ -27,6 +27,7 @@ from service.web.pages_results import RESULT_HANDLERS
 from service.web.pages_sign_in_email import EMAIL_SIGN_IN_HANDLERS
 from service.web.pages_sign_in_oidc import OIDC_SIGN_IN_HANDLERS
 from service.web.pages_vote import VOTE_HANDLERS
+from service.web.render import load_places
 from service.web.session import SessionMiddleware
 
 __all__ = ["STATIC", "web_router"]
@@ -34,9 +35,12 @@ __all__ = ["STATIC", "web_router"]
 STATIC = Path(__file__).resolve().parent / "static"
 
 
-async def _forms_carry_csrf(request: Request[Any, Any, Any]) -> None:
+async def _before_page(request: Request[Any, Any, Any]) -> None:
+    """Forms carry their forgery token; pages learn the places' names (``render.places``)."""
     if request.method == "POST" and not request.route_handler.opt.get("csrf_exempt"):
         await check_csrf(request)
+    if not request.url.path.startswith("/static/"):
+        await load_places(request)
 
 
 def web_router() -> Router:
@@ -66,6 +70,6 @@ def web_router() -> Router:
         middleware=[SessionMiddleware],
         opt={"exclude_from_auth": True},
         exception_handlers=page_exception_handlers,
-        before_request=_forms_carry_csrf,
+        before_request=_before_page,
         include_in_schema=False,
     )

@@ -108,6 +108,10 @@ def stage_table(transcript: Mapping[str, Any]) -> StageTable:
             mark = ""
             if any(d["candidate"] == name for d in stage["elected"]):
                 mark = "elected"
+            elif any(
+                d["candidate"] == name and d.get("reason") == "remaining" for d in stage["excluded"]
+            ):
+                mark = "not elected"  # every seat was filled: not an exclusion
             elif any(d["candidate"] == name for d in stage["excluded"]):
                 mark = "excluded"
             marks.append(mark)
@@ -135,16 +139,18 @@ def _scale(value: Fraction, top: Fraction, span: int) -> int:
 
 
 def _spread(positions: list[tuple[int, int]], gap: int, low: int, high: int) -> dict[int, int]:
-    """Label positions pushed apart to at least ``gap`` pixels, kept within [low, high]."""
+    """Label positions pushed apart to at least ``gap`` pixels, kept within [low, high]: a
+    pass down from ``low`` keeps them apart, a pass up from ``high`` pulls back those pushed
+    below it, so none leaves the drawing (there is room: the plot is taller than the labels)."""
+    order = [index for index, _ in sorted(positions, key=lambda p: p[1])]
+    wanted = dict(positions)
     placed: dict[int, int] = {}
     last = low - gap
-    for index, y in sorted(positions, key=lambda p: p[1]):
-        y = max(y, last + gap)
-        placed[index] = y
-        last = y
-    overflow = last - high
-    if overflow > 0:
-        placed = {i: y - overflow for i, y in placed.items()}
+    for index in order:
+        last = placed[index] = max(wanted[index], last + gap, low)
+    following = high + gap
+    for index in reversed(order):
+        following = placed[index] = min(placed[index], following - gap)
     return placed
 
 
@@ -158,8 +164,12 @@ def stage_chart_svg(
     quota = Fraction(transcript["quota"])
     series = [[Fraction(s["votes"][n]) for s in stages] for n in names]
     top = max([quota, *(v for line in series for v in line)]) or Fraction(1)
-    width, left, right, upper, lower = 480, 44, 130, 16, 48
-    plot_w = width - left - right
+    # The names sit right of the lines: leave room for the longest (about 9 px a letter at the
+    # chart's type size), so none is drawn outside the picture.
+    elected = set(transcript["elected"])
+    longest = max((len(n) + (2 if n in elected else 0) for n in names), default=0)
+    left, plot_w, upper, lower = 44, 306, 16, 48
+    width = left + plot_w + 12 + max(10, longest) * 9
     plot_h = max(200, 30 * len(names))
     height = upper + plot_h + lower
     count = len(stages)
@@ -205,9 +215,8 @@ def stage_chart_svg(
         f'<line class="quota" x1="{left}" y1="{qy}" x2="{left + plot_w}" y2="{qy}" '
         f'stroke-dasharray="6 4"/>'
     )
-    elected = set(transcript["elected"])
     ends = _spread(
-        [(i, y(line[-1])) for i, line in enumerate(series)], 18, upper + 4, upper + plot_h
+        [(i, y(line[-1])) for i, line in enumerate(series)], 18, upper + 12, upper + plot_h
     )
     for i, (name, line) in enumerate(zip(names, series, strict=True)):
         colour = _COLOURS[i % len(_COLOURS)]

@@ -29,6 +29,7 @@ from assembly.meetings.timetable import next_state
 from assembly.models import Assembly, Motion
 from assembly.motions import amendments, motion_votes, motions
 from assembly.motions.composites import composite_motions
+from assembly.motions.seconding_offer import seconding_offer
 from assembly.motions.views import assembly_out, motion_out, vote_out
 from roll.grants import RoleGrant
 from schemas.assemblies import AmendmentCreate, CompositeCreate, MotionCreate
@@ -133,6 +134,7 @@ async def motion_page(
         assembly=await assembly_out(db_session, assembly),
         vote=await vote_out(db_session, motion),
         chair=await _is_chair(request, db_session, assembly.id),
+        seconding=await seconding_offer(db_session, motion, signed_in(request).subject),
     )
 
 

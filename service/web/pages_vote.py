@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.meetings.assemblies import AssemblyNotFound
 from assembly.models import Assembly
+from assembly.motions.ballot_paper import ballot_paper
 from assembly.motions.views import assembly_out
 from roll.viewer import Viewer, viewer_for
 from schemas.contests import ContestOut, OptionOut
@@ -96,8 +97,9 @@ async def home(request: Request[Any, Any, Any], db_session: DbSession) -> Respon
     )
 
 
-def _ballot_page(
+async def _ballot_page(
     request: Request[Any, Any, Any],
+    session: AsyncSession,
     contest: ContestOut,
     *,
     form: BallotForm | None,
@@ -115,6 +117,9 @@ def _ballot_page(
         values=form.values if form else {},
         errors=form.errors if form else [],
         in_electorate=in_electorate,
+        paper=(
+            await ballot_paper(session, uuid.UUID(contest.id)) if contest.kind == "motion" else None
+        ),
     )
 
 
@@ -124,8 +129,9 @@ async def contest_page(
 ) -> Response[str]:
     """A contest: its ballot while it is open to the member, else where it stands."""
     viewer, contest = await contest_for(request, db_session, contest_id)
-    return _ballot_page(
+    return await _ballot_page(
         request,
+        db_session,
         contest,
         form=None,
         in_electorate=await _in_electorate(db_session, contest_id, viewer),
@@ -139,8 +145,9 @@ async def change_ballot(
     """Back from review to the ballot, filled in as the member left it."""
     viewer, contest = await contest_for(request, db_session, contest_id)
     form = read_ballot(contest.kind, ballot_options(contest), await form_values(request))
-    return _ballot_page(
+    return await _ballot_page(
         request,
+        db_session,
         contest,
         form=BallotForm(form.values, [], None, []),
         in_electorate=await _in_electorate(db_session, contest_id, viewer),
@@ -156,8 +163,9 @@ async def review(
     viewer, contest = await contest_for(request, db_session, contest_id)
     form = read_ballot(contest.kind, ballot_options(contest), await form_values(request))
     if not form.valid:
-        return _ballot_page(
+        return await _ballot_page(
             request,
+            db_session,
             contest,
             form=form,
             in_electorate=await _in_electorate(db_session, contest_id, viewer),
@@ -181,8 +189,9 @@ async def cast(
     viewer, contest = await contest_for(request, db_session, contest_id)
     form = read_ballot(contest.kind, ballot_options(contest), await form_values(request))
     if not form.valid or form.ballot is None:
-        return _ballot_page(
+        return await _ballot_page(
             request,
+            db_session,
             contest,
             form=form,
             in_electorate=await _in_electorate(db_session, contest_id, viewer),

@@ -17,14 +17,24 @@ from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Request, Response
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from roll.places import Places, place_names
 from service.auth import Identity
 from service.web.csrf import csrf_token, ensure_anon_cookie, set_anon_cookie
 from service.web.i18n import LANGUAGES, choose_language, translator
 from service.web.session import LANGUAGE_COOKIE
 from service.web.settings import WebSettings
 
-__all__ = ["HTML", "SECURITY_HEADERS", "environment", "language_of", "page", "web_settings"]
+__all__ = [
+    "HTML",
+    "SECURITY_HEADERS",
+    "environment",
+    "language_of",
+    "load_places",
+    "page",
+    "web_settings",
+]
 
 HTML = "text/html; charset=utf-8"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -68,6 +78,20 @@ def web_settings(request: Request[Any, Any, Any]) -> WebSettings:
     return WebSettings.for_service(request.app.state.settings)
 
 
+async def load_places(request: Request[Any, Any, Any]) -> None:
+    """Read the regions' and branches' names for this request's page (``places`` in every
+    template, so scopes read "Scotland", not ``SCO``). Cost: two small queries."""
+    engine: AsyncEngine = request.app.state[request.app.state.get("db_engine_key", "db_engine")]
+    async with AsyncSession(engine) as session:
+        request.state.places = await place_names(session)
+
+
+def places_of(request: Request[Any, Any, Any]) -> Places:
+    """The names :func:`load_places` read (none on a page outside the pages' router)."""
+    places = request.state.get("places")
+    return places if isinstance(places, Places) else Places()
+
+
 def language_of(request: Request[Any, Any, Any]) -> str:
     """The page language for this request (``en`` or ``cy``)."""
     return choose_language(
@@ -101,6 +125,7 @@ def page(
             title=title,
             when=lambda value: _when(value, lang),
             demo_sign_in=web_settings(request).demo_sign_in,
+            places=places_of(request),
             **context,
         )
     )

@@ -39,10 +39,8 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/metrics"): "ok ok ok ok ok ok ok ok",
     ("GET", "/ready"): "ok ok ok ok ok ok ok ok",
     ("GET", "/schema"): "ok ok ok ok ok ok ok ok",
-    ("GET", "/schema/oauth2-redirect.html"): "ok ok ok ok ok ok ok ok",
     ("GET", "/schema/openapi.json"): "ok ok ok ok ok ok ok ok",
-    ("GET", "/schema/scalar"): "ok ok ok ok ok ok ok ok",
-    ("GET", "/schema/swagger"): "ok ok ok ok ok ok ok ok",
+    ("GET", "/schema/docs"): "ok ok ok ok ok ok ok ok",
     ("GET", "/schema/{path}"): "404 404 404 404 404 404 404 404",
     # The JSON API.
     ("GET", "/api/v1/assemblies"): "401 ok ok ok ok ok ok ok",

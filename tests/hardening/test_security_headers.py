@@ -90,11 +90,15 @@ async def test_hsts_can_be_switched_off(serve: Serve) -> None:
     assert "Strict-Transport-Security" not in response.headers
 
 
-async def test_the_openapi_viewer_may_load_its_scripts_but_not_be_framed(serve: Serve) -> None:
+async def test_the_api_documentation_loads_nothing_from_another_origin(serve: Serve) -> None:
     async with serve() as client:
-        viewer = await client.get("/schema/swagger")
-    assert viewer.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
-    assert viewer.headers["X-Frame-Options"] == "DENY"
+        docs = await client.get("/schema")
+    assert docs.status_code == 200
+    assert docs.headers["Content-Security-Policy"] == PAGE_CSP
+    assert docs.headers["X-Frame-Options"] == "DENY"
+    assert "<script" not in docs.text
+    assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", docs.text)
+    assert "/api/v1/contests" in docs.text
 
 
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)

@@ -31,6 +31,7 @@ async def test_demo_loads_once_with_scotland_and_wales(settings, client, auth) -
     contests = (await client.get("/api/v1/contests", headers=auth("M00001"))).json()
     assert {c["kind"]: c["state"] for c in contests} == {"motion": "open", "election": "open"}
     motion = next(c for c in contests if c["kind"] == "motion")
+    assert motion["title"].endswith("Free school meals for every child")
     vote = await client.post(
         f"/api/v1/contests/{motion['id']}/ballots",
         json={"choice": "for"},

@@ -168,4 +168,4 @@ async def test_a_member_outside_the_scope_sees_no_ballot(
     assert "Scottish policy" not in (await web.get("/home")).text
     hidden = await web.get(f"/contests/{scottish['id']}")
     assert hidden.status_code == 404
-    assert "there is no contest" in hidden.text
+    assert "There is no such page, or it is not one you can see" in hidden.text
