@@ -4,7 +4,8 @@
    for shape here, for feasibility against the pool at commit).
 2. ``volunteer`` / ``withdraw_volunteer``: an active member in scope joins the pool while it is
    open, under a random ticket, with the features the roll has for them (self-described;
-   ``not_stated`` when absent).
+   ``not_stated`` when absent), and gets a receipt: the ticket, and the salt with which the
+   commitment will bind that ticket to their membership number (``assembly.sortition.entries``).
 3. ``commit_sortition`` and ``draw_sortition`` (``assembly.sortition.sortition_draw``): the
    commitment logged before the randomness exists, then the draw by ``tally.sortition``.
 
@@ -21,6 +22,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assembly.sortition.entries import entry_commitment, new_salt
 from assembly.sortition.sortition_models import Sortition, SortitionVolunteer
 from audit.canonical import canonical_json
 from audit.events import digest_of
@@ -30,7 +32,7 @@ from roll.members import attributes_of, member_id_of
 from roll.scope import Scope
 from schemas.moments import now, utc_text
 from schemas.problems import DomainError
-from schemas.sortition import SortitionCreate
+from schemas.sortition import SortitionCreate, VolunteerOut
 from tally.sortition import (
     DrawInputs,
     Method,
@@ -177,9 +179,10 @@ async def volunteer(
     *,
     subject: str,
     at: dt.datetime | None = None,
-) -> SortitionVolunteer:
-    """An active member in scope joins the pool, once, under a fresh random ticket. Caller
-    commits. Errors: 409 pool closed or already in it; 403 outside the scope."""
+) -> VolunteerOut:
+    """An active member in scope joins the pool, once, under a fresh random ticket and salt;
+    the answer is their receipt. Caller commits. Errors: 409 pool closed or already in it; 403
+    outside the scope."""
     moment = at or now()
     sortition = await load_sortition(session, sortition_id, lock=True)
     _pool_open(sortition, moment)
@@ -189,10 +192,15 @@ async def volunteer(
     known.update({"region": member.region_code, "branch": member.branch_code})
     features = {name: known.get(name) or NOT_STATED for name in sortition.features}
     ticket = secrets.token_hex(8)
+    salt = new_salt()
     added = await session.execute(
         insert(SortitionVolunteer)
         .values(
-            sortition_id=sortition.id, member_id=member.member_id, ticket=ticket, features=features
+            sortition_id=sortition.id,
+            member_id=member.member_id,
+            ticket=ticket,
+            salt=salt,
+            features=features,
         )
         .on_conflict_do_nothing(index_elements=["sortition_id", "member_id"])
         .returning(SortitionVolunteer.ticket)
@@ -201,8 +209,12 @@ async def volunteer(
         raise SortitionStateError("you are already in this pool")
     pool = await _pool_size(session, sortition.id)
     await log_sortition(session, sortition, "sortition.volunteered", "member", facts={"pool": pool})
-    return SortitionVolunteer(
-        sortition_id=sortition.id, member_id=member.member_id, ticket=ticket, features=features
+    return VolunteerOut(
+        sortition=str(sortition.id),
+        ticket=ticket,
+        features=features,
+        salt=salt,
+        entry=entry_commitment(salt, subject, ticket),
     )
 
 
