@@ -56,6 +56,7 @@ from tally.sortition_inputs import (
     Quota,
     cells_for,
     check_quotas,
+    check_rules,
     exclude_recent_servers,
 )
 from tally.sortition_sequential import draw_sequentially
@@ -72,6 +73,7 @@ __all__ = [
     "Method",
     "Quota",
     "check_quotas",
+    "check_rules",
     "draw_panel",
     "exclude_recent_servers",
     "verify_draw",

@@ -1,7 +1,7 @@
 """Sortition in a scope: set up, volunteers join a pool; the commitment and the draw follow.
 
-1. ``create_sortition``: seats, features, quotas and rotation rules as data (quotas checked
-   for shape here, for feasibility against the pool at commit).
+1. ``create_sortition``: seats, features, quotas and rotation rules as data (quotas that no
+   pool could meet are refused here; the rest are checked against the pool at commit).
 2. ``volunteer`` / ``withdraw_volunteer``: an active member in scope joins the pool while it is
    open, under a random ticket, with the features the roll has for them (self-described;
    ``not_stated`` when absent), and gets a receipt: the ticket, and the salt with which the
@@ -35,8 +35,10 @@ from schemas.problems import DomainError
 from schemas.sortition import SortitionCreate, VolunteerOut
 from tally.sortition import (
     DrawInputs,
+    InfeasibleQuotas,
     Method,
     Quota,
+    check_rules,
 )
 
 __all__ = [
@@ -95,8 +97,9 @@ async def create_sortition(
     session: AsyncSession, body: SortitionCreate, *, created_by: str
 ) -> Sortition:
     """Check and store a sortition with its pool open, and log it with the digest of its rules.
-    Caller commits. Errors (422) name a quota on a feature not listed, a repeated quota, or a
-    pool closing time without a time zone."""
+    Caller commits. Errors (422) name a quota on a feature not listed, a repeated quota, quotas
+    no pool could meet (``tally.sortition.check_rules``), or a pool closing time without a time
+    zone."""
     scope = Scope.parse(body.scope)
     features = list(dict.fromkeys(body.features))
     quotas = []
@@ -108,6 +111,11 @@ async def create_sortition(
                 )
             quotas.append(Quota(q.feature, q.value, q.min, q.max))
         DrawInputs(pool=(), seats=body.seats, quotas=tuple(quotas), method=Method(body.method))
+        check_rules(body.seats, quotas)
+    except InfeasibleQuotas as exc:
+        raise DomainError(
+            f"no pool could meet these quotas: {exc}", title="The quotas cannot be met"
+        ) from None
     except ValueError as exc:
         raise DomainError(str(exc)) from None
     if body.pool_closes_at is not None and body.pool_closes_at.tzinfo is None:

@@ -180,3 +180,37 @@ async def test_draw_with_quotas_and_rotation_is_rerun_by_verify_draw(
     text = json.dumps(entries)
     for number in panel:
         assert f'"{number}"' not in text
+
+
+@pytest.mark.parametrize(
+    ("quotas", "message"),
+    [
+        (
+            [{"feature": "gender", "value": "woman", "min": 3, "max": 2}],
+            "minimum 3 above maximum 2",
+        ),
+        ([{"feature": "gender", "value": "woman", "min": 5}], "only 4 seats"),
+        (
+            [
+                {"feature": "gender", "value": "woman", "min": 3},
+                {"feature": "gender", "value": "man", "min": 2},
+            ],
+            "the minimums for gender add up to 5 but there are only 4 seats",
+        ),
+    ],
+)
+async def test_impossible_quotas_are_refused_when_the_sortition_is_set_up(
+    hall: Hall, quotas: list[dict[str, Any]], message: str
+) -> None:
+    body = {
+        "title": "Committee",
+        "role": ROLE,
+        "scope": "branch:glasgow",
+        "seats": 4,
+        "features": ["gender"],
+        "quotas": quotas,
+    }
+    problem = await hall.call("POST", "/sortitions", hall.ro, body, 422)
+    assert message in problem["detail"]
+    assert "no pool could meet these quotas" in problem["detail"]
+    assert await hall.call("GET", "/sortitions", hall.ro) == []
