@@ -41,7 +41,9 @@ class SortitionCreate(Input):
     who has not described one is ``not_stated``; ``region`` and ``branch`` come from the roll);
     ``quotas`` bound the seats per feature value. Members who served in the same role (and
     scope) in the ``exclude_terms`` terms before ``term`` are left out of the pool. ``method``:
-    ``uniform`` (every quota-respecting panel equally likely) or ``sequential``.
+    ``maximin`` (the default: the lowest chance of any volunteer as high as the quotas allow,
+    every chance published), ``uniform`` (every quota-respecting panel equally likely) or
+    ``sequential``.
     """
 
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
@@ -52,7 +54,7 @@ class SortitionCreate(Input):
     exclude_terms: Annotated[int, msgspec.Meta(ge=0, le=100)] = 0
     features: list[Label] = []
     quotas: list[QuotaIn] = []
-    method: Literal["uniform", "sequential"] = "uniform"
+    method: Literal["maximin", "uniform", "sequential"] = "maximin"
     pool_closes_at: dt.datetime | None = None
 
 
@@ -118,6 +120,9 @@ class SortitionOut(msgspec.Struct, omit_defaults=True):
     source: dict[str, Any] | None = None
     inputs_digest: str | None = None
     entries_digest: str | None = None
+    portfolio_digest: str | None = None
+    lowest_chance: str | None = None
+    highest_chance: str | None = None
     excluded: int | None = None
     committed_at: dt.datetime | None = None
     seed_hex: str | None = None

@@ -58,6 +58,7 @@ class Method(StrEnum):
 
     UNIFORM = "uniform"
     SEQUENTIAL = "sequential"
+    MAXIMIN = "maximin"
 
 
 @dataclass(frozen=True, slots=True)

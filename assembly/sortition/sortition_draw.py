@@ -42,11 +42,13 @@ from tally.sortition import (
     DrawTooLarge,
     InfeasibleQuotas,
     Method,
+    Portfolio,
     check_quotas,
     draw_panel,
     exclude_recent_servers,
 )
 from tally.sortition import Member as PoolMember
+from tally.sortition_maximin import SolverMissing, solve_maximin
 
 __all__ = ["commit_sortition", "draw_sortition"]
 
@@ -102,8 +104,9 @@ async def commit_sortition(
     the randomness exists. Caller commits.
 
     Errors: 409 not open, a pool still in its window or a drand round already published;
-    422 quotas the pool cannot meet (naming them). Cost: one read of the pool, one
-    feasibility search (``tally.sortition.check_quotas``), one log append.
+    422 quotas the pool cannot meet (naming them); 503 a ``maximin`` draw without the solver.
+    Cost: one read of the pool, one feasibility search (``tally.sortition.check_quotas``), for
+    ``maximin`` the portfolio's solve (``tally.sortition_maximin``), one log append.
     """
     moment = at or now()
     sortition = await load_sortition(session, sortition_id, lock=True)
@@ -140,6 +143,12 @@ async def commit_sortition(
         raise DomainError(
             f"the draw cannot be made: {exc}", title="The quotas cannot be met"
         ) from None
+    if inputs.method is Method.MAXIMIN:
+        try:
+            portfolio = solve_maximin(inputs)
+        except SolverMissing as exc:
+            raise DomainError(str(exc), status=503, title="No solver for a fair draw") from None
+        sortition.portfolio = portfolio.to_dict()
     sortition.inputs = inputs.to_dict()
     sortition.inputs_digest = inputs.digest()
     numbered = {ticket: number for ticket, _, number in rows}
@@ -164,6 +173,10 @@ async def commit_sortition(
         "entries": "sha256:" + sortition.entries_digest,
         "quotas": digest_of(canonical_json(sortition.quotas)),
     }
+    if sortition.portfolio is not None:
+        digests["portfolio"] = "sha256:" + Portfolio.from_dict(sortition.portfolio).digest()
+        facts["lowest_chance"] = sortition.portfolio["lowest_chance"]
+        facts["highest_chance"] = sortition.portfolio["highest_chance"]
     facts.update({"chain": source["chain"], "round": source["round"], "due": source["due"]})
     await log_sortition(
         session, sortition, "sortition.committed", "returning_officer", digests=digests, facts=facts
@@ -240,10 +253,16 @@ async def draw_sortition(
     )
     if sortition.inputs_digest is None or sortition.entries_digest is None:
         raise SortitionStateError("the sortition has no committed inputs to draw from")
-    seed = derive_seed(sortition.inputs_digest, sortition.entries_digest, value)
+    portfolio = None if sortition.portfolio is None else Portfolio.from_dict(sortition.portfolio)
+    seed = derive_seed(
+        sortition.inputs_digest,
+        sortition.entries_digest,
+        value,
+        None if portfolio is None else portfolio.digest(),
+    )
     inputs = DrawInputs.from_dict(sortition.inputs)
     try:
-        result = draw_panel(inputs, seed)
+        result = draw_panel(inputs, seed, portfolio)
     except (DrawTooLarge, ValueError) as exc:
         raise DomainError(f"the draw cannot be made: {exc}", title="The draw failed") from None
     volunteers = (

@@ -60,6 +60,7 @@ class Sortition(UUIDBase):
     inputs_digest: Mapped[str | None] = mapped_column(String(64))
     entries: Mapped[list[dict[str, str]] | None] = mapped_column(JSONB)
     entries_digest: Mapped[str | None] = mapped_column(String(64))
+    portfolio: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     excluded: Mapped[int | None] = mapped_column(Integer)
     committed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     randomness: Mapped[dict[str, Any] | None] = mapped_column(JSONB)

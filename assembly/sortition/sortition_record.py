@@ -13,9 +13,14 @@ public key by the chain's scheme (``assembly.sortition.drand``) and its ``random
 SHA-256 of the signature. The draw is made at ``drawn_at``, not before the round is due.
 Nothing typed in by the organiser at draw time enters the seed.
 
-``seed = SHA-256("plenary sortition seed v2" || 0x0A || inputs digest (64 hex digits, ASCII)
-|| 0x0A || entries digest (64 hex digits, ASCII) || 0x0A || the beacon's randomness (32
-bytes))``: 32 bytes that drive ``tally.lot.Lot`` in ``tally.sortition``.
+A ``maximin`` draw also commits to its **portfolio** (``tally.sortition_portfolio``): the
+lottery over panels, and so every volunteer's chance, fixed and published before the
+randomness; the draw is that lottery, and the record carries it for anyone to re-check.
+
+``seed = SHA-256("plenary sortition seed v2" || 0x0A || inputs digest || 0x0A || entries
+digest || 0x0A || portfolio digest, or "none" without one || 0x0A || the beacon's randomness
+(32 bytes))``, the digests as 64 hex digits in ASCII: 32 bytes that drive ``tally.lot.Lot``
+in ``tally.sortition``.
 
 The record (``RECORD_FORMAT``) holds the inputs, the commitment (with every ticket's
 commitment), the beacon, the seed, the ``tally`` result and the panel's tickets with their
@@ -37,7 +42,7 @@ from typing import Any
 
 from assembly.sortition.drand import DRAND_CHAINS
 from assembly.sortition.entries import entries_digest, entry_commitment, entry_problems
-from tally.sortition import DrawInputs, DrawResult, verify_draw
+from tally.sortition import DrawInputs, DrawResult, Method, Portfolio, verify_draw
 
 __all__ = [
     "RECORD_FORMAT",
@@ -53,8 +58,10 @@ RECORD_FORMAT = "plenary-sortition-record/2"
 _SEED_DOMAIN = b"plenary sortition seed v2"
 
 
-def derive_seed(inputs_digest: str, entries: str, randomness: bytes) -> bytes:
-    """The draw's seed from the committed inputs digest and entries digest (hex) and the
+def derive_seed(
+    inputs_digest: str, entries: str, randomness: bytes, portfolio: str | None = None
+) -> bytes:
+    """The draw's seed from the committed inputs, entries and portfolio digests (hex) and the
     beacon's randomness."""
     return hashlib.sha256(
         _SEED_DOMAIN
@@ -62,6 +69,8 @@ def derive_seed(inputs_digest: str, entries: str, randomness: bytes) -> bytes:
         + inputs_digest.encode("ascii")
         + b"\n"
         + entries.encode("ascii")
+        + b"\n"
+        + (portfolio or "none").encode("ascii")
         + b"\n"
         + randomness
     ).digest()
@@ -163,8 +172,9 @@ def verify_record(record: Mapping[str, Any]) -> list[str]:
     the panel's open to the numbers listed (``entry_problems``), under the committed entries
     digest; the timing (``timing_problems``); the beacon (``beacon_problems``); that the seed
     follows from the commitment and the beacon; then re-runs the draw
-    (``tally.sortition.verify_draw``: panel, order, every draw, quotas) and checks that the
-    listed panel is the drawn one. Cost: one signature check and one draw.
+    (``tally.sortition.verify_draw``: panel, order, every draw, quotas; for ``maximin`` the
+    portfolio's soundness, its committed digest and its lottery) and checks that the listed
+    panel is the drawn one. Cost: one signature check and one draw.
     """
     if record.get("format") != RECORD_FORMAT:
         return [f"not a sortition record in format {RECORD_FORMAT}"]
@@ -177,9 +187,19 @@ def verify_record(record: Mapping[str, Any]) -> list[str]:
         result = DrawResult.from_dict(record["result"])
         entries = list(commitment["entries"])
         panel = list(record["panel"])
+        published = commitment.get("portfolio")
+        portfolio = None if published is None else Portfolio.from_dict(published)
     except (KeyError, TypeError, ValueError) as error:
         return [f"the record is not well formed: {error}"]
     problems = []
+    if inputs.method is Method.MAXIMIN and portfolio is None:
+        return ["a maximin draw's record must carry the portfolio it committed to"]
+    portfolio_digest = None if portfolio is None else portfolio.digest()
+    if commitment.get("portfolio_digest") != portfolio_digest:
+        problems.append(
+            f"the portfolio has digest {portfolio_digest}, but the commitment logged before "
+            f"the draw was {commitment.get('portfolio_digest')}"
+        )
     digest = inputs.digest()
     if commitment.get("inputs_digest") != digest:
         problems.append(
@@ -201,6 +221,7 @@ def verify_record(record: Mapping[str, Any]) -> list[str]:
             str(commitment.get("inputs_digest")),
             str(commitment.get("entries_digest")),
             _hex(randomness.get("randomness")),
+            commitment.get("portfolio_digest"),
         )
     except ValueError as error:
         return [*problems, f"the randomness cannot be read: {error}"]
@@ -209,7 +230,7 @@ def verify_record(record: Mapping[str, Any]) -> list[str]:
             f"the seed should be {seed.hex()} (from the commitment and the beacon), "
             f"the record says {record.get('seed_hex')}"
         )
-    problems += verify_draw(inputs, result)
+    problems += verify_draw(inputs, result, portfolio)
     listed = [p.get("ticket") for p in panel]
     if listed != list(result.panel):
         problems.append("the panel listed is not the panel drawn")
@@ -274,6 +295,17 @@ def run(
         return 0
     panel = ", ".join(str(p.get("membership_number")) for p in record["panel"])
     source = record["commitment"]["source"]
+    published = record["commitment"].get("portfolio")
+    if published is not None:
+        portfolio = Portfolio.from_dict(published)
+        chances = portfolio.cell_chances()
+        print(
+            f"{record['inputs']['method']}: a lottery over {portfolio.panels} panels "
+            f"({len(portfolio.profiles)} kinds); every volunteer's chance of a seat is between "
+            f"{min(chances)} ({float(min(chances)):.4f}) and {max(chances)} "
+            f"({float(max(chances)):.4f}); profile {record['result'].get('profile')} was drawn",
+            file=stream,
+        )
     print(
         f"OK: {record['result']['seats']} seats drawn from {len(record['inputs']['pool'])} "
         f"in the pool with seed {record['seed_hex']}; drand {source['chain']} round "

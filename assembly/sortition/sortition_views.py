@@ -19,6 +19,7 @@ from assembly.sortition.sortition_models import Sortition, SortitionVolunteer
 from assembly.sortition.sortition_record import RECORD_FORMAT
 from schemas.moments import utc_text
 from schemas.sortition import SortitionOut
+from tally.sortition import Portfolio
 
 __all__ = ["sortition_out", "sortition_record"]
 
@@ -60,6 +61,13 @@ async def sortition_out(
         source=sortition.source,
         inputs_digest=sortition.inputs_digest,
         entries_digest=sortition.entries_digest,
+        portfolio_digest=None
+        if sortition.portfolio is None
+        else Portfolio.from_dict(sortition.portfolio).digest(),
+        lowest_chance=None if sortition.portfolio is None else sortition.portfolio["lowest_chance"],
+        highest_chance=None
+        if sortition.portfolio is None
+        else sortition.portfolio["highest_chance"],
         excluded=sortition.excluded,
         committed_at=sortition.committed_at,
         seed_hex=sortition.seed_hex,
@@ -93,6 +101,10 @@ async def sortition_record(session: AsyncSession, sortition: Sortition) -> dict[
             "inputs_digest": sortition.inputs_digest,
             "entries_digest": sortition.entries_digest,
             "entries": sortition.entries,
+            "portfolio_digest": None
+            if sortition.portfolio is None
+            else Portfolio.from_dict(sortition.portfolio).digest(),
+            "portfolio": sortition.portfolio,
             "committed_at": utc_text(sortition.committed_at),
             "source": sortition.source,
             "excluded": sortition.excluded,

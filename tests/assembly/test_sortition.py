@@ -100,9 +100,16 @@ async def test_draw_with_quotas_and_rotation_is_rerun_by_verify_draw(
     first = await _draw(
         hall,
         database_url,
-        {"title": "Committee 2026", "role": ROLE, "scope": "branch:glasgow", "seats": 2},
+        {
+            "title": "Committee 2026",
+            "role": ROLE,
+            "scope": "branch:glasgow",
+            "seats": 2,
+            "method": "uniform",
+        },
         ["S1", "S2", "S3", "S4"],
     )
+    assert (first["method"], first.get("portfolio_digest")) == ("uniform", None)
     assert len(first["panel"]) == 2
 
     body = {
@@ -147,7 +154,12 @@ async def test_draw_with_quotas_and_rotation_is_rerun_by_verify_draw(
     women = sum(1 for number in panel if int(number[1:]) % 2)
     assert 1 <= women <= 2
     randomness = bytes.fromhex(vector["randomness"])
-    seed = derive_seed(committed["inputs_digest"], committed["entries_digest"], randomness)
+    seed = derive_seed(
+        committed["inputs_digest"],
+        committed["entries_digest"],
+        randomness,
+        committed["portfolio_digest"],
+    )
     assert drawn["seed_hex"] == seed.hex()
     await hall.call("POST", draw, hall.ro, _beacon(vector), 409)
 
@@ -158,7 +170,10 @@ async def test_draw_with_quotas_and_rotation_is_rerun_by_verify_draw(
     path = tmp_path / "record.json"
     path.write_text(json.dumps(record))
     assert main(["verify-draw", str(path)]) == 0
-    assert "OK: 3 seats drawn from 7" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "OK: 3 seats drawn from 7" in out
+    assert "maximin: a lottery over 1000 panels" in out
+    assert drawn["lowest_chance"] == record["commitment"]["portfolio"]["lowest_chance"]
 
     # One pool entry changed: the commitment no longer matches and the check fails.
     entry = next(m for m in record["inputs"]["pool"] if m["id"] not in record["result"]["panel"])

@@ -29,7 +29,7 @@ from roll.imports import import_roll_csv
 from schemas.problems import DomainError
 from schemas.sortition import BeaconIn, CommitIn, DrawIn, QuotaIn, SortitionCreate, SourceIn
 from service.cli import main
-from tally.sortition import DrawInputs, draw_panel
+from tally.sortition import DrawInputs, Portfolio, draw_panel
 from tests.assembly.test_elections import ROLL
 from tests.assembly.test_sortition_beacon import made_up_signature
 
@@ -151,8 +151,14 @@ def _redraw(record: dict[str, Any], signature: bytes) -> dict[str, Any]:
     forged["randomness"]["signature"] = signature.hex()
     forged["randomness"]["randomness"] = randomness.hex()
     commitment = forged["commitment"]
-    seed = derive_seed(commitment["inputs_digest"], commitment["entries_digest"], randomness)
-    result = draw_panel(DrawInputs.from_dict(forged["inputs"]), seed)
+    seed = derive_seed(
+        commitment["inputs_digest"],
+        commitment["entries_digest"],
+        randomness,
+        commitment["portfolio_digest"],
+    )
+    portfolio = Portfolio.from_dict(commitment["portfolio"])
+    result = draw_panel(DrawInputs.from_dict(forged["inputs"]), seed, portfolio)
     numbers = {p["ticket"]: p for p in record["panel"]}
     forged["seed_hex"] = seed.hex()
     forged["result"] = result.to_dict()

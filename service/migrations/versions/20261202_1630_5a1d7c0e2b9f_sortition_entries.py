@@ -1,4 +1,5 @@
-"""sortition: per-volunteer salts and the salted commitments binding tickets to members
+"""sortition: per-volunteer salts, the salted commitments binding tickets to members, and the
+committed portfolio of a fair (maximin) lottery
 
 Revision ID: 5a1d7c0e2b9f
 Revises: e3a11c0de5e1
@@ -25,9 +26,13 @@ def upgrade() -> None:
         'sortition', sa.Column('entries', postgresql.JSONB(astext_type=sa.Text()), nullable=True)
     )
     op.add_column('sortition', sa.Column('entries_digest', sa.String(length=64), nullable=True))
+    op.add_column(
+        'sortition', sa.Column('portfolio', postgresql.JSONB(astext_type=sa.Text()), nullable=True)
+    )
 
 
 def downgrade() -> None:
+    op.drop_column('sortition', 'portfolio')
     op.drop_column('sortition', 'entries_digest')
     op.drop_column('sortition', 'entries')
     op.drop_column('sortition_volunteer', 'salt')
