@@ -172,7 +172,7 @@ async def test_draw_with_quotas_and_rotation_is_rerun_by_verify_draw(
     assert main(["verify-draw", str(path)]) == 0
     out = capsys.readouterr().out
     assert "OK: 3 seats drawn from 7" in out
-    assert "maximin: a lottery over 1000 panels" in out
+    assert "maximin: a lottery over 10000 panels" in out
     assert drawn["lowest_chance"] == record["commitment"]["portfolio"]["lowest_chance"]
 
     # One pool entry changed: the commitment no longer matches and the check fails.

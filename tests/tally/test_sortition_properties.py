@@ -3,7 +3,7 @@
 from itertools import combinations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tally.lot import Lot
@@ -42,6 +42,7 @@ def portfolio_for(inputs: DrawInputs):
     return solve_maximin(inputs, panels=100) if inputs.method is Method.MAXIMIN else None
 
 
+@settings(deadline=None)  # a maximin case solves its portfolio first
 @given(feasible_sortitions(), st.binary(max_size=8))
 def test_drawn_panel_meets_every_quota_and_verifies(inputs, seed):
     portfolio = portfolio_for(inputs)
@@ -69,6 +70,7 @@ def test_uniform_draw_meets_every_quota_whatever_it_could_count(inputs, seed, bu
     assert drawn.trials >= 1
 
 
+@settings(deadline=None)  # a maximin case solves its portfolio first
 @given(feasible_sortitions(), st.binary(max_size=8))
 def test_a_rerun_with_the_seed_reproduces_the_draw(inputs, seed):
     portfolio = portfolio_for(inputs)
