@@ -49,6 +49,7 @@ __all__ = [
     "load_sortition",
     "log_sortition",
     "quotas_of",
+    "receipt_of",
     "volunteer",
     "withdraw_volunteer",
 ]
@@ -223,6 +224,31 @@ async def volunteer(
         features=features,
         salt=salt,
         entry=entry_commitment(salt, subject, ticket),
+    )
+
+
+async def receipt_of(
+    session: AsyncSession, sortition_id: uuid.UUID, subject: str
+) -> VolunteerOut | None:
+    """Member ``subject``'s receipt for the pool (ticket, salt and their entry), or ``None``
+    when they are not in it, so a volunteer can see it again. Cost: two indexed lookups."""
+    member_id = await member_id_of(session, subject)
+    if member_id is None:
+        return None
+    row = await session.scalar(
+        select(SortitionVolunteer).where(
+            SortitionVolunteer.sortition_id == sortition_id,
+            SortitionVolunteer.member_id == member_id,
+        )
+    )
+    if row is None or row.salt is None:
+        return None
+    return VolunteerOut(
+        sortition=str(sortition_id),
+        ticket=row.ticket,
+        features=dict(row.features),
+        salt=row.salt,
+        entry=entry_commitment(row.salt, subject, row.ticket),
     )
 
 
