@@ -2,8 +2,8 @@
 committed portfolio of a fair (maximin) lottery
 
 Revision ID: 5a1d7c0e2b9f
-Revises: e3a11c0de5e1
-Create Date: 2026-12-02 16:30:00
+Revises: 7d1e6a0c4b21
+Create Date: 2026-12-02 17:40:00
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = '5a1d7c0e2b9f'
-down_revision: str | None = 'e3a11c0de5e1'
+down_revision: str | None = '7d1e6a0c4b21'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
