@@ -41,7 +41,9 @@ class SortitionCreate(Input):
     who has not described one is ``not_stated``; ``region`` and ``branch`` come from the roll);
     ``quotas`` bound the seats per feature value. Members who served in the same role (and
     scope) in the ``exclude_terms`` terms before ``term`` are left out of the pool. ``method``:
-    ``uniform`` (every quota-respecting panel equally likely) or ``sequential``.
+    ``maximin`` (the default: the lowest chance of any volunteer as high as the quotas allow,
+    every chance published), ``uniform`` (every quota-respecting panel equally likely) or
+    ``sequential``.
     """
 
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
@@ -52,18 +54,17 @@ class SortitionCreate(Input):
     exclude_terms: Annotated[int, msgspec.Meta(ge=0, le=100)] = 0
     features: list[Label] = []
     quotas: list[QuotaIn] = []
-    method: Literal["uniform", "sequential"] = "uniform"
+    method: Literal["maximin", "uniform", "sequential"] = "maximin"
     pool_closes_at: dt.datetime | None = None
 
 
 class SourceIn(Input):
     """The source of randomness, named before it exists: a drand ``round`` still to come on
-    ``chain``, or a ``public_value`` to be agreed in public (``description`` says how)."""
+    ``chain`` (quicknet by default). Nothing typed in at draw time can seed a draw."""
 
-    kind: Literal["drand", "public_value"]
+    kind: Literal["drand"] = "drand"
     chain: Literal["quicknet", "default"] = "quicknet"
     round: Annotated[int, msgspec.Meta(ge=1)] | None = None
-    description: Annotated[str, msgspec.Meta(min_length=1, max_length=500)] | None = None
 
 
 class CommitIn(Input):
@@ -73,26 +74,31 @@ class CommitIn(Input):
 
 
 class BeaconIn(Input):
-    """A drand beacon as published: its round, randomness and signature (hex)."""
+    """A drand beacon as published: its round, randomness and signature (hex), and for a
+    chained scheme the previous round's signature."""
 
     round: Annotated[int, msgspec.Meta(ge=1)]
     randomness: Hex
     signature: Hex
+    previous_signature: Hex | None = None
 
 
 class DrawIn(Input):
-    """The randomness: the named round's ``beacon``, or the agreed ``public_value``."""
+    """The randomness: the named round's ``beacon``."""
 
-    beacon: BeaconIn | None = None
-    public_value: Annotated[str, msgspec.Meta(min_length=1, max_length=500)] | None = None
+    beacon: BeaconIn
 
 
 class VolunteerOut(msgspec.Struct):
-    """Your place in the pool: the ticket the published inputs know you by, and your features."""
+    """Your receipt for the pool: the ticket the published inputs know you by, your features,
+    and the ``salt`` with which ``entry`` commits your ticket to your membership number (keep
+    both: ``plenary verify-draw RECORD --ticket … --salt … --member …`` checks your entry)."""
 
     sortition: str
     ticket: str
     features: dict[str, str]
+    salt: str
+    entry: str
 
 
 class SortitionOut(msgspec.Struct, omit_defaults=True):
@@ -113,6 +119,10 @@ class SortitionOut(msgspec.Struct, omit_defaults=True):
     pool_closes_at: dt.datetime | None = None
     source: dict[str, Any] | None = None
     inputs_digest: str | None = None
+    entries_digest: str | None = None
+    portfolio_digest: str | None = None
+    lowest_chance: str | None = None
+    highest_chance: str | None = None
     excluded: int | None = None
     committed_at: dt.datetime | None = None
     seed_hex: str | None = None

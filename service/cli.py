@@ -167,7 +167,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_verify_draw(args: argparse.Namespace) -> int:
     from assembly.sortition.sortition_record import run
 
-    return run(Path(args.record))
+    return run(Path(args.record), ticket=args.ticket, salt=args.salt, member=args.member)
 
 
 def cmd_witness(args: argparse.Namespace) -> int:
@@ -235,6 +235,9 @@ def _parser() -> argparse.ArgumentParser:
     verify_draw.add_argument(
         "record", help="the record (JSON) from GET /api/v1/sortitions/ID/record"
     )
+    verify_draw.add_argument("--ticket", help="your ticket (from your receipt on joining the pool)")
+    verify_draw.add_argument("--salt", help="your salt (from the same receipt)")
+    verify_draw.add_argument("--member", metavar="NUMBER", help="your membership number")
     verify_draw.set_defaults(func=cmd_verify_draw)
 
     from audit.verify_cli import DESCRIPTION, EPILOG, build_parser

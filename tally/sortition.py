@@ -56,8 +56,10 @@ from tally.sortition_inputs import (
     Quota,
     cells_for,
     check_quotas,
+    check_rules,
     exclude_recent_servers,
 )
+from tally.sortition_portfolio import Portfolio, draw_from_portfolio, portfolio_problems
 from tally.sortition_sequential import draw_sequentially
 from tally.sortition_uniform import draw_uniformly
 
@@ -70,8 +72,10 @@ __all__ = [
     "InfeasibleQuotas",
     "Member",
     "Method",
+    "Portfolio",
     "Quota",
     "check_quotas",
+    "check_rules",
     "draw_panel",
     "exclude_recent_servers",
     "verify_draw",
@@ -102,6 +106,8 @@ class DrawResult:
     panels_counted: int | None = None
     trials: int | None = None
     panels_possible: int | None = None
+    portfolio_digest: str | None = None
+    profile: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict; big numbers (draw bounds, panel counts) are decimal strings."""
@@ -120,6 +126,8 @@ class DrawResult:
             "panels_counted": None if self.panels_counted is None else str(self.panels_counted),
             "trials": self.trials,
             "panels_possible": None if self.panels_possible is None else str(self.panels_possible),
+            "portfolio_digest": self.portfolio_digest,
+            "profile": self.profile,
         }
 
     @classmethod
@@ -131,6 +139,8 @@ class DrawResult:
             counted = data.get("panels_counted")
             trials = data.get("trials")
             possible = data.get("panels_possible")
+            profile = data.get("profile")
+            digest = data.get("portfolio_digest")
             return cls(
                 method=Method(data["method"]),
                 seats=int(data["seats"]),
@@ -145,6 +155,8 @@ class DrawResult:
                 panels_counted=None if counted is None else int(counted),
                 trials=None if trials is None else int(trials),
                 panels_possible=None if possible is None else int(possible),
+                portfolio_digest=None if digest is None else str(digest),
+                profile=None if profile is None else int(profile),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise ValueError(f"not a well-formed sortition result: {error}") from error
@@ -158,17 +170,38 @@ def _as_text(seed: bytes) -> str | None:
         return None
 
 
-def draw_panel(inputs: DrawInputs, seed: bytes | str) -> DrawResult:
+def draw_panel(
+    inputs: DrawInputs, seed: bytes | str, portfolio: Portfolio | None = None
+) -> DrawResult:
     """Draw a panel meeting every quota, deterministically from ``seed``.
 
     Checks the quotas first (``check_quotas``: ``InfeasibleQuotas`` names the quota), then
     draws by ``inputs.method`` (see the module docstring for what each guarantees and costs;
-    ``tally.sortition_uniform`` and ``tally.sortition_sequential`` for the steps). Raises
-    ``DrawTooLarge`` past the method's budget.
+    ``tally.sortition_uniform``, ``tally.sortition_sequential`` and, for ``maximin``, the
+    lottery over the committed ``portfolio`` in ``tally.sortition_portfolio``). Raises
+    ``DrawTooLarge`` past the method's budget, ``ValueError`` for a ``maximin`` draw without a
+    sound portfolio.
     """
     check_quotas(inputs)
     lot = Lot(seed)
     digest = inputs.digest()
+    if inputs.method is Method.MAXIMIN:
+        if portfolio is None:
+            raise ValueError("a maximin draw is a lottery over a committed portfolio: none given")
+        wrong = portfolio_problems(inputs, portfolio)
+        if wrong:
+            raise ValueError("the portfolio is not sound: " + "; ".join(wrong))
+        index, chosen = draw_from_portfolio(inputs, portfolio, lot)
+        return DrawResult(
+            method=inputs.method,
+            seats=inputs.seats,
+            inputs_digest=digest,
+            seed=lot.seed,
+            panel=tuple(chosen),
+            draws=tuple(lot.draws),
+            portfolio_digest=portfolio.digest(),
+            profile=index,
+        )
     if inputs.method is Method.UNIFORM:
         drawn = draw_uniformly(inputs, lot)
         return DrawResult(
@@ -198,15 +231,27 @@ def draw_panel(inputs: DrawInputs, seed: bytes | str) -> DrawResult:
     )
 
 
-def verify_draw(inputs: DrawInputs, result: DrawResult) -> list[str]:
+def verify_draw(
+    inputs: DrawInputs, result: DrawResult, portfolio: Portfolio | None = None
+) -> list[str]:
     """Everything wrong with ``result`` as a draw from ``inputs``; empty when it checks out.
 
     Checks the digest, the method and seats, that the panel is the right size with no repeats
     and only pool members, that every quota holds, and re-runs the draw from the recorded seed
-    to compare the panel, its order, every draw and the panel count. Used by ``plenary
-    verify-draw``. Cost: one ``draw_panel``.
+    to compare the panel, its order, every draw and the panel count; for ``maximin``, checks
+    the ``portfolio`` (``portfolio_problems``) and its digest and re-runs its lottery. Used by
+    ``plenary verify-draw``. Cost: one ``draw_panel``; the standard library only.
     """
     problems: list[str] = []
+    if inputs.method is Method.MAXIMIN:
+        if portfolio is None:
+            return ["a maximin draw needs its committed portfolio to be checked"]
+        problems += portfolio_problems(inputs, portfolio)
+        if result.portfolio_digest != portfolio.digest():
+            problems.append(
+                f"the draw was made from a portfolio with digest {result.portfolio_digest}, "
+                f"this one has {portfolio.digest()}"
+            )
     digest = inputs.digest()
     if result.inputs_digest != digest:
         problems.append(
@@ -238,7 +283,7 @@ def verify_draw(inputs: DrawInputs, result: DrawResult) -> list[str]:
                 f"{quota.label} has {seated} on the panel, above the maximum {quota.max}"
             )
     try:
-        again = draw_panel(inputs, result.seed)
+        again = draw_panel(inputs, result.seed, portfolio)
     except ValueError as error:
         problems.append(f"re-running the draw fails: {error}")
         return problems
@@ -249,7 +294,14 @@ def verify_draw(inputs: DrawInputs, result: DrawResult) -> list[str]:
         )
     if again.draws != result.draws:
         problems.append("re-running the draw makes different draws from the recorded ones")
-    for name in ("counted_features", "panels_counted", "trials", "panels_possible"):
+    for name in (
+        "counted_features",
+        "panels_counted",
+        "trials",
+        "panels_possible",
+        "portfolio_digest",
+        "profile",
+    ):
         if getattr(again, name) != getattr(result, name):
             problems.append(
                 f"re-running gives {name} {getattr(again, name)}, "

@@ -43,6 +43,7 @@ __all__ = [
     "cell_feature_order",
     "cells_for",
     "check_quotas",
+    "check_rules",
     "exclude_recent_servers",
 ]
 
@@ -57,6 +58,7 @@ class Method(StrEnum):
 
     UNIFORM = "uniform"
     SEQUENTIAL = "sequential"
+    MAXIMIN = "maximin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +256,30 @@ def cells_for(inputs: DrawInputs, quotas: Iterable[Quota] | None = None) -> Cell
     labels = {(position[q.feature], q.value): q.label for q in chosen}
     space = PanelSpace(keys, [len(groups[k]) for k in keys], bounds, inputs.seats, labels)
     return Cells(names, space, tuple(tuple(groups[k]) for k in keys))
+
+
+def check_rules(seats: int, quotas: Iterable[Quota]) -> None:
+    """Raise ``InfeasibleQuotas`` for quotas that no pool could meet, so they are refused when
+    the sortition is set up, before anyone volunteers: a minimum above its maximum or above the
+    seats, or a feature whose minimums add up to more than the seats. (Maximums that leave
+    seats unfilled depend on who volunteers: a volunteer may have a value no quota names, so
+    ``check_quotas`` decides those against the pool.) Cost: O(quotas)."""
+    rules = sorted(quotas, key=lambda q: (q.feature, q.value))
+    for q in rules:
+        if q.max is not None and q.min > q.max:
+            raise InfeasibleQuotas(f"{q.label} has minimum {q.min} above maximum {q.max}", (q,))
+        if q.min > seats:
+            raise InfeasibleQuotas(
+                f"{q.label} needs at least {q.min} but there are only {seats} seats", (q,)
+            )
+    for name in sorted({q.feature for q in rules}):
+        mine = tuple(q for q in rules if q.feature == name)
+        floor = sum(q.min for q in mine)
+        if floor > seats:
+            raise InfeasibleQuotas(
+                f"the minimums for {name} add up to {floor} but there are only {seats} seats",
+                tuple(q for q in mine if q.min > 0),
+            )
 
 
 def check_quotas(inputs: DrawInputs) -> None:

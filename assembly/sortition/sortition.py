@@ -1,10 +1,11 @@
 """Sortition in a scope: set up, volunteers join a pool; the commitment and the draw follow.
 
-1. ``create_sortition``: seats, features, quotas and rotation rules as data (quotas checked
-   for shape here, for feasibility against the pool at commit).
+1. ``create_sortition``: seats, features, quotas and rotation rules as data (quotas that no
+   pool could meet are refused here; the rest are checked against the pool at commit).
 2. ``volunteer`` / ``withdraw_volunteer``: an active member in scope joins the pool while it is
    open, under a random ticket, with the features the roll has for them (self-described;
-   ``not_stated`` when absent).
+   ``not_stated`` when absent), and gets a receipt: the ticket, and the salt with which the
+   commitment will bind that ticket to their membership number (``assembly.sortition.entries``).
 3. ``commit_sortition`` and ``draw_sortition`` (``assembly.sortition.sortition_draw``): the
    commitment logged before the randomness exists, then the draw by ``tally.sortition``.
 
@@ -21,6 +22,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assembly.sortition.entries import entry_commitment, new_salt
 from assembly.sortition.sortition_models import Sortition, SortitionVolunteer
 from audit.canonical import canonical_json
 from audit.events import digest_of
@@ -30,11 +32,13 @@ from roll.members import attributes_of, member_id_of
 from roll.scope import Scope
 from schemas.moments import now, utc_text
 from schemas.problems import DomainError
-from schemas.sortition import SortitionCreate
+from schemas.sortition import SortitionCreate, VolunteerOut
 from tally.sortition import (
     DrawInputs,
+    InfeasibleQuotas,
     Method,
     Quota,
+    check_rules,
 )
 
 __all__ = [
@@ -45,6 +49,7 @@ __all__ = [
     "load_sortition",
     "log_sortition",
     "quotas_of",
+    "receipt_of",
     "volunteer",
     "withdraw_volunteer",
 ]
@@ -93,8 +98,9 @@ async def create_sortition(
     session: AsyncSession, body: SortitionCreate, *, created_by: str
 ) -> Sortition:
     """Check and store a sortition with its pool open, and log it with the digest of its rules.
-    Caller commits. Errors (422) name a quota on a feature not listed, a repeated quota, or a
-    pool closing time without a time zone."""
+    Caller commits. Errors (422) name a quota on a feature not listed, a repeated quota, quotas
+    no pool could meet (``tally.sortition.check_rules``), or a pool closing time without a time
+    zone."""
     scope = Scope.parse(body.scope)
     features = list(dict.fromkeys(body.features))
     quotas = []
@@ -106,6 +112,11 @@ async def create_sortition(
                 )
             quotas.append(Quota(q.feature, q.value, q.min, q.max))
         DrawInputs(pool=(), seats=body.seats, quotas=tuple(quotas), method=Method(body.method))
+        check_rules(body.seats, quotas)
+    except InfeasibleQuotas as exc:
+        raise DomainError(
+            f"no pool could meet these quotas: {exc}", title="The quotas cannot be met"
+        ) from None
     except ValueError as exc:
         raise DomainError(str(exc)) from None
     if body.pool_closes_at is not None and body.pool_closes_at.tzinfo is None:
@@ -177,9 +188,10 @@ async def volunteer(
     *,
     subject: str,
     at: dt.datetime | None = None,
-) -> SortitionVolunteer:
-    """An active member in scope joins the pool, once, under a fresh random ticket. Caller
-    commits. Errors: 409 pool closed or already in it; 403 outside the scope."""
+) -> VolunteerOut:
+    """An active member in scope joins the pool, once, under a fresh random ticket and salt;
+    the answer is their receipt. Caller commits. Errors: 409 pool closed or already in it; 403
+    outside the scope."""
     moment = at or now()
     sortition = await load_sortition(session, sortition_id, lock=True)
     _pool_open(sortition, moment)
@@ -189,10 +201,15 @@ async def volunteer(
     known.update({"region": member.region_code, "branch": member.branch_code})
     features = {name: known.get(name) or NOT_STATED for name in sortition.features}
     ticket = secrets.token_hex(8)
+    salt = new_salt()
     added = await session.execute(
         insert(SortitionVolunteer)
         .values(
-            sortition_id=sortition.id, member_id=member.member_id, ticket=ticket, features=features
+            sortition_id=sortition.id,
+            member_id=member.member_id,
+            ticket=ticket,
+            salt=salt,
+            features=features,
         )
         .on_conflict_do_nothing(index_elements=["sortition_id", "member_id"])
         .returning(SortitionVolunteer.ticket)
@@ -201,8 +218,37 @@ async def volunteer(
         raise SortitionStateError("you are already in this pool")
     pool = await _pool_size(session, sortition.id)
     await log_sortition(session, sortition, "sortition.volunteered", "member", facts={"pool": pool})
-    return SortitionVolunteer(
-        sortition_id=sortition.id, member_id=member.member_id, ticket=ticket, features=features
+    return VolunteerOut(
+        sortition=str(sortition.id),
+        ticket=ticket,
+        features=features,
+        salt=salt,
+        entry=entry_commitment(salt, subject, ticket),
+    )
+
+
+async def receipt_of(
+    session: AsyncSession, sortition_id: uuid.UUID, subject: str
+) -> VolunteerOut | None:
+    """Member ``subject``'s receipt for the pool (ticket, salt and their entry), or ``None``
+    when they are not in it, so a volunteer can see it again. Cost: two indexed lookups."""
+    member_id = await member_id_of(session, subject)
+    if member_id is None:
+        return None
+    row = await session.scalar(
+        select(SortitionVolunteer).where(
+            SortitionVolunteer.sortition_id == sortition_id,
+            SortitionVolunteer.member_id == member_id,
+        )
+    )
+    if row is None or row.salt is None:
+        return None
+    return VolunteerOut(
+        sortition=str(sortition_id),
+        ticket=row.ticket,
+        features=dict(row.features),
+        salt=row.salt,
+        entry=entry_commitment(row.salt, subject, row.ticket),
     )
 
 

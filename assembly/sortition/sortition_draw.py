@@ -2,12 +2,14 @@
 
 ``commit_sortition`` closes the pool; members who served in the same role (and scope) in the
 last ``exclude_terms`` terms are left out (``tally.sortition.exclude_recent_servers``); the
-inputs (tickets and features, seats, quotas, method) are fixed and their digest, the quotas,
-the method and the named source of randomness are logged before the randomness exists (a drand
-round must be due after the commitment). ``draw_sortition`` checks the randomness against the
-named source and logs it, derives the seed from it and the commitment
-(``assembly.sortition.sortition_record``) and draws the panel with ``tally.sortition``. The
-log holds digests and counts, never who. See docs/ARCHITECTURE.md.
+inputs (tickets and features, seats, quotas, method), every volunteer's salted commitment
+binding their ticket to their membership number (``assembly.sortition.entries``) and the drand
+round whose beacon will seed the draw are fixed, and their digests logged, before that round is
+due. ``draw_sortition`` refuses until the round is due, checks the beacon (round, chain,
+randomness = SHA-256 of the signature, and the BLS signature under the chain's public key,
+``assembly.sortition.drand``) and logs it, derives the seed from it and the commitment
+(``assembly.sortition.sortition_record``) and draws the panel with ``tally.sortition``. The log
+holds digests and counts, never who. See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assembly.sortition.drand import DRAND_CHAINS
+from assembly.sortition.entries import entries_digest, entry_commitment, new_salt
 from assembly.sortition.sortition import (
     SortitionStateError,
     load_sortition,
@@ -26,12 +30,7 @@ from assembly.sortition.sortition import (
     quotas_of,
 )
 from assembly.sortition.sortition_models import Sortition, SortitionVolunteer
-from assembly.sortition.sortition_record import (
-    DRAND_CHAINS,
-    beacon_problems,
-    derive_seed,
-    randomness_bytes,
-)
+from assembly.sortition.sortition_record import beacon_problems, derive_seed
 from audit.canonical import canonical_json
 from audit.events import digest_of
 from roll.members import numbers_of
@@ -43,11 +42,13 @@ from tally.sortition import (
     DrawTooLarge,
     InfeasibleQuotas,
     Method,
+    Portfolio,
     check_quotas,
     draw_panel,
     exclude_recent_servers,
 )
 from tally.sortition import Member as PoolMember
+from tally.sortition_maximin import SolverMissing, solve_maximin
 
 __all__ = ["commit_sortition", "draw_sortition"]
 
@@ -72,13 +73,6 @@ async def _recent_servers(session: AsyncSession, sortition: Sortition) -> set[st
 
 def _check_source(body: CommitIn, moment: dt.datetime) -> dict[str, Any]:
     source = body.source
-    if source.kind == "public_value":
-        if source.description is None:
-            raise DomainError(
-                "say how the public value will be agreed (description), e.g. 'two dice rolled "
-                "at the branch meeting of 3 March, read out by the chair'"
-            )
-        return {"kind": "public_value", "description": source.description}
     if source.round is None:
         raise DomainError("name the drand round whose randomness will seed the draw")
     chain = DRAND_CHAINS[source.chain]
@@ -110,8 +104,9 @@ async def commit_sortition(
     the randomness exists. Caller commits.
 
     Errors: 409 not open, a pool still in its window or a drand round already published;
-    422 quotas the pool cannot meet (naming them). Cost: one read of the pool, one
-    feasibility search (``tally.sortition.check_quotas``), one log append.
+    422 quotas the pool cannot meet (naming them); 503 a ``maximin`` draw without the solver.
+    Cost: one read of the pool, one feasibility search (``tally.sortition.check_quotas``), for
+    ``maximin`` the portfolio's solve (``tally.sortition_maximin``), one log append.
     """
     moment = at or now()
     sortition = await load_sortition(session, sortition_id, lock=True)
@@ -121,14 +116,16 @@ async def commit_sortition(
         raise SortitionStateError(f"the pool is open until {utc_text(sortition.pool_closes_at)}")
     source = _check_source(body, moment)
     volunteers = (
-        await session.execute(
-            select(
-                SortitionVolunteer.ticket, SortitionVolunteer.features, SortitionVolunteer.member_id
-            ).where(SortitionVolunteer.sortition_id == sortition.id)
+        await session.scalars(
+            select(SortitionVolunteer).where(SortitionVolunteer.sortition_id == sortition.id)
         )
     ).all()
-    numbers = await numbers_of(session, (member_id for _, _, member_id in volunteers))
-    rows = [(ticket, features, numbers[member_id]) for ticket, features, member_id in volunteers]
+    numbers = await numbers_of(session, (v.member_id for v in volunteers))
+    for entry in volunteers:
+        if entry.salt is None:  # joined before salts were given: bound now, without a receipt
+            entry.salt = new_salt()
+    rows = [(v.ticket, v.features, numbers[v.member_id]) for v in volunteers]
+    salts = {v.ticket: v.salt or "" for v in volunteers}
     served = await _recent_servers(session, sortition)
     recent = [ticket for ticket, _, number in rows if number in served]
     eligible = exclude_recent_servers(
@@ -146,8 +143,20 @@ async def commit_sortition(
         raise DomainError(
             f"the draw cannot be made: {exc}", title="The quotas cannot be met"
         ) from None
+    if inputs.method is Method.MAXIMIN:
+        try:
+            portfolio = solve_maximin(inputs)
+        except SolverMissing as exc:
+            raise DomainError(str(exc), status=503, title="No solver for a fair draw") from None
+        sortition.portfolio = portfolio.to_dict()
     sortition.inputs = inputs.to_dict()
     sortition.inputs_digest = inputs.digest()
+    numbered = {ticket: number for ticket, _, number in rows}
+    sortition.entries = [
+        {"ticket": m.id, "commitment": entry_commitment(salts[m.id], numbered[m.id], m.id)}
+        for m in sorted(inputs.pool, key=lambda m: m.id)
+    ]
+    sortition.entries_digest = entries_digest(sortition.entries)
     sortition.excluded = len(eligible.excluded)
     sortition.source = source
     sortition.committed_at = moment
@@ -161,36 +170,43 @@ async def commit_sortition(
     }
     digests = {
         "inputs": "sha256:" + sortition.inputs_digest,
+        "entries": "sha256:" + sortition.entries_digest,
         "quotas": digest_of(canonical_json(sortition.quotas)),
     }
-    if source["kind"] == "drand":
-        facts.update({"chain": source["chain"], "round": source["round"], "due": source["due"]})
-    else:
-        digests["description"] = digest_of(source["description"].encode())
+    if sortition.portfolio is not None:
+        digests["portfolio"] = "sha256:" + Portfolio.from_dict(sortition.portfolio).digest()
+        facts["lowest_chance"] = sortition.portfolio["lowest_chance"]
+        facts["highest_chance"] = sortition.portfolio["highest_chance"]
+    facts.update({"chain": source["chain"], "round": source["round"], "due": source["due"]})
     await log_sortition(
         session, sortition, "sortition.committed", "returning_officer", digests=digests, facts=facts
     )
     return sortition
 
 
-def _randomness(sortition: Sortition, body: DrawIn) -> dict[str, Any]:
+def _randomness(sortition: Sortition, body: DrawIn, moment: dt.datetime) -> dict[str, Any]:
     source = sortition.source or {}
-    if source.get("kind") == "drand":
-        if body.beacon is None or body.public_value is not None:
-            raise DomainError(
-                f"this draw is seeded by drand {source['chain']} round {source['round']}: "
-                "send that beacon (round, randomness, signature)"
-            )
-        return {
-            "kind": "drand",
-            "chain": source["chain"],
-            "round": body.beacon.round,
-            "randomness": body.beacon.randomness.lower(),
-            "signature": body.beacon.signature.lower(),
-        }
-    if body.public_value is None or body.beacon is not None:
-        raise DomainError(f"this draw is seeded by a public value: {source.get('description')}")
-    return {"kind": "public_value", "value": body.public_value}
+    if source.get("kind") != "drand" or source.get("chain") not in DRAND_CHAINS:
+        raise SortitionStateError(
+            "this sortition was not committed to a drand round, so it cannot be drawn"
+        )
+    chain = DRAND_CHAINS[source["chain"]]
+    due = chain.due(int(source["round"]))
+    if moment.timestamp() < due:
+        raise SortitionStateError(
+            f"drand {chain.name} round {source['round']} is due at "
+            f"{utc_text(dt.datetime.fromtimestamp(due, dt.UTC))}; the draw can be made from then"
+        )
+    randomness: dict[str, Any] = {
+        "kind": "drand",
+        "chain": chain.name,
+        "round": body.beacon.round,
+        "randomness": body.beacon.randomness.lower(),
+        "signature": body.beacon.signature.lower(),
+    }
+    if body.beacon.previous_signature is not None:
+        randomness["previous_signature"] = body.beacon.previous_signature.lower()
+    return randomness
 
 
 async def draw_sortition(
@@ -203,9 +219,11 @@ async def draw_sortition(
     """Check the randomness against the committed source, log it, derive the seed and draw the
     panel with ``tally.sortition``. Caller commits.
 
-    Errors: 409 not committed; 422 randomness that is not the named source's (a wrong round,
-    a randomness that is not SHA-256 of the signature) or a draw past its budget.
-    Cost: one ``tally.sortition.draw_panel`` (see its module for figures), two log appends.
+    Errors: 409 not committed, or the named round not yet due; 422 a beacon that is not the
+    named round's (a wrong round, a randomness that is not SHA-256 of the signature, a
+    signature that does not verify under the chain's key) or a draw past its budget.
+    Cost: one signature check (about a second), one ``tally.sortition.draw_panel`` (see its
+    module for figures), two log appends.
     """
     moment = at or now()
     sortition = await load_sortition(session, sortition_id, lock=True)
@@ -213,17 +231,18 @@ async def draw_sortition(
         raise SortitionStateError(
             f"the sortition is {sortition.state}; it is drawn once, after it is committed"
         )
-    randomness = _randomness(sortition, body)
+    randomness = _randomness(sortition, body, moment)
     problems = beacon_problems(sortition.source or {}, randomness)
     if problems:
         raise DomainError(
             "that is not the committed source's randomness: " + "; ".join(problems),
             title="Wrong randomness",
         )
-    value = randomness_bytes(randomness)
-    facts: dict[str, str | int | bool | None] = {"kind": randomness["kind"]}
-    if randomness["kind"] == "drand":
-        facts["round"] = randomness["round"]
+    value = bytes.fromhex(randomness["randomness"])
+    facts: dict[str, str | int | bool | None] = {
+        "kind": randomness["kind"],
+        "round": randomness["round"],
+    }
     await log_sortition(
         session,
         sortition,
@@ -232,12 +251,18 @@ async def draw_sortition(
         digests={"randomness": digest_of(value)},
         facts=facts,
     )
-    if sortition.inputs_digest is None:
+    if sortition.inputs_digest is None or sortition.entries_digest is None:
         raise SortitionStateError("the sortition has no committed inputs to draw from")
-    seed = derive_seed(sortition.inputs_digest, value)
+    portfolio = None if sortition.portfolio is None else Portfolio.from_dict(sortition.portfolio)
+    seed = derive_seed(
+        sortition.inputs_digest,
+        sortition.entries_digest,
+        value,
+        None if portfolio is None else portfolio.digest(),
+    )
     inputs = DrawInputs.from_dict(sortition.inputs)
     try:
-        result = draw_panel(inputs, seed)
+        result = draw_panel(inputs, seed, portfolio)
     except (DrawTooLarge, ValueError) as exc:
         raise DomainError(f"the draw cannot be made: {exc}", title="The draw failed") from None
     volunteers = (

@@ -1,10 +1,11 @@
 """Sortitions (panels drawn by lot) and the volunteers in their pools, as tables.
 
 A sortition collects volunteers in a scope while its pool is open; each volunteer gets a
-random ticket, and the published inputs name tickets with their self-described features, never
-membership numbers. Committing stores the inputs (``tally.sortition`` form), their digest and
-the named source of randomness; drawing stores the randomness, the seed, the result and the
-panel's membership numbers (a public result). See docs/ARCHITECTURE.md.
+random ticket and salt, and the published inputs name tickets with their self-described
+features, never membership numbers; the commitment lists each ticket's salted commitment to its
+member (``assembly.sortition.entries``). Committing stores the inputs (``tally.sortition``
+form), their digest, the entries and the named drand round; drawing stores the beacon, the
+seed, the result and the panel's membership numbers (a public result). See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ class Sortition(UUIDBase):
     source: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     inputs: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     inputs_digest: Mapped[str | None] = mapped_column(String(64))
+    entries: Mapped[list[dict[str, str]] | None] = mapped_column(JSONB)
+    entries_digest: Mapped[str | None] = mapped_column(String(64))
+    portfolio: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     excluded: Mapped[int | None] = mapped_column(Integer)
     committed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     randomness: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
@@ -84,4 +88,5 @@ class SortitionVolunteer(DefaultBase):
         BigInteger, ForeignKey("member.id", ondelete="RESTRICT"), primary_key=True
     )
     ticket: Mapped[str] = mapped_column(String(32))
+    salt: Mapped[str | None] = mapped_column(String(32))
     features: Mapped[dict[str, str]] = mapped_column(JSONB)

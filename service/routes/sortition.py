@@ -77,14 +77,13 @@ class SortitionController(Controller):
         self, request: Request[Any, Any, Any], sortition_id: SortitionId, db_session: DbSession
     ) -> VolunteerOut:
         """An active member in scope, while the pool is open; the published inputs know you
-        by the ticket in the answer, with your self-described features from the roll."""
-        entry = await sortition.volunteer(
+        by the ticket in the answer, with your self-described features from the roll, and the
+        commitment binds that ticket to you under the salt in the answer (your receipt)."""
+        receipt = await sortition.volunteer(
             db_session, sortition_id, subject=identity_of(request).subject
         )
         await db_session.commit()
-        return VolunteerOut(
-            sortition=str(entry.sortition_id), ticket=entry.ticket, features=entry.features
-        )
+        return receipt
 
     @delete("/{sortition_id:uuid}/volunteers/me", status_code=200, summary="Leave the pool")
     async def withdraw(
@@ -105,8 +104,8 @@ class SortitionController(Controller):
     async def commit(
         self, sortition_id: SortitionId, data: JSONBody[CommitIn], db_session: DbSession
     ) -> SortitionOut:
-        """Logs the pool's digest, the quotas, the method and the source of randomness (a drand
-        round still to come, or how a public value will be agreed) before it is known."""
+        """Logs the pool's digest, every volunteer's salted commitment, the quotas, the method
+        and the drand round (still to come) whose beacon will seed the draw."""
         committed = await sortition_draw.commit_sortition(db_session, sortition_id, data)
         await db_session.commit()
         return await sortition_out(db_session, committed)
@@ -117,8 +116,8 @@ class SortitionController(Controller):
     async def draw(
         self, sortition_id: SortitionId, data: JSONBody[DrawIn], db_session: DbSession
     ) -> SortitionOut:
-        """With the named drand round's beacon or the agreed public value; the seed combines it
-        with the commitment."""
+        """With the named drand round's beacon, once it is due; its signature is checked against
+        the chain's key, and the seed combines it with the commitment."""
         drawn = await sortition_draw.draw_sortition(db_session, sortition_id, data)
         await db_session.commit()
         return await sortition_out(db_session, drawn)
@@ -129,6 +128,8 @@ class SortitionController(Controller):
         media_type=MediaType.JSON,
     )
     async def record(self, sortition_id: SortitionId, db_session: DbSession) -> dict[str, Any]:
-        """Inputs, commitment, randomness, seed, result and panel; ``plenary verify-draw FILE``
-        re-runs the draw from it and checks the quotas and the commitment."""
-        return sortition_record(await sortition.load_sortition(db_session, sortition_id))
+        """From the commitment: inputs and every ticket's salted commitment (check yours with
+        ``plenary verify-draw FILE --ticket --salt --member``); once drawn also the beacon,
+        seed, result and panel, which ``plenary verify-draw FILE`` re-checks offline."""
+        found = await sortition.load_sortition(db_session, sortition_id)
+        return await sortition_record(db_session, found)

@@ -182,11 +182,12 @@ async def nomination_action(
 async def sortition_page(
     request: Request[Any, Any, Any], sortition_id: ObjectId, db_session: DbSession
 ) -> Response[str]:
-    """A draw by lot: the pool, the seats and quotas, volunteer or leave; the panel once
-    drawn."""
+    """A draw by lot: the pool, the seats and quotas, volunteer or leave, a volunteer's
+    receipt (ticket and salt, to check their entry); the panel once drawn."""
     found = await sortition.load_sortition(db_session, sortition_id)
     shown = await sortition_out(db_session, found, await _member_id(request, db_session))
-    return page(request, "sortition.html", title=shown.title, draw=shown)
+    receipt = await sortition.receipt_of(db_session, sortition_id, signed_in(request).subject)
+    return page(request, "sortition.html", title=shown.title, draw=shown, receipt=receipt)
 
 
 @post("/sortitions/{sortition_id:uuid}/{action:str}", name="web:sortition-action")

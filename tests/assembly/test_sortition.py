@@ -1,9 +1,17 @@
 """Sortition through HTTP against real PostgreSQL, re-run by ``plenary verify-draw``
-(issue 7, "Sortition")."""
+(issue 7, "Sortition"; issue 18: drand only, the round due after the commitment, tickets bound
+to members).
+
+The draws are seeded by a real quicknet beacon of 2023 (``../shared/refdata``), so the
+commitment is made through the domain function with the clock set a minute before that round
+was due; everything else goes through the API with the real clock.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,10 +19,16 @@ from typing import Any
 import httpx
 import pytest
 
+from assembly.sortition.drand import DRAND_CHAINS
+from assembly.sortition.sortition_draw import commit_sortition
 from assembly.sortition.sortition_record import derive_seed
+from schemas.moments import now
+from schemas.sortition import CommitIn, SourceIn
 from service.cli import main
+from service.database import session_for
 from tests.assembly.conftest import log_entries
 from tests.assembly.test_elections import ROLL, Hall
+from tests.assembly.test_sortition_drand import _quicknet
 from tests.voting.conftest import import_roll
 
 ROLE = "Glasgow branch committee"
@@ -26,29 +40,76 @@ async def hall(client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]) -
     return Hall(client, auth)
 
 
+async def _commit(database_url: str, sortition_id: str, round_: int) -> None:
+    """Commit to quicknet ``round_`` a minute before it was due (the injected clock)."""
+    due = dt.datetime.fromtimestamp(DRAND_CHAINS["quicknet"].due(round_), dt.UTC)
+    async with session_for(database_url) as session:
+        await commit_sortition(
+            session,
+            uuid.UUID(sortition_id),
+            CommitIn(source=SourceIn(round=round_)),
+            at=due - dt.timedelta(minutes=1),
+        )
+        await session.commit()
+
+
+def _beacon(vector: dict[str, Any]) -> dict[str, Any]:
+    return {"beacon": {k: vector[k] for k in ("round", "randomness", "signature")}}
+
+
 async def _draw(
-    hall: Hall, body: dict[str, Any], volunteers: list[str], value: str
+    hall: Hall, database_url: str, body: dict[str, Any], volunteers: list[str]
 ) -> dict[str, Any]:
+    vector = _quicknet()
     made = await hall.call("POST", "/sortitions", hall.ro, body, 201)
     for member in volunteers:
         await hall.call("POST", f"/sortitions/{made['id']}/volunteers", member, None, 201)
-    source = {"kind": "public_value", "description": "dice rolled at the branch meeting"}
-    await hall.call("POST", f"/sortitions/{made['id']}/commit", hall.ro, {"source": source})
+    await _commit(database_url, made["id"], vector["round"])
     drawn: dict[str, Any] = await hall.call(
-        "POST", f"/sortitions/{made['id']}/draw", hall.ro, {"public_value": value}
+        "POST", f"/sortitions/{made['id']}/draw", hall.ro, _beacon(vector)
     )
     return drawn
+
+
+async def test_a_round_still_to_come_is_committed_and_the_draw_waits_for_it(hall: Hall) -> None:
+    body = {"title": "Committee", "role": ROLE, "scope": "branch:glasgow", "seats": 1}
+    made = await hall.call("POST", "/sortitions", hall.ro, body, 201)
+    receipt = await hall.call("POST", f"/sortitions/{made['id']}/volunteers", "S1", None, 201)
+    assert len(receipt["salt"]) == 32
+    assert len(receipt["entry"]) == 64
+    commit = f"/sortitions/{made['id']}/commit"
+    source = {"kind": "public_value", "description": "dice"}
+    await hall.call("POST", commit, hall.ro, {"source": source}, 400)
+    future = DRAND_CHAINS["quicknet"].round_at(now().timestamp()) + 1000
+    committed = await hall.call("POST", commit, hall.ro, {"source": {"round": future}})
+    assert committed["source"]["round"] == future
+    record = await hall.call("GET", f"/sortitions/{made['id']}/record", "S2")
+    assert record["randomness"] is None
+    entries = record["commitment"]["entries"]
+    assert entries == [{"ticket": receipt["ticket"], "commitment": receipt["entry"]}]
+    beacon = {"beacon": {"round": future, "randomness": "00", "signature": "00"}}
+    problem = await hall.call("POST", f"/sortitions/{made['id']}/draw", hall.ro, beacon, 409)
+    assert "the draw can be made from then" in problem["detail"]
+    await hall.call("POST", f"/sortitions/{made['id']}/draw", hall.ro, {"public_value": "4"}, 400)
 
 
 async def test_draw_with_quotas_and_rotation_is_rerun_by_verify_draw(
     hall: Hall, database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    vector = _quicknet()
     first = await _draw(
         hall,
-        {"title": "Committee 2026", "role": ROLE, "scope": "branch:glasgow", "seats": 2},
+        database_url,
+        {
+            "title": "Committee 2026",
+            "role": ROLE,
+            "scope": "branch:glasgow",
+            "seats": 2,
+            "method": "uniform",
+        },
         ["S1", "S2", "S3", "S4"],
-        "6 1",
     )
+    assert (first["method"], first.get("portfolio_digest")) == ("uniform", None)
     assert len(first["panel"]) == 2
 
     body = {
@@ -77,23 +138,30 @@ async def test_draw_with_quotas_and_rotation_is_rerun_by_verify_draw(
 
     commit = f"/sortitions/{made['id']}/commit"
     await hall.call("POST", commit, hall.ro, {"source": {"kind": "drand", "round": 657413}}, 409)
-    source = {"kind": "public_value", "description": "two dice rolled at the AGM by the chair"}
-    committed = await hall.call("POST", commit, hall.ro, {"source": source})
+    await _commit(database_url, made["id"], vector["round"])
+    committed = await hall.call("GET", f"/sortitions/{made['id']}", hall.ro)
     assert (committed["state"], committed["excluded"]) == ("committed", 2)
-    await hall.call("POST", commit, hall.ro, {"source": source}, 409)
+    await hall.call("POST", commit, hall.ro, {"source": {"round": 10**9}}, 409)
     await hall.call("POST", pool, "S10", None, 409)  # the pool has closed
 
     draw = f"/sortitions/{made['id']}/draw"
-    beacon = {"round": 1, "randomness": "00", "signature": "00"}
+    beacon = {"round": vector["round"], "randomness": "00", "signature": "00"}
     await hall.call("POST", draw, hall.ro, {"beacon": beacon}, 422)
-    drawn = await hall.call("POST", draw, hall.ro, {"public_value": "4 2"})
+    drawn = await hall.call("POST", draw, hall.ro, _beacon(vector))
     panel = drawn["panel"]
     assert len(panel) == 3
     assert not set(panel) & set(first["panel"])  # served last term: left out
     women = sum(1 for number in panel if int(number[1:]) % 2)
     assert 1 <= women <= 2
-    assert drawn["seed_hex"] == derive_seed(committed["inputs_digest"], b"4 2").hex()
-    await hall.call("POST", draw, hall.ro, {"public_value": "4 2"}, 409)
+    randomness = bytes.fromhex(vector["randomness"])
+    seed = derive_seed(
+        committed["inputs_digest"],
+        committed["entries_digest"],
+        randomness,
+        committed["portfolio_digest"],
+    )
+    assert drawn["seed_hex"] == seed.hex()
+    await hall.call("POST", draw, hall.ro, _beacon(vector), 409)
 
     record = await hall.call("GET", f"/sortitions/{made['id']}/record", "S7")
     assert [p["membership_number"] for p in record["panel"]] == panel
@@ -102,7 +170,10 @@ async def test_draw_with_quotas_and_rotation_is_rerun_by_verify_draw(
     path = tmp_path / "record.json"
     path.write_text(json.dumps(record))
     assert main(["verify-draw", str(path)]) == 0
-    assert "OK: 3 seats drawn from 7" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "OK: 3 seats drawn from 7" in out
+    assert "maximin: a lottery over 10000 panels" in out
+    assert drawn["lowest_chance"] == record["commitment"]["portfolio"]["lowest_chance"]
 
     # One pool entry changed: the commitment no longer matches and the check fails.
     entry = next(m for m in record["inputs"]["pool"] if m["id"] not in record["result"]["panel"])
@@ -124,3 +195,37 @@ async def test_draw_with_quotas_and_rotation_is_rerun_by_verify_draw(
     text = json.dumps(entries)
     for number in panel:
         assert f'"{number}"' not in text
+
+
+@pytest.mark.parametrize(
+    ("quotas", "message"),
+    [
+        (
+            [{"feature": "gender", "value": "woman", "min": 3, "max": 2}],
+            "minimum 3 above maximum 2",
+        ),
+        ([{"feature": "gender", "value": "woman", "min": 5}], "only 4 seats"),
+        (
+            [
+                {"feature": "gender", "value": "woman", "min": 3},
+                {"feature": "gender", "value": "man", "min": 2},
+            ],
+            "the minimums for gender add up to 5 but there are only 4 seats",
+        ),
+    ],
+)
+async def test_impossible_quotas_are_refused_when_the_sortition_is_set_up(
+    hall: Hall, quotas: list[dict[str, Any]], message: str
+) -> None:
+    body = {
+        "title": "Committee",
+        "role": ROLE,
+        "scope": "branch:glasgow",
+        "seats": 4,
+        "features": ["gender"],
+        "quotas": quotas,
+    }
+    problem = await hall.call("POST", "/sortitions", hall.ro, body, 422)
+    assert message in problem["detail"]
+    assert "no pool could meet these quotas" in problem["detail"]
+    assert await hall.call("GET", "/sortitions", hall.ro) == []

@@ -100,9 +100,11 @@ _BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/offices/{office_id}/petitions"): {"reason": "Absent."},
     ("POST", "/api/v1/sortitions"): {"title": "Matrix draw", "role": "panel", "seats": 1},
     ("POST", "/api/v1/sortitions/{sortition_id}/commit"): {
-        "source": {"kind": "public_value", "description": "dice"}
+        "source": {"kind": "drand", "round": 10**9}
     },
-    ("POST", "/api/v1/sortitions/{sortition_id}/draw"): {"public_value": "6 1"},
+    ("POST", "/api/v1/sortitions/{sortition_id}/draw"): {
+        "beacon": {"round": 10**9, "randomness": "00", "signature": "00"}
+    },
     # The floor: delegates, proxies, attendance.
     ("POST", "/api/v1/assemblies/{assembly_id}/delegates"): {"member": "S2"},
     ("POST", "/api/v1/assemblies/{assembly_id}/delegates/{delegate_id}/credentials"): {

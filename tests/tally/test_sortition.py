@@ -60,7 +60,7 @@ def seated(inputs: DrawInputs, panel: tuple[str, ...], feature: str, value: str)
     return sum(1 for i in panel if by_id[i].features[feature] == value)
 
 
-@pytest.mark.parametrize("method", list(Method))
+@pytest.mark.parametrize("method", [Method.UNIFORM, Method.SEQUENTIAL])
 def test_same_seed_gives_the_same_panel_and_draws(method):
     first = draw_panel(branch_inputs(method), "2026-11-21 lottery 4 17 23 31 42 49")
     again = draw_panel(branch_inputs(method), b"2026-11-21 lottery 4 17 23 31 42 49")
@@ -69,13 +69,13 @@ def test_same_seed_gives_the_same_panel_and_draws(method):
     assert first.draws
 
 
-@pytest.mark.parametrize("method", list(Method))
+@pytest.mark.parametrize("method", [Method.UNIFORM, Method.SEQUENTIAL])
 def test_different_seeds_give_different_panels(method):
     panels = {frozenset(draw_panel(branch_inputs(method), f"seed {k}").panel) for k in range(20)}
     assert len(panels) >= 12
 
 
-@pytest.mark.parametrize("method", list(Method))
+@pytest.mark.parametrize("method", [Method.UNIFORM, Method.SEQUENTIAL])
 def test_every_quota_holds_on_the_panel(method):
     inputs = branch_inputs(method)
     for k in range(30):

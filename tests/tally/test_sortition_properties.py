@@ -3,7 +3,7 @@
 from itertools import combinations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tally.lot import Lot
@@ -18,6 +18,7 @@ from tally.sortition import (
     draw_panel,
     verify_draw,
 )
+from tally.sortition_maximin import solve_maximin
 from tally.sortition_uniform import draw_uniformly
 from tests.strategies import feasible_sortitions
 
@@ -36,14 +37,21 @@ def brute_force_panels(inputs: DrawInputs) -> int:
     return sum(1 for panel in combinations(ids, inputs.seats) if meets(inputs, panel))
 
 
+def portfolio_for(inputs: DrawInputs):
+    """The committed lottery a maximin draw needs (none for the other methods)."""
+    return solve_maximin(inputs, panels=100) if inputs.method is Method.MAXIMIN else None
+
+
+@settings(deadline=None)  # a maximin case solves its portfolio first
 @given(feasible_sortitions(), st.binary(max_size=8))
 def test_drawn_panel_meets_every_quota_and_verifies(inputs, seed):
-    result = draw_panel(inputs, seed)
+    portfolio = portfolio_for(inputs)
+    result = draw_panel(inputs, seed, portfolio)
     assert len(result.panel) == inputs.seats
     assert len(set(result.panel)) == inputs.seats
     assert set(result.panel) <= {m.id for m in inputs.pool}
     assert meets(inputs, result.panel)
-    assert verify_draw(inputs, result) == []
+    assert verify_draw(inputs, result, portfolio) == []
 
 
 @given(feasible_sortitions(Method.UNIFORM))
@@ -62,9 +70,11 @@ def test_uniform_draw_meets_every_quota_whatever_it_could_count(inputs, seed, bu
     assert drawn.trials >= 1
 
 
+@settings(deadline=None)  # a maximin case solves its portfolio first
 @given(feasible_sortitions(), st.binary(max_size=8))
 def test_a_rerun_with_the_seed_reproduces_the_draw(inputs, seed):
-    assert draw_panel(inputs, seed) == draw_panel(inputs, seed)
+    portfolio = portfolio_for(inputs)
+    assert draw_panel(inputs, seed, portfolio) == draw_panel(inputs, seed, portfolio)
 
 
 @st.composite

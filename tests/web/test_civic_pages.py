@@ -113,5 +113,10 @@ async def test_a_member_volunteers_for_a_draw_by_lot_and_leaves(
     page = (await web.get(path)).text
     assert "You are in the pool." in page
     assert "1 volunteers for 2 seats" in page
+    # The receipt (ticket and salt) that lets the volunteer check their entry later.
+    assert "Your receipt" in page
+    assert re.search(r"Ticket [0-9a-f]{16}, salt [0-9a-f]{32}", page)
     await post_form(web, path, f"{path}/leave", {})
-    assert "0 volunteers for 2 seats" in (await web.get(path)).text
+    left = (await web.get(path)).text
+    assert "0 volunteers for 2 seats" in left
+    assert "Your receipt" not in left
