@@ -146,7 +146,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=ready.port,
         log_level=ready.log_level.lower(),
         access_log=False,
+        # uvicorn believes X-Forwarded-For/-Proto from the same proxies the service does, so
+        # the address every part of the service sees is the client's, not the proxy's.
         proxy_headers=True,
+        forwarded_allow_ips=list(ready.trusted_proxies),
         timeout_graceful_shutdown=10,
     )
     return 0
