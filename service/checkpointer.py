@@ -100,16 +100,18 @@ class Checkpointer:
     async def prepare(self) -> StoredCheckpoint:
         """Log a newly generated or changed key, then sign, all in one transaction.
 
-        A key is "changed" when the latest checkpoint carries no signature by it. Runs under
-        the signing lock, so processes starting together log a change once.
+        A key is new when this process generated it or the log has never been signed (a key
+        made beforehand by ``plenary keys create``), and "changed" when the latest checkpoint
+        carries no signature by it. Runs under the signing lock, so processes starting
+        together log it once.
         """
         async with self._sessions() as session:
             await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SIGNING_LOCK})
             latest = await latest_checkpoint(session)
-            if self._announce_new_key:
+            if latest is None:
                 await log_key_event(session, self.key, rotated=False)
-            elif latest is not None and not signed_by(latest.note, self.key.signer):
-                await log_key_event(session, self.key, rotated=True)
+            elif not signed_by(latest.note, self.key.signer):
+                await log_key_event(session, self.key, rotated=not self._announce_new_key)
             signed = await sign_checkpoint_if_grown(session, self.key.signer, self.origin)
         self._announce_new_key = False
         self._prepared = True

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
-from service.settings import Settings
+from service.settings import Settings, SettingsError
 
 __all__ = [
     "DatabaseLocation",
@@ -119,9 +119,18 @@ async def drop_database(admin_url: str, name: str) -> None:
 
 
 async def locate_database(settings: Settings) -> DatabaseLocation:
-    """The database the service should use, starting the embedded one when none is configured."""
+    """The database the service should use, starting the embedded one when none is configured
+    and ``settings.embedded_database`` allows it (else :class:`SettingsError`, naming what to
+    set: one forgotten variable must not give an empty election database)."""
     if settings.database_url:
         return DatabaseLocation(url=sqlalchemy_url(settings.database_url), embedded=False)
+    if not settings.embedded_database:
+        raise SettingsError(
+            "DATABASE_URL is not set: set it to the organisation's PostgreSQL "
+            "(postgresql://user:password@host:5432/plenary). An embedded database under "
+            f"{settings.embedded_pgdata} is only for trying Plenary on one machine: "
+            "`plenary serve --demo` (`make run`), or PLENARY_EMBEDDED_DATABASE=1"
+        )
     admin_url = start_embedded(settings.embedded_pgdata)
     if await create_database(admin_url, APP_DATABASE):
         _log.info("created database %s in the embedded server", APP_DATABASE)

@@ -1,8 +1,12 @@
 """Settings from environment variables (``PLENARY_...``), read once into a frozen dataclass.
 
-Every setting has a default that works on a developer's machine: no ``DATABASE_URL`` means an
-embedded PostgreSQL under ``.plenary/``; no key files means a key pair generated on first run
-into ``.plenary/keys/``. The README lists every variable.
+Read from the environment (a deployment), nothing is made up: without ``DATABASE_URL`` the
+service refuses to start rather than run an empty embedded database, and without key files it
+refuses rather than generate keys of its own (``plenary keys create`` makes them once, for every
+process to share). ``plenary serve --demo`` (``make run``) turns both on
+(``PLENARY_EMBEDDED_DATABASE``, ``PLENARY_GENERATE_KEYS``): an embedded PostgreSQL and keys
+generated under ``.plenary/``. Settings built in code (tests, benchmarks) are a developer's and
+have both on. The README lists every variable.
 """
 
 from __future__ import annotations
@@ -63,6 +67,15 @@ def _check_limits(settings: Settings) -> None:
             ) from None
 
 
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in {"", "0", "false", "no", "off"}:
+        return False
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    raise SettingsError(f"{name} must be 1 (on) or 0 (off), not {raw!r}")
+
+
 def _paths(env: Mapping[str, str], name: str) -> tuple[Path, ...]:
     raw = env.get(name, "")
     return tuple(Path(p) for p in raw.split(os.pathsep) if p)
@@ -103,6 +116,10 @@ class Settings:
     sign_in_rate_per_address: int = 300
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
     hsts_max_age: int = 31536000
+    # A developer's conveniences, off when read from the environment unless asked for:
+    # start an embedded PostgreSQL when no URL is given, and generate missing keys.
+    embedded_database: bool = True
+    generate_keys: bool = True
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -151,6 +168,8 @@ class Settings:
             sign_in_rate_per_address=_int(e, "PLENARY_SIGN_IN_RATE_PER_ADDRESS", 300),
             trusted_proxies=_list(e, "PLENARY_TRUSTED_PROXIES", ("127.0.0.1", "::1")),
             hsts_max_age=_int(e, "PLENARY_HSTS_MAX_AGE", 31536000),
+            embedded_database=_flag(e, "PLENARY_EMBEDDED_DATABASE"),
+            generate_keys=_flag(e, "PLENARY_GENERATE_KEYS"),
         )
         if settings.log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise SettingsError(

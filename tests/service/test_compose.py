@@ -56,3 +56,14 @@ def test_the_bundled_proxy_is_the_only_address_the_app_believes() -> None:
     fixed = proxy["networks"]["plenary"]["ipv4_address"]
     assert app["environment"]["PLENARY_TRUSTED_PROXIES"] == fixed
     assert "127.0.0.1:8080:8080" in proxy["ports"]
+
+
+def test_keys_are_made_once_into_the_volume_every_app_process_reads() -> None:
+    services = _compose()["services"]
+    keys, app = services["keys"], services["app"]
+    assert keys["command"] == ["plenary", "keys", "create"]
+    assert app["depends_on"]["keys"]["condition"] == "service_completed_successfully"
+    assert keys["volumes"] == app["volumes"]
+    for name in ("PLENARY_DATA_DIR", "PLENARY_LOG_ORIGIN"):
+        assert keys["environment"][name] == app["environment"][name]
+    assert "PLENARY_GENERATE_KEYS" not in app["environment"]
