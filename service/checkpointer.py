@@ -40,6 +40,7 @@ from audit.store_checkpoints import (
     signers_record,
 )
 from audit.store_proofs import consistency_proof
+from service.database import engine_options
 from service.log_signing import LogKey, ensure_log_key, log_key_event, signed_by
 from service.settings import Settings
 from service.witnessing import ConfiguredWitness, parse_witnesses, request_cosignature
@@ -230,7 +231,9 @@ async def audit_log_lifespan(app: Litestar) -> AsyncIterator[None]:
     key = ensure_log_key(settings)
     parse_witnesses(settings.witnesses)  # a bad list stops startup, naming the entry
     assert settings.database_url is not None
-    engine = create_async_engine(settings.database_url, pool_size=2, max_overflow=0)
+    engine = create_async_engine(
+        settings.database_url, pool_size=2, max_overflow=0, **engine_options(settings)
+    )
     witnesses = parse_witnesses(settings.witnesses)
     checkpointer = Checkpointer(engine, key, settings.log_origin, witnesses)
     app.state.audit_log = checkpointer

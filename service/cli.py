@@ -39,19 +39,20 @@ def _settings() -> Settings:
 async def _prepare(settings: Settings, *, migrate: bool) -> Settings:
     """Locate (or start) the database and bring its schema to head."""
     from service import migrate as migrations
-    from service.database import locate_database
+    from service.database import engine_options, locate_database
 
     try:
         location = await locate_database(settings)
     except SettingsError as exc:
         raise CommandError(str(exc), 2) from None
     if migrate:
-        await migrations.upgrade(location.url)
+        await migrations.upgrade(location.url, engine_options=engine_options(settings))
     return settings.with_(database_url=location.url)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     from service import migrate as migrations
+    from service.database import engine_options
 
     async def run() -> str | None:
         settings = await _prepare(_settings(), migrate=False)
@@ -59,7 +60,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         if args.revision:
             await migrations.make_revision(settings.database_url, args.revision)
             return None
-        return await migrations.upgrade(settings.database_url)
+        return await migrations.upgrade(
+            settings.database_url, engine_options=engine_options(settings)
+        )
 
     revision = asyncio.run(run())
     if revision is not None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from advanced_alchemy.base import orm_registry
 from alembic import command
@@ -147,9 +148,12 @@ def _upgrade(connection: Connection, target: str) -> None:
     )
 
 
-async def upgrade(url: str, target: str = "head") -> str | None:
-    """Bring the database at ``url`` to ``target``; returns the revision it is at afterwards."""
-    engine = create_async_engine(url)
+async def upgrade(
+    url: str, target: str = "head", *, engine_options: dict[str, Any] | None = None
+) -> str | None:
+    """Bring the database at ``url`` to ``target``; returns the revision it is at afterwards.
+    ``engine_options``: the service's (``service.database.engine_options``), behind PgBouncer."""
+    engine = create_async_engine(url, **(engine_options or {}))
     try:
         async with engine.begin() as conn:
             await conn.run_sync(_upgrade, target)

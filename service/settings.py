@@ -47,6 +47,8 @@ def _check_limits(settings: Settings) -> None:
     """Refuse limits the service cannot apply; the message names the variable."""
     if settings.max_body_bytes < 1:
         raise SettingsError("PLENARY_MAX_BODY_BYTES must be at least 1")
+    if settings.db_statement_cache_size < 0:
+        raise SettingsError("PLENARY_DB_STATEMENT_CACHE_SIZE must be 0 (off) or more")
     if settings.rate_window_seconds < 1:
         raise SettingsError("PLENARY_RATE_WINDOW must be at least 1 second")
     for name, value in (
@@ -104,6 +106,9 @@ class Settings:
     witnesses: str = ""
     db_pool_size: int = 10
     db_max_overflow: int = 20
+    # asyncpg's prepared-statement cache per connection; 0 behind PgBouncer in transaction
+    # mode, where a connection's next transaction may run on another server connection.
+    db_statement_cache_size: int = 100
     max_csv_bytes: int = 50 * 1024 * 1024
     max_body_bytes: int = 1024 * 1024
     rate_window_seconds: int = 60
@@ -158,6 +163,7 @@ class Settings:
             witnesses=e.get("PLENARY_WITNESSES", ""),
             db_pool_size=_int(e, "PLENARY_DB_POOL_SIZE", 10),
             db_max_overflow=_int(e, "PLENARY_DB_MAX_OVERFLOW", 20),
+            db_statement_cache_size=_int(e, "PLENARY_DB_STATEMENT_CACHE_SIZE", 100),
             max_csv_bytes=_int(e, "PLENARY_MAX_CSV_BYTES", 50 * 1024 * 1024),
             max_body_bytes=_int(e, "PLENARY_MAX_BODY_BYTES", 1024 * 1024),
             rate_window_seconds=_int(e, "PLENARY_RATE_WINDOW", 60),
