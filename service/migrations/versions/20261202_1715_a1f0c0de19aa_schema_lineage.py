@@ -1,7 +1,7 @@
 """schema lineage: every migration the database went through, for rolling deploys
 
 Revision ID: a1f0c0de19aa
-Revises: e3a11c0de5e1
+Revises: 7d1e6a0c4b21
 Create Date: 2026-12-02 17:15:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'a1f0c0de19aa'
-down_revision: str | None = 'e3a11c0de5e1'
+down_revision: str | None = '7d1e6a0c4b21'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
