@@ -289,6 +289,7 @@ async def main(args: argparse.Namespace) -> None:
         "DATABASE_URL": url,
         "PLENARY_DATA_DIR": str(data_dir),
         "PLENARY_LOG_LEVEL": "WARNING",
+        "PLENARY_GENERATE_KEYS": "1",  # a bench on this machine, not a deployment
         "PLENARY_PORT": str(args.port),
         "PLENARY_DB_POOL_SIZE": str(args.in_flight + 4),
         "PLENARY_CAST_RATE_PER_ADDRESS": "0",

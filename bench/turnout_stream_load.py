@@ -172,6 +172,7 @@ async def main(args: argparse.Namespace) -> None:
         "DATABASE_URL": url,
         "PLENARY_DATA_DIR": str(data_dir),
         "PLENARY_LOG_LEVEL": "WARNING",
+        "PLENARY_GENERATE_KEYS": "1",  # a bench on this machine, not a deployment
         "PLENARY_PORT": str(args.port),
         "PLENARY_CAST_RATE_PER_ADDRESS": "0",
         "PLENARY_SIGN_IN_RATE_PER_ADDRESS": "0",

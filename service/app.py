@@ -34,7 +34,7 @@ from litestar.types import ControllerRouterHandler
 from service.api_docs import ApiDocsPlugin
 from service.auth import AuthMiddleware, TokenVerifier
 from service.checkpointer import audit_log_lifespan
-from service.database import locate_database
+from service.database import engine_options, locate_database
 from service.due_work import due_work_lifespan
 from service.errors import exception_handlers, log_exception
 from service.keys import ballot_keys_dir, load_verification_keys
@@ -231,6 +231,7 @@ def _engine_config(settings: Settings) -> Any:
     from advanced_alchemy.config import EngineConfig
 
     return EngineConfig(
+        connect_args=engine_options(settings)["connect_args"],
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=True,

@@ -40,6 +40,7 @@ from audit.store_checkpoints import (
     signers_record,
 )
 from audit.store_proofs import consistency_proof
+from service.database import engine_options
 from service.log_signing import LogKey, ensure_log_key, log_key_event, signed_by
 from service.settings import Settings
 from service.witnessing import ConfiguredWitness, parse_witnesses, request_cosignature
@@ -100,16 +101,18 @@ class Checkpointer:
     async def prepare(self) -> StoredCheckpoint:
         """Log a newly generated or changed key, then sign, all in one transaction.
 
-        A key is "changed" when the latest checkpoint carries no signature by it. Runs under
-        the signing lock, so processes starting together log a change once.
+        A key is new when this process generated it or the log has never been signed (a key
+        made beforehand by ``plenary keys create``), and "changed" when the latest checkpoint
+        carries no signature by it. Runs under the signing lock, so processes starting
+        together log it once.
         """
         async with self._sessions() as session:
             await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SIGNING_LOCK})
             latest = await latest_checkpoint(session)
-            if self._announce_new_key:
+            if latest is None:
                 await log_key_event(session, self.key, rotated=False)
-            elif latest is not None and not signed_by(latest.note, self.key.signer):
-                await log_key_event(session, self.key, rotated=True)
+            elif not signed_by(latest.note, self.key.signer):
+                await log_key_event(session, self.key, rotated=not self._announce_new_key)
             signed = await sign_checkpoint_if_grown(session, self.key.signer, self.origin)
         self._announce_new_key = False
         self._prepared = True
@@ -228,7 +231,9 @@ async def audit_log_lifespan(app: Litestar) -> AsyncIterator[None]:
     key = ensure_log_key(settings)
     parse_witnesses(settings.witnesses)  # a bad list stops startup, naming the entry
     assert settings.database_url is not None
-    engine = create_async_engine(settings.database_url, pool_size=2, max_overflow=0)
+    engine = create_async_engine(
+        settings.database_url, pool_size=2, max_overflow=0, **engine_options(settings)
+    )
     witnesses = parse_witnesses(settings.witnesses)
     checkpointer = Checkpointer(engine, key, settings.log_origin, witnesses)
     app.state.audit_log = checkpointer

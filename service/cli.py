@@ -39,16 +39,20 @@ def _settings() -> Settings:
 async def _prepare(settings: Settings, *, migrate: bool) -> Settings:
     """Locate (or start) the database and bring its schema to head."""
     from service import migrate as migrations
-    from service.database import locate_database
+    from service.database import engine_options, locate_database
 
-    location = await locate_database(settings)
+    try:
+        location = await locate_database(settings)
+    except SettingsError as exc:
+        raise CommandError(str(exc), 2) from None
     if migrate:
-        await migrations.upgrade(location.url)
+        await migrations.upgrade(location.url, engine_options=engine_options(settings))
     return settings.with_(database_url=location.url)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     from service import migrate as migrations
+    from service.database import engine_options
 
     async def run() -> str | None:
         settings = await _prepare(_settings(), migrate=False)
@@ -56,11 +60,28 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         if args.revision:
             await migrations.make_revision(settings.database_url, args.revision)
             return None
-        return await migrations.upgrade(settings.database_url)
+        return await migrations.upgrade(
+            settings.database_url, engine_options=engine_options(settings)
+        )
 
     revision = asyncio.run(run())
     if revision is not None:
         print(f"database is at migration {revision}")
+    return 0
+
+
+def cmd_keys_create(args: argparse.Namespace) -> int:
+    from service.deployment_keys import create_keys
+    from service.keys import KeyError_
+    from service.log_signing import LogKeyError
+
+    try:
+        made, verifier_key = create_keys(_settings())
+    except (KeyError_, LogKeyError, OSError) as exc:
+        raise CommandError(str(exc), 2) from None
+    for key in made:
+        print(f"{key.what}: {key.path} ({'created' if key.created else 'kept, already there'})")
+    print(f"log verifier key (publish it; auditors pin it): {verifier_key}")
     return 0
 
 
@@ -104,6 +125,8 @@ def cmd_import_members(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from service.demo import load_demo
 
+    os.environ.setdefault("PLENARY_EMBEDDED_DATABASE", "1")  # the demo may run on its own
+
     async def run() -> None:
         settings = await _prepare(_settings(), migrate=True)
         loaded = await load_demo(settings, force=args.force)
@@ -118,11 +141,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from service.app import create_app
     from service.demo import load_demo, welcome
+    from service.deployment_keys import check_keys
+    from service.keys import KeyError_
+    from service.log_signing import LogKeyError
 
     if args.demo:
         # The demo's sign-in page lists demo members to pick from; never on in production.
         os.environ.setdefault("PLENARY_DEMO_SIGN_IN", "1")
+        # A trial on one machine: an embedded database and keys made up here are fine.
+        os.environ.setdefault("PLENARY_EMBEDDED_DATABASE", "1")
+        os.environ.setdefault("PLENARY_GENERATE_KEYS", "1")
     settings = _settings()
+    try:
+        check_keys(settings)
+    except (KeyError_, LogKeyError) as exc:
+        raise CommandError(str(exc), 2) from None
     if args.demo:
         # With no mail server, the demo's mail goes to a folder and the console instead.
         os.environ.setdefault("PLENARY_MAIL_COPY_DIR", str(settings.data_dir / "outbox"))
@@ -146,7 +179,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=ready.port,
         log_level=ready.log_level.lower(),
         access_log=False,
+        # uvicorn believes X-Forwarded-For/-Proto from the same proxies the service does, so
+        # the address every part of the service sees is the client's, not the proxy's.
         proxy_headers=True,
+        forwarded_allow_ips=list(ready.trusted_proxies),
         timeout_graceful_shutdown=10,
     )
     return 0
@@ -201,6 +237,15 @@ def _parser() -> argparse.ArgumentParser:
         "--revision", metavar="MESSAGE", help="(developers) autogenerate a new migration"
     )
     migrate.set_defaults(func=cmd_migrate)
+
+    keys = sub.add_parser("keys", help="the deployment's keys, made once for every process")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    keys_create = keys_sub.add_parser(
+        "create",
+        help="write the token-signing key, the log signing key and the rate-limit secret "
+        "into the keys directory, keeping any already there",
+    )
+    keys_create.set_defaults(func=cmd_keys_create)
 
     token = sub.add_parser("token", help="print a signed token (development and tests)")
     token.add_argument("--member", required=True, help="the subject: a membership number")

@@ -8,23 +8,26 @@ the last process using it exits. When run as root it runs the server as its own 
 from __future__ import annotations
 
 import logging
+import uuid
 import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
-from service.settings import Settings
+from service.settings import Settings, SettingsError
 
 __all__ = [
     "DatabaseLocation",
     "asyncpg_dsn",
     "create_database",
     "drop_database",
+    "engine_options",
     "locate_database",
     "session_for",
     "sqlalchemy_url",
@@ -62,6 +65,31 @@ def with_database(url: str, database: str) -> str:
     """``url`` pointing at another database on the same server, query (socket dir) kept."""
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
+
+
+def _unique_statement_name() -> str:
+    return f"__plenary_{uuid.uuid4().hex}__"
+
+
+def engine_options(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments every engine the service creates takes from ``settings``.
+
+    ``PLENARY_DB_STATEMENT_CACHE_SIZE=0`` is for PgBouncer in transaction mode: asyncpg then
+    keeps no prepared statements between transactions and names each one uniquely, so a
+    statement prepared on one server connection is never looked for on another. (As a query
+    parameter of ``DATABASE_URL`` it would reach only some engines, and SQLAlchemy passes it
+    to asyncpg as a string: the ``TypeError`` of issue 19.)
+    """
+    size = settings.db_statement_cache_size
+    if size:
+        return {"connect_args": {"statement_cache_size": size}}
+    return {
+        "connect_args": {
+            "statement_cache_size": 0,
+            "prepared_statement_cache_size": 0,
+            "prepared_statement_name_func": _unique_statement_name,
+        }
+    }
 
 
 def start_embedded(pgdata: Path) -> str:
@@ -119,9 +147,18 @@ async def drop_database(admin_url: str, name: str) -> None:
 
 
 async def locate_database(settings: Settings) -> DatabaseLocation:
-    """The database the service should use, starting the embedded one when none is configured."""
+    """The database the service should use, starting the embedded one when none is configured
+    and ``settings.embedded_database`` allows it (else :class:`SettingsError`, naming what to
+    set: one forgotten variable must not give an empty election database)."""
     if settings.database_url:
         return DatabaseLocation(url=sqlalchemy_url(settings.database_url), embedded=False)
+    if not settings.embedded_database:
+        raise SettingsError(
+            "DATABASE_URL is not set: set it to the organisation's PostgreSQL "
+            "(postgresql://user:password@host:5432/plenary). An embedded database under "
+            f"{settings.embedded_pgdata} is only for trying Plenary on one machine: "
+            "`plenary serve --demo` (`make run`), or PLENARY_EMBEDDED_DATABASE=1"
+        )
     admin_url = start_embedded(settings.embedded_pgdata)
     if await create_database(admin_url, APP_DATABASE):
         _log.info("created database %s in the embedded server", APP_DATABASE)
@@ -129,9 +166,9 @@ async def locate_database(settings: Settings) -> DatabaseLocation:
 
 
 @asynccontextmanager
-async def session_for(url: str) -> AsyncIterator[AsyncSession]:
+async def session_for(url: str, settings: Settings | None = None) -> AsyncIterator[AsyncSession]:
     """A session on a short-lived engine, for commands run outside the web app."""
-    engine = create_async_engine(url)
+    engine = create_async_engine(url, **(engine_options(settings) if settings else {}))
     try:
         async with AsyncSession(engine, expire_on_commit=False) as session:
             yield session

@@ -48,6 +48,7 @@ from assembly.models import Assembly
 from assembly.petitions.petitions import touch_petition
 from assembly.petitions.recall_models import RecallPetition
 from schemas.problems import DomainError
+from service.database import engine_options
 from service.settings import Settings
 from voting import lifecycle
 from voting.due_work import due_to_close, due_to_open, missed_opening
@@ -290,7 +291,9 @@ async def due_work_lifespan(app: Litestar) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     if settings.database_url is None:
         raise RuntimeError("the due work runner needs the database's URL")
-    engine = create_async_engine(settings.database_url, pool_size=1, max_overflow=1)
+    engine = create_async_engine(
+        settings.database_url, pool_size=1, max_overflow=1, **engine_options(settings)
+    )
     stop = asyncio.Event()
     task = asyncio.create_task(DueWorkRunner(engine).run(stop), name="due-work")
     try:

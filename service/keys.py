@@ -1,9 +1,11 @@
 """Keys for signing and checking bearer tokens (Ed25519 by default, ``kid`` for rotation).
 
-When no key is configured the service generates an Ed25519 key pair on first run into
-``.plenary/keys/`` (directory 0700, private key 0600). Public keys may also come from PEM files
-or a JWKS file; each key's ``kid`` is its RFC 7638 JWK thumbprint unless the JWKS names one, so a
-token's ``kid`` header selects the key and keys can rotate.
+When no key is configured, ``plenary keys create`` (or, for a developer, the first run with
+``PLENARY_GENERATE_KEYS``) writes an Ed25519 key pair into ``.plenary/keys/`` (directory 0700,
+private key 0600); a deployment never makes one up at start, so every process reads the same.
+Public keys may also come from PEM files or a JWKS file; each key's ``kid`` is its RFC 7638
+JWK thumbprint unless the JWKS names one, so a token's ``kid`` header selects the key and
+keys can rotate.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ __all__ = [
     "jwk_thumbprint",
     "load_private_key",
     "load_verification_keys",
+    "missing_key",
     "rate_limit_secret",
 ]
 
@@ -106,13 +109,37 @@ def _algorithm(key: PublicKeyTypes) -> str:
     raise KeyError_(f"unsupported key type {type(key).__name__}; use Ed25519, EC or RSA")
 
 
-def ensure_private_key(settings: Settings) -> tuple[Path, bool]:
-    """The token-signing key file, generated (Ed25519, mode 0600) when absent; (path, created)."""
+def missing_key(what: str, path: Path, setting: str, settings: Settings) -> str:
+    """What to do about a key the service will not make up itself (the refusal's message)."""
+    return (
+        f"no {what} at {path}, and this service does not generate keys of its own: run "
+        f"`plenary keys create` once (PLENARY_DATA_DIR={settings.data_dir}) and give every "
+        f"process the same {settings.keys_dir} (a shared volume or secret), or set {setting}; "
+        "`plenary serve --demo` generates them for a trial (PLENARY_GENERATE_KEYS=1)"
+    )
+
+
+def _may_create(settings: Settings, create: bool | None) -> bool:
+    return settings.generate_keys if create is None else create
+
+
+def ensure_private_key(settings: Settings, *, create: bool | None = None) -> tuple[Path, bool]:
+    """The token-signing key file, generated (Ed25519, mode 0600) when absent and ``create``
+    (default: ``settings.generate_keys``) allows, else :class:`KeyError_`; (path, created)."""
     if settings.jwt_private_key is not None:
         return settings.jwt_private_key, False
     path = settings.keys_dir / PRIVATE_KEY_NAME
     if path.exists():
         return path, False
+    if not _may_create(settings, create):
+        raise KeyError_(
+            missing_key(
+                "token-signing key",
+                path,
+                "PLENARY_JWT_JWKS_FILE or PLENARY_JWT_PUBLIC_KEYS to your sign-on's keys",
+                settings,
+            )
+        )
     key = ed25519.Ed25519PrivateKey.generate()
     pem = key.private_bytes(
         serialization.Encoding.PEM,
@@ -126,14 +153,19 @@ def ensure_private_key(settings: Settings) -> tuple[Path, bool]:
     return path, True
 
 
-def rate_limit_secret(settings: Settings) -> bytes:
+def rate_limit_secret(settings: Settings, *, create: bool | None = None) -> bytes:
     """The key under which rate-limit counters are named: ``PLENARY_RATE_LIMIT_SECRET``, or
-    32 random bytes kept (mode 0600) in ``keys/rate-limit.secret``, generated on first use.
-    Every process behind one database must share it, as they share the signing key."""
+    32 random bytes kept (mode 0600) in ``keys/rate-limit.secret``, generated when ``create``
+    (default: ``settings.generate_keys``) allows, else :class:`KeyError_`. Every process behind
+    one database must share it, as they share the signing key."""
     if settings.rate_limit_secret:
         return settings.rate_limit_secret.encode()
     path = settings.keys_dir / RATE_LIMIT_SECRET_NAME
     if not path.exists():
+        if not _may_create(settings, create):
+            raise KeyError_(
+                missing_key("rate-limit secret", path, "PLENARY_RATE_LIMIT_SECRET", settings)
+            )
         with contextlib.suppress(FileExistsError):  # another process wrote it first
             write_private_file(path, secrets.token_bytes(32))
     return path.read_bytes()
@@ -194,7 +226,7 @@ def load_verification_keys(settings: Settings) -> dict[str, VerificationKey]:
     """Every key tokens may be signed with, by ``kid``.
 
     Configured PEM files and JWKS come first; with none configured, the public half of the
-    (generated if need be) local signing key is used.
+    local signing key is used (generated only if ``settings.generate_keys``).
     """
     keys: list[VerificationKey] = []
     for path in settings.jwt_public_keys:

@@ -1,8 +1,9 @@
 """The transparency log's Ed25519 signing key: loaded, or generated on first run, and logged.
 
 The key is a C2SP signer key (``PRIVATE+KEY+<name>+<id>+<base64>``, one line) named after the
-log's origin (``PLENARY_LOG_ORIGIN``), read from ``PLENARY_LOG_SIGNING_KEY`` or else generated
-into ``.plenary/keys/log-signing.key`` (directory 0700, file 0600). The key's birth and any
+log's origin (``PLENARY_LOG_ORIGIN``), read from ``PLENARY_LOG_SIGNING_KEY`` or else from
+``.plenary/keys/log-signing.key`` (directory 0700, file 0600), which ``plenary keys create``
+writes (or the first run, for a developer with ``PLENARY_GENERATE_KEYS``). The key's birth and any
 change of key are entries in the log itself (``log.key_generated``, ``log.key_rotated``), so an
 auditor sees from the log which key signed from when. Several service processes must share
 one key file: a process with another key would sign under another name.
@@ -26,6 +27,7 @@ from audit.events import digest_of
 from audit.last_signed import last_signed_path
 from audit.note import Signer, generate_signer_key, parse_signer_key
 from audit.store import append_event
+from service.keys import missing_key
 from service.settings import Settings
 
 __all__ = [
@@ -85,8 +87,10 @@ def _write_new(path: Path, origin: str) -> bool:
     return True
 
 
-def ensure_log_key(settings: Settings) -> LogKey:
-    """Load the log's signing key, generating it on first run when none is configured.
+def ensure_log_key(settings: Settings, *, create: bool | None = None) -> LogKey:
+    """Load the log's signing key, generating it when none is configured and ``create``
+    (default: ``settings.generate_keys``) allows; several pods each generating their own would
+    make the log "rotate" back and forth, so a deployment is refused instead.
 
     Refuses (:class:`LogKeyError`) a file that is missing when configured, is not a C2SP
     Ed25519 signer key, or whose key name is not the log's origin (the verifier checks the
@@ -101,6 +105,10 @@ def ensure_log_key(settings: Settings) -> LogKey:
     else:
         path = settings.keys_dir / LOG_KEY_FILE
         if not path.exists():
+            if not (settings.generate_keys if create is None else create):
+                raise LogKeyError(
+                    missing_key("log signing key", path, "PLENARY_LOG_SIGNING_KEY", settings)
+                )
             generated = _write_new(path, settings.log_origin)
     try:
         signer = parse_signer_key(path.read_text(encoding="ascii").strip())

@@ -13,6 +13,7 @@ import assembly.sortition.sortition_models
 import audit.store
 import roll.grants
 import roll.models
+import service.migrate
 import service.ratelimit
 import service.sessions.store
 import service.signin.store
@@ -28,6 +29,7 @@ _MODULES = (
     assembly.petitions.recall_models,
     assembly.sortition.sortition_models,
     roll.grants,
+    service.migrate,
     service.ratelimit,
     service.sessions.store,
     service.signin.store,

@@ -1,8 +1,12 @@
 """Settings from environment variables (``PLENARY_...``), read once into a frozen dataclass.
 
-Every setting has a default that works on a developer's machine: no ``DATABASE_URL`` means an
-embedded PostgreSQL under ``.plenary/``; no key files means a key pair generated on first run
-into ``.plenary/keys/``. The README lists every variable.
+Read from the environment (a deployment), nothing is made up: without ``DATABASE_URL`` the
+service refuses to start rather than run an empty embedded database, and without key files it
+refuses rather than generate keys of its own (``plenary keys create`` makes them once, for every
+process to share). ``plenary serve --demo`` (``make run``) turns both on
+(``PLENARY_EMBEDDED_DATABASE``, ``PLENARY_GENERATE_KEYS``): an embedded PostgreSQL and keys
+generated under ``.plenary/``. Settings built in code (tests, benchmarks) are a developer's and
+have both on. The README lists every variable.
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ def _check_limits(settings: Settings) -> None:
     """Refuse limits the service cannot apply; the message names the variable."""
     if settings.max_body_bytes < 1:
         raise SettingsError("PLENARY_MAX_BODY_BYTES must be at least 1")
+    if settings.db_statement_cache_size < 0:
+        raise SettingsError("PLENARY_DB_STATEMENT_CACHE_SIZE must be 0 (off) or more")
     if settings.rate_window_seconds < 1:
         raise SettingsError("PLENARY_RATE_WINDOW must be at least 1 second")
     for name, value in (
@@ -61,6 +67,15 @@ def _check_limits(settings: Settings) -> None:
             raise SettingsError(
                 f"PLENARY_TRUSTED_PROXIES must list addresses or networks, not {proxy!r}"
             ) from None
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in {"", "0", "false", "no", "off"}:
+        return False
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    raise SettingsError(f"{name} must be 1 (on) or 0 (off), not {raw!r}")
 
 
 def _paths(env: Mapping[str, str], name: str) -> tuple[Path, ...]:
@@ -91,6 +106,9 @@ class Settings:
     witnesses: str = ""
     db_pool_size: int = 10
     db_max_overflow: int = 20
+    # asyncpg's prepared-statement cache per connection; 0 behind PgBouncer in transaction
+    # mode, where a connection's next transaction may run on another server connection.
+    db_statement_cache_size: int = 100
     max_csv_bytes: int = 50 * 1024 * 1024
     max_body_bytes: int = 1024 * 1024
     rate_window_seconds: int = 60
@@ -103,6 +121,10 @@ class Settings:
     sign_in_rate_per_address: int = 300
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
     hsts_max_age: int = 31536000
+    # A developer's conveniences, off when read from the environment unless asked for:
+    # start an embedded PostgreSQL when no URL is given, and generate missing keys.
+    embedded_database: bool = True
+    generate_keys: bool = True
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -141,6 +163,7 @@ class Settings:
             witnesses=e.get("PLENARY_WITNESSES", ""),
             db_pool_size=_int(e, "PLENARY_DB_POOL_SIZE", 10),
             db_max_overflow=_int(e, "PLENARY_DB_MAX_OVERFLOW", 20),
+            db_statement_cache_size=_int(e, "PLENARY_DB_STATEMENT_CACHE_SIZE", 100),
             max_csv_bytes=_int(e, "PLENARY_MAX_CSV_BYTES", 50 * 1024 * 1024),
             max_body_bytes=_int(e, "PLENARY_MAX_BODY_BYTES", 1024 * 1024),
             rate_window_seconds=_int(e, "PLENARY_RATE_WINDOW", 60),
@@ -151,6 +174,8 @@ class Settings:
             sign_in_rate_per_address=_int(e, "PLENARY_SIGN_IN_RATE_PER_ADDRESS", 300),
             trusted_proxies=_list(e, "PLENARY_TRUSTED_PROXIES", ("127.0.0.1", "::1")),
             hsts_max_age=_int(e, "PLENARY_HSTS_MAX_AGE", 31536000),
+            embedded_database=_flag(e, "PLENARY_EMBEDDED_DATABASE"),
+            generate_keys=_flag(e, "PLENARY_GENERATE_KEYS"),
         )
         if settings.log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise SettingsError(

@@ -28,6 +28,7 @@ import aiosmtplib
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from service.database import engine_options
 from service.sessions.rules import Clock
 from service.signin.settings import SignInSettings
 from service.signin.store import OutgoingMail, claim_due_mail, mail_failed, mail_sent
@@ -180,7 +181,9 @@ async def mail_outbox_lifespan(app: Litestar) -> AsyncIterator[None]:
 
     settings = app.state.settings
     assert settings.database_url is not None
-    engine = create_async_engine(settings.database_url, pool_size=2, max_overflow=0)
+    engine = create_async_engine(
+        settings.database_url, pool_size=2, max_overflow=0, **engine_options(settings)
+    )
     outbox = Outbox(engine, SignInSettings.for_service(settings), lambda: clock_of(app.state)())
     app.state.mail_outbox = outbox
     stop = asyncio.Event()

@@ -95,12 +95,15 @@ class Fleet:
 
 
 @contextmanager
-def fleet(settings: Settings, count: int, log: Path) -> Iterator[Fleet]:
-    """``count`` service processes on ``settings``' database, each on a port of its own; every
-    one is killed on the way out. Call :func:`wait_until_ready` before using them."""
+def fleet(
+    settings: Settings, count: int, log: Path, environment: dict[str, str] | None = None
+) -> Iterator[Fleet]:
+    """``count`` service processes on ``settings``' database, each on a port of its own, with
+    ``environment`` over this module's defaults; every one is killed on the way out. Call
+    :func:`wait_until_ready` before using them."""
     with ExitStack() as stack:
         ports = [_free_port() for _ in range(count)]
-        with _environment(_SERVICE_ENVIRONMENT):
+        with _environment({**_SERVICE_ENVIRONMENT, **(environment or {})}):
             processes = [stack.enter_context(_service(settings, port, log)) for port in ports]
         urls = [f"http://127.0.0.1:{port}" for port in ports]
         yield Fleet(settings, processes, urls, log, itertools.cycle(range(count)))

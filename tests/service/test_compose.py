@@ -33,7 +33,7 @@ def test_app_is_built_here_wired_to_the_database_and_checked_for_readiness() -> 
         url
         == f"postgresql://{db['POSTGRES_USER']}:{db['POSTGRES_PASSWORD']}@db:5432/{db['POSTGRES_DB']}"
     )
-    assert "127.0.0.1:8000:8000" in app["ports"]
+    assert "ports" not in app  # reached only through the proxy
     assert "/ready" in " ".join(app["healthcheck"]["test"])
     assert app["environment"]["PLENARY_HOST"] == "0.0.0.0"
 
@@ -45,3 +45,25 @@ def test_dockerfile_installs_every_package_and_serves() -> None:
     assert 'CMD ["plenary", "serve"]' in dockerfile
     assert "HEALTHCHECK" in dockerfile
     assert "USER plenary" in dockerfile
+
+
+def test_the_bundled_proxy_is_the_only_address_the_app_believes() -> None:
+    compose = _compose()
+    proxy, app = compose["services"]["proxy"], compose["services"]["app"]
+    assert proxy["image"].split(":")[0] == "nginx"
+    assert "./deploy/nginx/plenary.conf.template:" in " ".join(proxy["volumes"])
+    assert proxy["environment"]["PLENARY_UPSTREAM"] == "app:8000"
+    fixed = proxy["networks"]["plenary"]["ipv4_address"]
+    assert app["environment"]["PLENARY_TRUSTED_PROXIES"] == fixed
+    assert "127.0.0.1:8080:8080" in proxy["ports"]
+
+
+def test_keys_are_made_once_into_the_volume_every_app_process_reads() -> None:
+    services = _compose()["services"]
+    keys, app = services["keys"], services["app"]
+    assert keys["command"] == ["plenary", "keys", "create"]
+    assert app["depends_on"]["keys"]["condition"] == "service_completed_successfully"
+    assert keys["volumes"] == app["volumes"]
+    for name in ("PLENARY_DATA_DIR", "PLENARY_LOG_ORIGIN"):
+        assert keys["environment"][name] == app["environment"][name]
+    assert "PLENARY_GENERATE_KEYS" not in app["environment"]

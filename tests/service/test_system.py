@@ -25,8 +25,16 @@ async def test_ready_when_database_is_at_head(client: httpx.AsyncClient) -> None
 async def test_ready_says_503_when_schema_is_behind(
     client: httpx.AsyncClient, database_url: str
 ) -> None:
+    from alembic.script import ScriptDirectory
+
+    from service.migrate import alembic_config, head_revision
+
+    script = ScriptDirectory.from_config(alembic_config())
+    head = head_revision()
+    assert head is not None
+    older = script.get_revision(head).down_revision
     async with session_for(database_url) as session:
-        await session.execute(text("UPDATE alembic_version SET version_num = 'old'"))
+        await session.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": older})
         await session.commit()
     response = await client.get("/ready")
     assert response.status_code == 503

@@ -26,6 +26,7 @@ import httpx
 from sqlalchemy import func, select, text
 
 from service.database import session_for
+from service.deployment_keys import create_keys
 from service.settings import Settings
 from voting.models import ContestBallot, ContestReceipt
 
@@ -56,8 +57,10 @@ def _free_port() -> int:
 
 @contextmanager
 def _service(settings: Settings, port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """``plenary serve`` on ``port`` against the test's database; killed on the way out."""
+    """``plenary serve`` on ``port`` against the test's database, with the deployment's keys
+    made first (``plenary keys create``: the service makes none up); killed on the way out."""
     assert settings.database_url is not None
+    create_keys(settings)
     env = {
         **os.environ,
         "DATABASE_URL": settings.database_url,
