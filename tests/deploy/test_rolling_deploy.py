@@ -75,11 +75,13 @@ async def test_ready_says_503_for_a_revision_that_never_passed_this_codes_head(
 
 
 def _previous_release() -> str:
-    """The commit just before the newest migration was added: the release whose code a
-    rolling deploy of this one still runs beside."""
+    """The commit just before the newest migration was added, along main's first-parent line
+    (a migration may arrive in a merge): the release whose code a rolling deploy of this one
+    still runs beside."""
     newest = sorted(p.name for p in VERSIONS.glob("*.py") if p.name[0].isdigit())[-1]
     found = subprocess.run(
-        ["git", "log", "-1", "--format=%H", "--diff-filter=A", "--", f"{VERSIONS}/{newest}"],
+        ["git", "log", "-1", "-m", "--first-parent", "--format=%H", "--diff-filter=A", "--"]
+        + [f"{VERSIONS}/{newest}"],
         cwd=ROOT,
         capture_output=True,
         text=True,
