@@ -79,9 +79,9 @@ def _previous_release() -> str:
     (a migration may arrive in a merge): the release whose code a rolling deploy of this one
     still runs beside."""
     newest = sorted(p.name for p in VERSIONS.glob("*.py") if p.name[0].isdigit())[-1]
+    added_in = ["git", "log", "-1", "-m", "--first-parent", "--format=%H", "--diff-filter=A"]
     found = subprocess.run(
-        ["git", "log", "-1", "-m", "--first-parent", "--format=%H", "--diff-filter=A", "--"]
-        + [f"{VERSIONS}/{newest}"],
+        [*added_in, "--", f"{VERSIONS}/{newest}"],
         cwd=ROOT,
         capture_output=True,
         text=True,
