@@ -142,6 +142,13 @@ class Motion(UUIDBase):
     amendment_count: Mapped[int] = mapped_column(Integer, default=0)
     # Voting: None before it starts, then "voting", then "decided".
     vote_state: Mapped[str | None] = mapped_column(String(16))
+    # How many times the chair has moved the votes on (start, decide, open): each request names
+    # the step it saw, so a repeated press finds the step moved and changes nothing.
+    vote_step: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Votes that were inquorate (and so retaken): {"subject", "id", "contest"} each, in order.
+    inquorate_votes: Mapped[list[dict[str, str]]] = mapped_column(
+        JSONB, default=list, server_default="[]"
+    )
     current_paragraphs: Mapped[list[str] | None] = mapped_column(JSONB)
     contest_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("contest.id", ondelete="RESTRICT")

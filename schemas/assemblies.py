@@ -25,6 +25,8 @@ __all__ = [
     "LineOut",
     "MotionCreate",
     "MotionOut",
+    "OverlapOut",
+    "ProvenanceOut",
     "ReinstateIn",
     "RulingIn",
     "SecondingOut",
@@ -32,6 +34,7 @@ __all__ = [
     "StateIn",
     "TimetableIn",
     "VoteOut",
+    "VoteStepIn",
     "VoteStepOut",
 ]
 
@@ -149,7 +152,7 @@ class AmendmentCreate(Input):
     action: Action
     start: Line
     end: Line | None = None
-    paragraphs: list[Paragraph] = []
+    paragraphs: Annotated[list[Paragraph], msgspec.Meta(max_length=200)] = []
 
 
 class ReinstateIn(Input):
@@ -158,6 +161,14 @@ class ReinstateIn(Input):
 
     start: Line
     end: Line | None = None
+
+
+class VoteStepIn(Input):
+    """The step of the votes the chair saw (``VoteOut.step``). A request whose step the votes
+    have moved past (a repeated press, a stale page) changes nothing and answers with where
+    the votes stand."""
+
+    step: Annotated[int, msgspec.Meta(ge=0)]
 
 
 class AgendaIn(Input):
@@ -214,6 +225,29 @@ class AmendmentOut(msgspec.Struct, omit_defaults=True):
     current_start: int | None = None
     current_end: int | None = None
     contest: str | None = None
+    shown_against: Literal["submitted", "as_amended"] = "submitted"
+
+
+class OverlapOut(msgspec.Struct):
+    """Admitted amendments that overlap: if ``if_carried`` is carried, ``falls`` fall."""
+
+    if_carried: int
+    falls: list[int]
+
+
+class ProvenanceOut(msgspec.Struct, omit_defaults=True):
+    """A motion this one is linked to: where it came from (``forwarded_from``, ``composite_of``)
+    or went (``forwarded_to``, ``composited_into``), named by assembly and number, with the vote
+    that carried it when there was one."""
+
+    relation: Literal["forwarded_from", "forwarded_to", "composite_of", "composited_into"]
+    motion: str
+    number: int
+    title: str
+    assembly: str
+    assembly_title: str
+    state: str
+    contest: str | None = None
 
 
 class VoteStepOut(msgspec.Struct, omit_defaults=True):
@@ -235,6 +269,7 @@ class VoteOut(msgspec.Struct, omit_defaults=True):
     open_contest: str | None = None
     text_digest: str | None = None
     lines: list[LineOut] = []
+    step: int = 0
 
 
 class MotionOut(msgspec.Struct, omit_defaults=True):
@@ -265,6 +300,10 @@ class MotionOut(msgspec.Struct, omit_defaults=True):
     current_lines: list[LineOut] = []
     final_lines: list[LineOut] = []
     final_digest: str | None = None
+    provenance: list[ProvenanceOut] = []
+    overlaps: list[OverlapOut] = []
+    waiting_for_ruling: list[int] = []
+    short_of_seconders: bool = False
 
 
 class AssemblyRecord(msgspec.Struct):

@@ -69,6 +69,7 @@ async def assembly_record(session: AsyncSession, assembly: Assembly) -> Assembly
             "original": {"text_digest": motion.text_digest, "lines": out["lines"]},
             "composite_of": out["composite_of_numbers"],
             "forwarded_from": out.get("forwarded_from"),
+            "provenance": out.get("provenance", []),
             "carried_amendments": [
                 {
                     "number": a["number"],
@@ -127,8 +128,15 @@ def _motion_markdown(m: dict[str, Any], numbers: dict[str, int]) -> list[str]:
         out += [f"Composite of motions {sources}.", ""]
     if m.get("composited_into"):
         out += [f"Composited into motion {numbers.get(m['composited_into'], '?')}.", ""]
-    if m.get("forwarded_from"):
-        out += [f"Forwarded from motion {m['forwarded_from']} of another assembly.", ""]
+    for link in m.get("provenance", []):
+        if link["relation"] in ("forwarded_from", "forwarded_to"):
+            way = "Forwarded from" if link["relation"] == "forwarded_from" else "Forwarded to"
+            carried = f", carried by vote {link['contest']}" if link.get("contest") else ""
+            out += [
+                f"{way} motion {link['number']} ({link['title']}) of {link['assembly_title']}"
+                f"{carried}.",
+                "",
+            ]
     if m.get("ruling_reason"):
         out += [f"Ruled out of order: {m['ruling_reason']}", ""]
     seconding = m["seconding"]

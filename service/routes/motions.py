@@ -28,6 +28,7 @@ from schemas.assemblies import (
     ReinstateIn,
     RulingIn,
     VoteOut,
+    VoteStepIn,
 )
 from schemas.problems import DomainError
 from service.auth import identity_of
@@ -314,7 +315,9 @@ class MotionController(Controller):
     async def vote_start(
         self, request: Request[Any, Any, Any], motion_id: MotionId, db_session: DbSession
     ) -> VoteOut:
-        """Opens the vote on the first amendment in line order, or on the motion if none."""
+        """Opens the vote on the first amendment in line order, or on the motion if none.
+        Pressed again once started, it changes nothing and answers where the votes stand; 409
+        naming them while seconded amendments await the chair's ruling."""
         subject = await _chair(request, db_session, motion_id)
         motion = await motion_votes.start_vote(db_session, motion_id, created_by=subject)
         await db_session.commit()
@@ -322,24 +325,36 @@ class MotionController(Controller):
 
     @post("/{motion_id:uuid}/vote/next", status_code=200, summary="Decide this vote, open the next")
     async def vote_next(
-        self, request: Request[Any, Any, Any], motion_id: MotionId, db_session: DbSession
+        self,
+        request: Request[Any, Any, Any],
+        motion_id: MotionId,
+        data: JSONBody[VoteStepIn],
+        db_session: DbSession,
     ) -> VoteOut:
         """Closes, counts and publishes the open vote, applies it (a carried amendment is
-        merged; amendments whose lines it changed fall), then opens the next."""
+        merged; amendments whose lines it changed fall), then opens the next. An inquorate
+        vote opens nothing: the next call takes it again. ``step`` is the ``step`` of the last
+        answer: a request repeated (the step has moved on) changes nothing."""
         subject = await _chair(request, db_session, motion_id)
-        motion = await motion_votes.advance_vote(db_session, motion_id, created_by=subject)
+        motion = await motion_votes.advance_vote(
+            db_session, motion_id, created_by=subject, step=data.step
+        )
         await db_session.commit()
         return await vote_out(db_session, motion)
 
     @post("/{motion_id:uuid}/vote/close", status_code=200, summary="Decide this vote, pause")
     async def vote_close(
-        self, request: Request[Any, Any, Any], motion_id: MotionId, db_session: DbSession
+        self,
+        request: Request[Any, Any, Any],
+        motion_id: MotionId,
+        data: JSONBody[VoteStepIn],
+        db_session: DbSession,
     ) -> VoteOut:
         """As ``vote/next`` but opens nothing, so the chair may reinstate a fallen amendment
         before ``vote/next`` opens the following vote."""
         subject = await _chair(request, db_session, motion_id)
         motion = await motion_votes.advance_vote(
-            db_session, motion_id, created_by=subject, open_next=False
+            db_session, motion_id, created_by=subject, step=data.step, open_next=False
         )
         await db_session.commit()
         return await vote_out(db_session, motion)

@@ -240,8 +240,15 @@ async def motion_action(
         elif action == "vote-start":
             await motion_votes.start_vote(db_session, motion_id, created_by=subject)
         else:
+            step = (await form_values(request)).get("step", "").strip()
+            if not step.isdigit():
+                raise DomainError("that form is out of date: reload the page", status=400)
             await motion_votes.advance_vote(
-                db_session, motion_id, created_by=subject, open_next=action == "vote-next"
+                db_session,
+                motion_id,
+                created_by=subject,
+                step=int(step),
+                open_next=action == "vote-next",
             )
     else:
         raise NotFoundException(f"there is no action {action!r} on a motion")

@@ -87,6 +87,8 @@ _BODIES: dict[tuple[str, str], Any] = {
         "start": 1,
         "end": 1,
     },
+    ("POST", "/api/v1/motions/{motion_id}/vote/next"): {"step": 0},
+    ("POST", "/api/v1/motions/{motion_id}/vote/close"): {"step": 0},
     ("POST", "/api/v1/elections"): {"title": "Matrix election", "posts": [{"title": "Post"}]},
     ("POST", "/api/v1/elections/{election_id}/nominations"): {"post": 1, "candidate": "S10"},
     ("POST", "/api/v1/nominations/{nomination_id}/accept"): {"statement": "I will serve."},
