@@ -18,6 +18,7 @@ from schemas.contests import ContestOut, OptionOut, ReceiptProof, ResultOut, Tur
 from voting.box import prove_receipt_hex
 from voting.lifecycle import ContestNotFound, ContestStateError, load_contest, options_of
 from voting.models import Contest, ContestElector, ContestOption, ContestReceipt
+from voting.roll_call import roll_call_of
 
 __all__ = [
     "contest_out",
@@ -148,7 +149,8 @@ async def _turnout_of(session: AsyncSession, contest: Contest) -> Turnout:
 
 
 async def result_out(session: AsyncSession, contest_id: uuid.UUID, viewer: Viewer) -> ResultOut:
-    """The result: to returning officers once counted, to everyone once published."""
+    """The result: to returning officers once counted, to everyone once published; a recorded
+    contest's with who voted how."""
     contest = await load_contest(session, contest_id)
     if not _may_see(viewer, contest):
         raise ContestNotFound(f"there is no contest {contest_id} that you can see")
@@ -178,6 +180,7 @@ async def result_out(session: AsyncSession, contest_id: uuid.UUID, viewer: Viewe
         weighted=bool(result.get("weighted")),
         weight_cast=result.get("weight_cast"),
         electorate_weight=result.get("electorate") if result.get("weighted") else None,
+        roll_call=await roll_call_of(session, contest),
     )
 
 

@@ -23,6 +23,7 @@ from assembly.models import Assembly, Motion
 from assembly.motions.views import assembly_out, motion_out
 from schemas.assemblies import AssemblyRecord
 from voting.lifecycle import load_contest
+from voting.roll_call import roll_call_of
 
 __all__ = ["assembly_record", "record_markdown"]
 
@@ -45,6 +46,9 @@ async def _vote(session: AsyncSession, contest_id: str | None) -> dict[str, Any]
         "outcome": result.get("outcome"),
         "figures": result.get("figures"),
         "result_digest": contest.result_digest if published else None,
+        "roll_call": msgspec.to_builtins(await roll_call_of(session, contest))
+        if published
+        else None,
     }
 
 

@@ -30,10 +30,13 @@ from assembly.meetings.floor import floor_electorate
 from assembly.meetings.timetable import AssemblyStateError
 from assembly.models import Amendment, Assembly, Motion
 from assembly.motions.amendments import amendment_seconding, edit_of, log_amendment
+from assembly.motions.hand_counts import decide_by_hands, open_hand_vote
 from assembly.motions.motions import MotionStateError, load_motion, log_motion
 from assembly.motions.text import apply, rebase, text_digest, vote_order
+from schemas.assemblies import HandCountIn
 from schemas.contests import ContestCreate, MajorityIn
 from schemas.moments import now
+from schemas.problems import DomainError
 from voting.lifecycle import (
     close_contest,
     count_contest_now,
@@ -62,13 +65,18 @@ def _majority(motion: Motion, assembly: Assembly) -> MajorityIn:
 
 
 async def _open(
-    session: AsyncSession, motion: Motion, assembly: Assembly, title: str, created_by: str
+    session: AsyncSession,
+    motion: Motion,
+    assembly: Assembly,
+    title: str,
+    created_by: str,
+    method: str,
 ) -> uuid.UUID:
     body = ContestCreate(
         title=title[:300],
         kind="motion",
         scope=motion.scope,
-        secret=not orders_of(assembly).recorded_votes,
+        secret=method == "secret",
         majority=_majority(motion, assembly),
         weighted=orders_of(assembly).floor.weighted,
     )
@@ -80,9 +88,16 @@ async def _open(
 
 
 async def _open_next(
-    session: AsyncSession, motion: Motion, assembly: Assembly, created_by: str
+    session: AsyncSession,
+    motion: Motion,
+    assembly: Assembly,
+    created_by: str,
+    asked: str | None,
+    moment: dt.datetime,
 ) -> None:
-    """Open the vote on the next pending amendment, or on the motion as amended."""
+    """Open the vote on the next pending amendment, or on the motion as amended, taken as
+    ``asked`` (a ballot, secret or recorded, or a show of hands) if standing orders allow."""
+    method = orders_of(assembly).vote_method(asked)
     current = tuple(motion.current_paragraphs or motion.paragraphs)
     pending = [a for a in await amendments_of(session, motion.id) if a.state == "admitted"]
     if pending:
@@ -90,7 +105,10 @@ async def _open_next(
         number, edit = vote_order((a.number, edit_of(a, current=True)) for a in pending)[0]
         amendment = by_number[number]
         title = f"Amendment {number} to motion {motion.number} ({edit.describe()}): {motion.title}"
-        amendment.contest_id = await _open(session, motion, assembly, title, created_by)
+        if method == "show_of_hands":
+            open_hand_vote(motion, "amendment", amendment.id, moment)
+        else:
+            amendment.contest_id = await _open(session, motion, assembly, title, created_by, method)
         amendment.state = "voting"
         await log_amendment(
             session,
@@ -102,19 +120,24 @@ async def _open_next(
                 "motion_text": text_digest(current),
                 "if_carried": text_digest(apply(current, edit)),
             },
-            subjects={"contest": str(amendment.contest_id)},
+            subjects=_held(amendment.contest_id),
+            facts={"method": method},
         )
         return
-    motion.contest_id = await _open(
-        session, motion, assembly, f"Motion {motion.number}: {motion.title}", created_by
-    )
+    if method == "show_of_hands":
+        open_hand_vote(motion, "motion", motion.id, moment)
+    else:
+        motion.contest_id = await _open(
+            session, motion, assembly, f"Motion {motion.number}: {motion.title}", created_by, method
+        )
     await log_motion(
         session,
         motion,
         "vote_opened",
         "chair",
         digests={"voted_text": text_digest(current)},
-        subjects={"contest": str(motion.contest_id)},
+        subjects=_held(motion.contest_id),
+        facts={"method": method},
     )
 
 
@@ -141,7 +164,12 @@ async def waiting_for_ruling(
 
 
 async def start_vote(
-    session: AsyncSession, motion_id: uuid.UUID, *, created_by: str, at: dt.datetime | None = None
+    session: AsyncSession,
+    motion_id: uuid.UUID,
+    *,
+    created_by: str,
+    method: str | None = None,
+    at: dt.datetime | None = None,
 ) -> Motion:
     """The chair begins voting on an admitted motion in session: the first vote opens at once.
     Starting again once started changes nothing (a repeated press). Refused while a seconded
@@ -176,8 +204,26 @@ async def start_vote(
     await log_motion(
         session, motion, "vote_started", "chair", facts={"amendments": len(amendments)}
     )
-    await _open_next(session, motion, assembly, created_by)
+    await _open_next(session, motion, assembly, created_by, method, at or now())
     return motion
+
+
+async def _outcome(
+    session: AsyncSession,
+    motion: Motion,
+    assembly: Assembly,
+    contest_id: uuid.UUID | None,
+    hand_count: HandCountIn | None,
+    moment: dt.datetime,
+) -> str:
+    """The outcome of the vote open now: the ballot counted, or the show of hands decided."""
+    if motion.open_hand_vote is not None:
+        return await decide_by_hands(session, motion, assembly, hand_count, moment)
+    if hand_count is not None:
+        raise DomainError("this vote is a ballot: it is counted, not given tellers' figures")
+    if contest_id is None:
+        raise MotionStateError(f"motion {motion.number} is being voted without a vote open")
+    return await _decide(session, contest_id)
 
 
 async def _decide(session: AsyncSession, contest_id: uuid.UUID) -> str:
@@ -190,13 +236,21 @@ async def _decide(session: AsyncSession, contest_id: uuid.UUID) -> str:
     return str(contest.result["outcome"])
 
 
+def _held(contest_id: uuid.UUID | None) -> dict[str, str]:
+    """The log subject naming the contest a vote was held in (none for a show of hands)."""
+    return {} if contest_id is None else {"contest": str(contest_id)}
+
+
 def _inquorate(
     motion: Motion,
     subject: str,
     ident: uuid.UUID,
     contest_id: uuid.UUID | None,
 ) -> None:
-    """Keep an inquorate vote in the motion's history; the question is put again later."""
+    """Keep an inquorate ballot in the motion's history (a show of hands is kept with its
+    figures already); the question is put again later."""
+    if contest_id is None:
+        return
     motion.inquorate_votes = [
         *motion.inquorate_votes,
         {"subject": subject, "id": str(ident), "contest": str(contest_id)},
@@ -206,7 +260,7 @@ def _inquorate(
 async def _amendment_decided(
     session: AsyncSession, motion: Motion, amendment: Amendment, outcome: str, moment: dt.datetime
 ) -> None:
-    held = {"contest": str(amendment.contest_id)}
+    held = _held(amendment.contest_id)
     if outcome == "inquorate":
         _inquorate(motion, "amendment", amendment.id, amendment.contest_id)
         amendment.state, amendment.contest_id = "admitted", None
@@ -222,7 +276,7 @@ async def _amendment_decided(
             "lost",
             "chair",
             facts={"outcome": outcome},
-            subjects={"contest": str(amendment.contest_id)},
+            subjects=held,
         )
         return
     before = tuple(motion.current_paragraphs or motion.paragraphs)
@@ -237,7 +291,7 @@ async def _amendment_decided(
         "carried",
         "chair",
         digests={"before": text_digest(before), "after": text_digest(after)},
-        subjects={"contest": str(amendment.contest_id)},
+        subjects=held,
     )
     for later in await amendments_of(session, motion.id):
         if later.state != "admitted":
@@ -259,14 +313,18 @@ async def advance_vote(
     created_by: str,
     step: int | None,
     open_next: bool = True,
+    method: str | None = None,
+    hand_count: HandCountIn | None = None,
     at: dt.datetime | None = None,
 ) -> Motion:
     """Close, count and publish the vote open on the motion and apply its outcome; then, with
     ``open_next`` and while the assembly is in session, open the next vote. With no vote open,
     just open the next (after an inquorate vote, the same question again). An inquorate
-    outcome opens nothing. ``step`` is the ``vote_step`` the chair saw: when the motion has
-    moved past it (a repeated press), nothing changes and the motion is returned as it stands;
-    ``None`` only for callers that hold the motion's lock themselves. Caller commits.
+    outcome opens nothing. A show of hands is decided from the tellers' ``hand_count``; the
+    vote opened next is taken as ``method`` (standing orders' default if ``None``). ``step``
+    is the ``vote_step`` the chair saw: when the motion has moved past it (a repeated press),
+    nothing changes and the motion is returned as it stands; ``None`` only for callers that
+    hold the motion's lock themselves. Caller commits.
     Cost: one contest counted, at most one opened."""
     motion = await load_motion(session, motion_id, lock=True)
     if step is not None and step != motion.vote_step and motion.vote_state is not None:
@@ -281,18 +339,18 @@ async def advance_vote(
     voting = [a for a in await amendments_of(session, motion.id, lock=True) if a.state == "voting"]
     if voting:
         amendment = voting[0]
-        if amendment.contest_id is None:
-            raise MotionStateError(f"amendment {amendment.number} is being voted without a vote")
-        outcome = await _decide(session, amendment.contest_id)
+        outcome = await _outcome(
+            session, motion, assembly, amendment.contest_id, hand_count, moment
+        )
         motion.vote_step += 1
         await _amendment_decided(session, motion, amendment, outcome, moment)
         if outcome == "inquorate":
             return motion
-    elif motion.contest_id is not None:
-        outcome = await _decide(session, motion.contest_id)
+    elif motion.contest_id is not None or motion.open_hand_vote is not None:
+        outcome = await _outcome(session, motion, assembly, motion.contest_id, hand_count, moment)
         motion.vote_step += 1
         if outcome == "inquorate":
-            held = {"contest": str(motion.contest_id)}
+            held = _held(motion.contest_id)
             _inquorate(motion, "motion", motion.id, motion.contest_id)
             motion.contest_id = None
             await log_motion(session, motion, "inquorate", "chair", subjects=held)
@@ -315,7 +373,7 @@ async def advance_vote(
             motion.state,
             "chair",
             digests=digests,
-            subjects={"contest": str(motion.contest_id)},
+            subjects=_held(motion.contest_id),
             facts={"outcome": outcome, "amendments_carried": len(carried)},
         )
         return motion
@@ -324,6 +382,6 @@ async def advance_vote(
     elif not open_next:
         raise MotionStateError(f"no vote is open on motion {motion.number}; open the next one")
     if open_next:
-        await _open_next(session, motion, assembly, created_by)
+        await _open_next(session, motion, assembly, created_by, method, moment)
         motion.vote_step += 1
     return motion

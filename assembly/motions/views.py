@@ -10,6 +10,7 @@ vote that carried them. Shaping only: nothing here changes state. See docs/ARCHI
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 from typing import Literal
@@ -219,9 +220,14 @@ async def motion_out(
     )
 
 
+def _moment(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
 async def vote_out(session: AsyncSession, motion: Motion) -> VoteOut:
-    """Where voting on the motion stands: each vote so far in the order it was held, its
-    contest, state and outcome, and the text as it stands. Cost: one read per vote."""
+    """Where voting on the motion stands: each vote so far in the order it was held (ballots
+    with their contest, shows of hands with the tellers' figures), its state and outcome, and
+    the text as it stands. Cost: one read per ballot."""
     pairs: list[tuple[Literal["amendment", "motion"], str, uuid.UUID]] = [
         ("amendment", str(a.id), a.contest_id)
         for a in await amendments_of(session, motion.id)
@@ -233,23 +239,43 @@ async def vote_out(session: AsyncSession, motion: Motion) -> VoteOut:
         ("amendment" if v["subject"] == "amendment" else "motion", v["id"], uuid.UUID(v["contest"]))
         for v in motion.inquorate_votes
     ]
-    held = [(subject, ident, await load_contest(session, c)) for subject, ident, c in pairs]
-    held.sort(key=lambda step: (step[2].created_at, step[0] == "motion"))
-    steps: list[VoteStepOut] = []
+    timed: list[tuple[dt.datetime, bool, VoteStepOut]] = []
     open_contest = None
-    for subject, ident, contest in held:
+    for subject, ident, contest_id in pairs:
+        contest = await load_contest(session, contest_id)
         published = contest.state == "published" and contest.result is not None
         if contest.state == "open":
             open_contest = str(contest.id)
-        steps.append(
-            VoteStepOut(
-                subject=subject,
-                id=ident,
-                contest=str(contest.id),
-                state=contest.state,
-                outcome=str(contest.result["outcome"]) if published and contest.result else None,
-            )
+        step = VoteStepOut(
+            subject=subject,
+            id=ident,
+            contest=str(contest.id),
+            state=contest.state,
+            outcome=str(contest.result["outcome"]) if published and contest.result else None,
+            method="secret" if contest.secret else "recorded",
         )
+        timed.append((contest.opened_at or contest.created_at, subject == "motion", step))
+    for counted in motion.hand_counts:
+        step = VoteStepOut(
+            subject=counted["subject"],
+            id=counted["id"],
+            state="counted_by_hand",
+            outcome=counted["outcome"],
+            method="show_of_hands",
+            hand_count={k: counted[k] for k in ("choices", "figures", "tellers", "decided_at")},
+        )
+        timed.append((_moment(counted["opened_at"]), counted["subject"] == "motion", step))
+    if motion.open_hand_vote is not None:
+        held = motion.open_hand_vote
+        step = VoteStepOut(
+            subject=held["subject"],  # type: ignore[arg-type]
+            id=held["id"],
+            state="show_of_hands",
+            method="show_of_hands",
+        )
+        timed.append((_moment(held["opened_at"]), held["subject"] == "motion", step))
+    timed.sort(key=lambda t: (t[0], t[1]))
+    steps = [step for _, _, step in timed]
     current = motion.final_paragraphs or motion.current_paragraphs or motion.paragraphs
     return VoteOut(
         motion=str(motion.id),

@@ -88,6 +88,8 @@ _BODIES: dict[tuple[str, str], Any] = {
         "end": 1,
     },
     ("POST", "/api/v1/motions/{motion_id}/vote/next"): {"step": 0},
+    ("POST", "/api/v1/motions/{motion_id}/speakers"): {"side": "for"},
+    ("POST", "/api/v1/motions/{motion_id}/speakers/next"): {"after": None},
     ("POST", "/api/v1/motions/{motion_id}/vote/close"): {"step": 0},
     ("POST", "/api/v1/elections"): {"title": "Matrix election", "posts": [{"title": "Post"}]},
     ("POST", "/api/v1/elections/{election_id}/nominations"): {"post": 1, "candidate": "S10"},
