@@ -2,8 +2,8 @@
 votes counted by show of hands, and the speakers list
 
 Revision ID: f1a2b3c4d5e6
-Revises: e3a11c0de5e1
-Create Date: 2026-12-02 16:40:00
+Revises: 7d1e6a0c4b21
+Create Date: 2026-12-02 17:20:00
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = 'f1a2b3c4d5e6'
-down_revision: str | None = 'e3a11c0de5e1'
+down_revision: str | None = '7d1e6a0c4b21'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
