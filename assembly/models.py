@@ -38,6 +38,7 @@ __all__ = [
     "AssemblyLogEntry",
     "Motion",
     "MotionSeconder",
+    "SpeakerRequest",
 ]
 
 MOTION_STATES = (
@@ -142,6 +143,19 @@ class Motion(UUIDBase):
     amendment_count: Mapped[int] = mapped_column(Integer, default=0)
     # Voting: None before it starts, then "voting", then "decided".
     vote_state: Mapped[str | None] = mapped_column(String(16))
+    # How many times the chair has moved the votes on (start, decide, open): each request names
+    # the step it saw, so a repeated press finds the step moved and changes nothing.
+    vote_step: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Votes that were inquorate (and so retaken): {"subject", "id", "contest"} each, in order.
+    inquorate_votes: Mapped[list[dict[str, str]]] = mapped_column(
+        JSONB, default=list, server_default="[]"
+    )
+    # A vote being taken by show of hands now ({"subject", "id", "opened_at"}), and every vote
+    # decided by the tellers' figures (``assembly.motions.hand_counts``), in order.
+    open_hand_vote: Mapped[dict[str, str] | None] = mapped_column(JSONB)
+    hand_counts: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, default=list, server_default="[]"
+    )
     current_paragraphs: Mapped[list[str] | None] = mapped_column(JSONB)
     contest_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("contest.id", ondelete="RESTRICT")
@@ -216,6 +230,28 @@ class AmendmentSeconder(DefaultBase):
         BigInteger, ForeignKey("member.id", ondelete="RESTRICT"), primary_key=True
     )
     branch_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("branch.id", ondelete="RESTRICT"))
+
+
+class SpeakerRequest(UUIDBase):
+    """A member asking to speak for or against a motion (an agenda item), and where that
+    request stands: ``waiting``, ``speaking`` (called by the chair), ``spoken`` or
+    ``withdrawn``. ``assembly.meetings.speakers`` runs the list."""
+
+    __tablename__ = "speaker_request"
+    __table_args__ = (
+        _known("side", ("for", "against"), "speaker_side"),
+        _known("state", ("waiting", "speaking", "spoken", "withdrawn"), "speaker_state"),
+    )
+
+    motion_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("motion.id", ondelete="RESTRICT"), index=True
+    )
+    member_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("member.id", ondelete="RESTRICT"))
+    side: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(16), default="waiting")
+    asked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    called_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AssemblyLogEntry(DefaultBase):

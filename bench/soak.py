@@ -208,7 +208,9 @@ async def _debate(
             votes = plan(time.perf_counter(), window_end)
             await load.at("motion vote", f"/api/v1/contests/{contest}/ballots", votes, contest)
             started = time.perf_counter()
-            vote = await o.call(chair, "POST", f"/motions/{mid}/vote/next")
+            vote = await o.call(
+                chair, "POST", f"/motions/{mid}/vote/next", {"step": vote.get("step", 0)}
+            )
             load.day.step("chair closes, counts, opens the next", time.perf_counter() - started)
 
 

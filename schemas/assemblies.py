@@ -18,26 +18,38 @@ __all__ = [
     "AssemblyCreate",
     "AssemblyOut",
     "AssemblyRecord",
+    "CallNextIn",
     "ChairIn",
     "CompositeCreate",
     "DiffLineOut",
     "ForwardIn",
+    "HandCountIn",
     "LineOut",
     "MotionCreate",
     "MotionOut",
+    "OverlapOut",
+    "ProvenanceOut",
     "ReinstateIn",
     "RulingIn",
     "SecondingOut",
+    "SpeakIn",
+    "SpeakerOut",
+    "SpeakersOut",
     "StandingOrdersIn",
     "StateIn",
     "TimetableIn",
     "VoteOut",
+    "VoteStartIn",
+    "VoteStepIn",
     "VoteStepOut",
 ]
 
 AssemblyKind = Literal["conference", "regional_assembly", "branch_meeting"]
 AssemblyState = Literal["draft", "motions_open", "amendments_open", "in_session", "closed"]
 Category = Literal["policy", "constitutional", "organisational"]
+VoteMethod = Literal["secret", "recorded", "show_of_hands"]
+"""How a vote is taken: a secret ballot, a recorded (roll-call) one, or hands counted in the
+hall by tellers."""
 Action = Literal["delete", "replace", "insert_after"]
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
 Paragraph = Annotated[str, msgspec.Meta(min_length=1, max_length=5000)]
@@ -63,6 +75,11 @@ class StandingOrdersIn(Input):
     # The floor (delegates, card votes, proxies, attendance): schemas/floor.py.
     delegates: DelegatesIn | None = None
     vote_by: VoteBy = "all"
+    # How the chair may take a vote instead of ``votes``, one vote at a time (issue 16), and
+    # the speakers list: whether the chair alternates for and against, and each speech's limit.
+    vote_methods: list[VoteMethod] = []
+    speakers_alternate: bool = True
+    speech_seconds: Annotated[int, msgspec.Meta(ge=10, le=3600)] = 180
 
 
 class TimetableIn(Input):
@@ -149,7 +166,7 @@ class AmendmentCreate(Input):
     action: Action
     start: Line
     end: Line | None = None
-    paragraphs: list[Paragraph] = []
+    paragraphs: Annotated[list[Paragraph], msgspec.Meta(max_length=200)] = []
 
 
 class ReinstateIn(Input):
@@ -158,6 +175,70 @@ class ReinstateIn(Input):
 
     start: Line
     end: Line | None = None
+
+
+class HandCountIn(Input, kw_only=True):
+    """The tellers' figures for a vote taken by show of hands, and who the tellers were."""
+
+    for_: Annotated[int, msgspec.Meta(ge=0)] = msgspec.field(name="for")
+    against: Annotated[int, msgspec.Meta(ge=0)]
+    abstain: Annotated[int, msgspec.Meta(ge=0)] = 0
+    tellers: Annotated[list[Title], msgspec.Meta(min_length=1, max_length=20)]
+
+
+class VoteStartIn(Input):
+    """How the first vote is taken, if not as standing orders say by default."""
+
+    method: VoteMethod | None = None
+
+
+class VoteStepIn(Input):
+    """The step of the votes the chair saw (``VoteOut.step``). A request whose step the votes
+    have moved past (a repeated press, a stale page) changes nothing and answers with where
+    the votes stand. ``method`` is how the vote this request opens is taken (standing orders'
+    default if left out); ``hand_count`` gives the tellers' figures when the vote being decided
+    was taken by show of hands."""
+
+    step: Annotated[int, msgspec.Meta(ge=0)]
+    method: VoteMethod | None = None
+    hand_count: HandCountIn | None = None
+
+
+class SpeakIn(Input):
+    """A member asks to speak for or against the motion."""
+
+    side: Literal["for", "against"]
+
+
+class CallNextIn(Input):
+    """The chair calls the next speaker. ``after`` is the request id of the speaker the chair
+    saw speaking (``None`` if nobody was): when someone else is speaking now (a repeated
+    press), nothing changes."""
+
+    after: str | None = None
+
+
+class SpeakerOut(msgspec.Struct, omit_defaults=True):
+    """One request to speak: who (membership number), for or against, and its state."""
+
+    id: str
+    member: str
+    side: str
+    state: str
+    called_at: dt.datetime | None = None
+
+
+class SpeakersOut(msgspec.Struct, omit_defaults=True):
+    """The speakers list of one motion: who is speaking with the seconds left of their time
+    (negative once over), who waits in the order the chair will call them, and the rules."""
+
+    motion: str
+    speech_seconds: int
+    alternate: bool
+    waiting: list[SpeakerOut]
+    spoken: int
+    speaking: SpeakerOut | None = None
+    seconds_left: int | None = None
 
 
 class AgendaIn(Input):
@@ -214,16 +295,44 @@ class AmendmentOut(msgspec.Struct, omit_defaults=True):
     current_start: int | None = None
     current_end: int | None = None
     contest: str | None = None
+    shown_against: Literal["submitted", "as_amended"] = "submitted"
+
+
+class OverlapOut(msgspec.Struct):
+    """Admitted amendments that overlap: if ``if_carried`` is carried, ``falls`` fall."""
+
+    if_carried: int
+    falls: list[int]
+
+
+class ProvenanceOut(msgspec.Struct, omit_defaults=True):
+    """A motion this one is linked to: where it came from (``forwarded_from``, ``composite_of``)
+    or went (``forwarded_to``, ``composited_into``), named by assembly and number, with the vote
+    that carried it when there was one."""
+
+    relation: Literal["forwarded_from", "forwarded_to", "composite_of", "composited_into"]
+    motion: str
+    number: int
+    title: str
+    assembly: str
+    assembly_title: str
+    state: str
+    contest: str | None = None
 
 
 class VoteStepOut(msgspec.Struct, omit_defaults=True):
-    """One vote in the sequence on a motion: an amendment or the motion itself."""
+    """One vote in the sequence on a motion: an amendment or the motion itself, taken by
+    ``method`` (``secret``, ``recorded`` or ``show_of_hands``). A show of hands has no contest;
+    once counted (``state`` ``counted_by_hand``) ``hand_count`` holds the tellers' figures,
+    the majority figures and the tellers."""
 
     subject: Literal["amendment", "motion"]
     id: str
     contest: str | None = None
     state: str | None = None
     outcome: str | None = None
+    method: str | None = None
+    hand_count: dict[str, Any] | None = None
 
 
 class VoteOut(msgspec.Struct, omit_defaults=True):
@@ -235,6 +344,7 @@ class VoteOut(msgspec.Struct, omit_defaults=True):
     open_contest: str | None = None
     text_digest: str | None = None
     lines: list[LineOut] = []
+    step: int = 0
 
 
 class MotionOut(msgspec.Struct, omit_defaults=True):
@@ -265,6 +375,10 @@ class MotionOut(msgspec.Struct, omit_defaults=True):
     current_lines: list[LineOut] = []
     final_lines: list[LineOut] = []
     final_digest: str | None = None
+    provenance: list[ProvenanceOut] = []
+    overlaps: list[OverlapOut] = []
+    waiting_for_ruling: list[int] = []
+    short_of_seconders: bool = False
 
 
 class AssemblyRecord(msgspec.Struct):

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from schemas.bundle import RecordedVote
 from schemas.text import Input, lookalike_problem
 
 __all__ = [
@@ -186,7 +187,8 @@ class Turnout(msgspec.Struct):
 
 
 class ResultOut(msgspec.Struct, omit_defaults=True):
-    """The outcome and figures, and the full transcript from ``tally``."""
+    """The outcome and figures, and the full transcript from ``tally``; for a recorded
+    (roll-call) contest, ``roll_call`` names who voted how."""
 
     contest: str
     kind: str
@@ -201,3 +203,4 @@ class ResultOut(msgspec.Struct, omit_defaults=True):
     ] = False
     weight_cast: int | None = None
     electorate_weight: int | None = None
+    roll_call: list[RecordedVote] | None = None

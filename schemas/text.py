@@ -26,7 +26,7 @@ from typing import Any
 
 import msgspec
 
-__all__ = ["PROSE", "Input", "lookalike_problem", "skeleton", "text_problem"]
+__all__ = ["PROSE", "Input", "counted", "lookalike_problem", "skeleton", "text_problem"]
 
 PROSE = frozenset({"paragraphs", "reason", "statement", "text", "body", "description"})
 _LINE_BREAKS = frozenset("\n\r\t")
@@ -82,8 +82,15 @@ def lookalike_problem(field: str, names: Iterable[str]) -> str | None:
     return None
 
 
+def counted(number: int, noun: str, plural: str | None = None) -> str:
+    """``1 seconder``, ``2 seconders``: a number with its noun as English reads it."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
 def _check(field: str, value: Any, *, prose: bool) -> None:
     if isinstance(value, str):
+        if value and not value.strip():
+            raise ValueError(f"{field} is only spaces; write it out or leave it out")
         problem = text_problem(value, prose=prose)
         if problem:
             raise ValueError(f"{field} {problem}")

@@ -50,6 +50,7 @@ from service.routes.floor import BranchController, FloorController
 from service.routes.motions import MotionController
 from service.routes.petitions import OfficeController, PetitionController
 from service.routes.sortition import SortitionController
+from service.routes.speakers import SpeakersController
 from service.security_headers import security_headers_hook
 from service.settings import Settings
 from service.signin.mailer import mail_outbox_lifespan
@@ -149,6 +150,7 @@ def api_handlers() -> list[ControllerRouterHandler]:
         AuditLogController,
         AssemblyController,
         MotionController,
+        SpeakersController,
         ElectionController,
         NominationController,
         OfficeController,

@@ -10,7 +10,6 @@ only grew before signing). ``voting.verify`` checks all of it offline.
 
 from __future__ import annotations
 
-import json
 import uuid
 
 from sqlalchemy import select
@@ -28,16 +27,13 @@ from audit.store_checkpoints import (
     sign_checkpoint_if_grown,
 )
 from audit.store_proofs import inclusion_proof
-from roll.members import numbers_of
 from roll.viewer import Viewer
 from schemas.bundle import (
     BUNDLE_FORMAT,
-    BallotContent,
     BoxCommitmentDoc,
     Bundle,
     LogEntryProof,
     LogEvidence,
-    RecordedVote,
     RollCommitment,
 )
 from schemas.problems import DomainError
@@ -52,6 +48,7 @@ from voting.lifecycle import (
     options_of,
 )
 from voting.models import Contest, ContestBallot, ContestReceipt
+from voting.roll_call import ballot_content, roll_call_of
 
 __all__ = ["build_bundle", "contest_blt", "covering_checkpoint"]
 
@@ -129,15 +126,6 @@ async def _log_evidence(
     )
 
 
-def _ballot(content: bytes) -> BallotContent:
-    document = json.loads(content)
-    return BallotContent(
-        choice=document.get("choice"),
-        ranking=document.get("ranking"),
-        weight=document.get("weight"),
-    )
-
-
 async def build_bundle(
     session: AsyncSession,
     contest_id: uuid.UUID,
@@ -173,24 +161,7 @@ async def build_bundle(
             )
         ).all()
     )
-    roll_call = None
-    if not contest.secret:
-        rows = (
-            await session.execute(
-                select(ContestBallot.member_id, ContestBallot.content).where(
-                    ContestBallot.contest_id == contest.id, ContestBallot.member_id.is_not(None)
-                )
-            )
-        ).all()
-        recorded = [(row[0], bytes(row[1])) for row in rows if row[0] is not None]
-        numbers = await numbers_of(session, (member for member, _ in recorded))
-        roll_call = sorted(
-            (
-                RecordedVote(member=numbers[member], ballot=_ballot(content))
-                for member, content in recorded
-            ),
-            key=lambda vote: vote.member,
-        )
+    roll_call = await roll_call_of(session, contest)
     if (
         contest.roll_snapshot_id is None
         or contest.roll_digest is None
@@ -216,7 +187,7 @@ async def build_bundle(
             voters=contest.voters or 0,
             electorate_weight=contest.electorate_weight if contest.weighted else None,
         ),
-        ballots=[_ballot(c) for c in contents],
+        ballots=[ballot_content(c) for c in contents],
         roll_call=roll_call,
         box=BoxCommitmentDoc(
             receipts_root=contest.receipts_root,

@@ -1,8 +1,9 @@
 """Reading contests as a given caller may see them: lists, turnout, results, receipt proofs.
 
 Members see contests (other than drafts) whose scope contains them, and whether they voted,
-never how. Officers and auditors see every contest. Results are visible to returning officers
-once counted and to everyone once published.
+never how. Officers and auditors see every contest, and whoever runs one (its ``created_by``:
+the chair who opened a motion vote, on the roll or not) sees it, its turnout and its result.
+Results are visible to returning officers once counted and to everyone once published.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from schemas.contests import ContestOut, OptionOut, ReceiptProof, ResultOut, Tur
 from voting.box import prove_receipt_hex
 from voting.lifecycle import ContestNotFound, ContestStateError, load_contest, options_of
 from voting.models import Contest, ContestElector, ContestOption, ContestReceipt
+from voting.roll_call import roll_call_of
 
 __all__ = [
     "contest_out",
@@ -27,6 +29,11 @@ __all__ = [
     "turnout_counts",
     "visible_contest",
 ]
+
+
+def _may_see(viewer: Viewer, contest: Contest) -> bool:
+    """``Viewer.may_see``, or the viewer runs this contest."""
+    return viewer.may_see(contest) or contest.created_by == viewer.subject
 
 
 def _options(options: list[ContestOption]) -> list[OptionOut]:
@@ -81,7 +88,7 @@ async def visible_contest(
 ) -> ContestOut:
     """One contest as ``viewer`` may see it (404 when they may not, as if it did not exist)."""
     contest = await load_contest(session, contest_id)
-    if not viewer.may_see(contest):
+    if not _may_see(viewer, contest):
         raise ContestNotFound(f"there is no contest {contest_id} that you can see")
     voted = None
     if viewer.member_id is not None:
@@ -96,7 +103,7 @@ async def list_contests(
     query = select(Contest).order_by(Contest.created_at.desc(), Contest.id)
     if state is not None:
         query = query.where(Contest.state == state)
-    contests = [c for c in (await session.scalars(query)).all() if viewer.may_see(c)]
+    contests = [c for c in (await session.scalars(query)).all() if _may_see(viewer, c)]
     if not contests:
         return []
     ids = [c.id for c in contests]
@@ -119,7 +126,7 @@ async def list_contests(
 async def turnout(session: AsyncSession, contest_id: uuid.UUID, viewer: Viewer) -> Turnout:
     """Counts only: the electorate and how many have voted."""
     contest = await load_contest(session, contest_id)
-    if not viewer.may_see(contest):
+    if not _may_see(viewer, contest):
         raise ContestNotFound(f"there is no contest {contest_id} that you can see")
     return await _turnout_of(session, contest)
 
@@ -142,9 +149,10 @@ async def _turnout_of(session: AsyncSession, contest: Contest) -> Turnout:
 
 
 async def result_out(session: AsyncSession, contest_id: uuid.UUID, viewer: Viewer) -> ResultOut:
-    """The result: to returning officers once counted, to everyone once published."""
+    """The result: to returning officers once counted, to everyone once published; a recorded
+    contest's with who voted how."""
     contest = await load_contest(session, contest_id)
-    if not viewer.may_see(contest):
+    if not _may_see(viewer, contest):
         raise ContestNotFound(f"there is no contest {contest_id} that you can see")
     if contest.state == "counted" and not viewer.returning_officer:
         raise ContestStateError("the result is not published yet")
@@ -172,6 +180,7 @@ async def result_out(session: AsyncSession, contest_id: uuid.UUID, viewer: Viewe
         weighted=bool(result.get("weighted")),
         weight_cast=result.get("weight_cast"),
         electorate_weight=result.get("electorate") if result.get("weighted") else None,
+        roll_call=await roll_call_of(session, contest),
     )
 
 

@@ -23,6 +23,7 @@ from assembly.models import Assembly, Motion
 from assembly.motions.views import assembly_out, motion_out
 from schemas.assemblies import AssemblyRecord
 from voting.lifecycle import load_contest
+from voting.roll_call import roll_call_of
 
 __all__ = ["assembly_record", "record_markdown"]
 
@@ -45,6 +46,9 @@ async def _vote(session: AsyncSession, contest_id: str | None) -> dict[str, Any]
         "outcome": result.get("outcome"),
         "figures": result.get("figures"),
         "result_digest": contest.result_digest if published else None,
+        "roll_call": msgspec.to_builtins(await roll_call_of(session, contest))
+        if published
+        else None,
     }
 
 
@@ -69,6 +73,7 @@ async def assembly_record(session: AsyncSession, assembly: Assembly) -> Assembly
             "original": {"text_digest": motion.text_digest, "lines": out["lines"]},
             "composite_of": out["composite_of_numbers"],
             "forwarded_from": out.get("forwarded_from"),
+            "provenance": out.get("provenance", []),
             "carried_amendments": [
                 {
                     "number": a["number"],
@@ -127,8 +132,15 @@ def _motion_markdown(m: dict[str, Any], numbers: dict[str, int]) -> list[str]:
         out += [f"Composite of motions {sources}.", ""]
     if m.get("composited_into"):
         out += [f"Composited into motion {numbers.get(m['composited_into'], '?')}.", ""]
-    if m.get("forwarded_from"):
-        out += [f"Forwarded from motion {m['forwarded_from']} of another assembly.", ""]
+    for link in m.get("provenance", []):
+        if link["relation"] in ("forwarded_from", "forwarded_to"):
+            way = "Forwarded from" if link["relation"] == "forwarded_from" else "Forwarded to"
+            carried = f", carried by vote {link['contest']}" if link.get("contest") else ""
+            out += [
+                f"{way} motion {link['number']} ({link['title']}) of {link['assembly_title']}"
+                f"{carried}.",
+                "",
+            ]
     if m.get("ruling_reason"):
         out += [f"Ruled out of order: {m['ruling_reason']}", ""]
     seconding = m["seconding"]

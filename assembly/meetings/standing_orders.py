@@ -44,6 +44,10 @@ class StandingOrders:
     recorded_votes: bool
     # The floor: delegates, card votes, proxies, attendance (assembly/meetings/floor_rules.py).
     floor: FloorRules = field(default_factory=FloorRules)
+    # How the chair may take a vote instead, one vote at a time (issue 16, the chair's floor).
+    vote_methods: tuple[str, ...] = ()
+    speakers_alternate: bool = True
+    speech_seconds: int = 180
 
     @classmethod
     def from_request(cls, given: StandingOrdersIn) -> StandingOrders:
@@ -56,6 +60,9 @@ class StandingOrders:
             constitutional_majority=_rule(given.constitutional_majority, "constitutional_majority"),
             recorded_votes=given.votes == "recorded",
             floor=FloorRules.from_request(given),
+            vote_methods=tuple(dict.fromkeys(given.vote_methods)),
+            speakers_alternate=given.speakers_alternate,
+            speech_seconds=given.speech_seconds,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -68,6 +75,9 @@ class StandingOrders:
             "constitutional_majority": self.constitutional_majority.to_dict(),
             "votes": "recorded" if self.recorded_votes else "secret",
             **self.floor.to_dict(),
+            "vote_methods": list(self.vote_methods),
+            "speakers_alternate": self.speakers_alternate,
+            "speech_seconds": self.speech_seconds,
         }
 
     @classmethod
@@ -81,7 +91,24 @@ class StandingOrders:
             constitutional_majority=MajorityRule.from_dict(data["constitutional_majority"]),
             recorded_votes=data["votes"] == "recorded",
             floor=FloorRules.from_dict(data),
+            vote_methods=tuple(data.get("vote_methods", ())),
+            speakers_alternate=bool(data.get("speakers_alternate", True)),
+            speech_seconds=int(data.get("speech_seconds", 180)),
         )
+
+    def vote_method(self, asked: str | None) -> str:
+        """How a vote is taken: ``asked`` if standing orders allow it, else the default
+        (``secret`` or ``recorded``); ``StandingOrdersError`` names what they allow."""
+        default = "recorded" if self.recorded_votes else "secret"
+        if asked is None or asked == default:
+            return default
+        if asked not in self.vote_methods:
+            allowed = ", ".join(dict.fromkeys((default, *self.vote_methods)))
+            raise StandingOrdersError(
+                f"standing orders do not allow a vote taken {asked.replace('_', ' ')}; "
+                f"they allow: {allowed.replace('_', ' ')}"
+            )
+        return asked
 
     def rule_for(self, category: str) -> MajorityRule:
         """The majority a motion of ``category`` (and each amendment to it) needs."""

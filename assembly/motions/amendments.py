@@ -24,7 +24,7 @@ from assembly.meetings.standing_orders import seconding_count
 from assembly.meetings.timetable import AssemblyStateError, amendments_window
 from assembly.models import Amendment, AmendmentSeconder, Assembly, Motion
 from assembly.motions.motions import RULING_STATES, MotionStateError, load_motion
-from assembly.motions.text import AmendmentError, Edit, check_edit
+from assembly.motions.text import AmendmentError, Edit, Lines, check_edit
 from audit.canonical import canonical_json
 from audit.events import digest_of
 from roll.eligibility import participant
@@ -32,10 +32,12 @@ from roll.scope import Scope
 from schemas.assemblies import AmendmentCreate, ReinstateIn, SecondingOut
 from schemas.moments import now
 from schemas.problems import DomainError
+from schemas.text import counted
 
 __all__ = [
     "AmendmentNotFound",
     "admit_amendment",
+    "amendment_change",
     "amendment_seconding",
     "edit_of",
     "load_amendment",
@@ -60,6 +62,23 @@ def edit_of(amendment: Amendment, *, current: bool = False) -> Edit:
     if current and amendment.current_start is not None and amendment.current_end is not None:
         start, end = amendment.current_start, amendment.current_end
     return Edit(amendment.action, start, end, tuple(amendment.paragraphs))  # type: ignore[arg-type]
+
+
+def amendment_change(amendment: Amendment, motion: Motion) -> tuple[Lines, Edit]:
+    """The text ``amendment`` would change if it were carried now, and the change in that
+    text's numbering: while its motion is being voted and it still awaits its vote (or is being
+    voted), the text as amended so far and its lines there (moved by an earlier carried
+    amendment, or given by the chair's reinstatement); otherwise the motion as submitted.
+    Its diff (``text.diff``), description and "motion if carried" (``text.apply``) are of this
+    pair, so members always see the change the vote would make. Cost: one copy of the text."""
+    if (
+        motion.vote_state == "voting"
+        and amendment.state in ("admitted", "voting")
+        and motion.current_paragraphs is not None
+        and amendment.current_start is not None
+    ):
+        return tuple(motion.current_paragraphs), edit_of(amendment, current=True)
+    return tuple(motion.paragraphs), edit_of(amendment)
 
 
 def _digest(action: str, start: int, end: int, paragraphs: list[str]) -> str:
@@ -259,8 +278,8 @@ async def admit_amendment(
     seconding = await amendment_seconding(session, amendment, assembly)
     if not seconding.enough:
         raise MotionStateError(
-            f"amendment {amendment.number} has {seconding.counted} seconders; standing orders "
-            f"require {seconding.required}"
+            f"amendment {amendment.number} has {counted(seconding.counted, 'seconder')}; "
+            f"standing orders require {seconding.required}"
         )
     amendment.state = "admitted"
     await log_amendment(session, motion, amendment, "admitted", "chair")

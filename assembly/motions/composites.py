@@ -3,7 +3,8 @@
 The chair composites several motions on one subject into one: the composite is admitted, and
 each source becomes ``composited`` with a link to it. A motion carried by a regional assembly
 can be forwarded to conference as a new motion there, with its final text, linked both ways and
-proposed by the regional assembly. See docs/ARCHITECTURE.md.
+proposed by the regional assembly; the source stays ``carried`` (forwarding is a link, not a
+new outcome), and is forwarded once. See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations
@@ -118,6 +119,8 @@ async def forward_motion(
         raise MotionStateError(
             f"motion {source.number} is {source.state}; only a carried motion is forwarded"
         )
+    if source.forwarded_to_id is not None:
+        raise MotionStateError(f"motion {source.number} has already been forwarded to conference")
     try:
         target = await touch_assembly(session, to_assembly_id, at=moment)
     except AssemblyNotFound:
@@ -141,7 +144,6 @@ async def forward_motion(
     )
     session.add(forwarded)
     await session.flush()
-    source.state = "forwarded"
     source.forwarded_to_id = forwarded.id
     await log_motion(
         session,

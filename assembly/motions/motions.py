@@ -28,6 +28,7 @@ from roll.scope import Scope
 from schemas.assemblies import MotionCreate, SecondingOut
 from schemas.moments import now
 from schemas.problems import DomainError
+from schemas.text import counted
 
 __all__ = [
     "MotionNotFound",
@@ -220,7 +221,9 @@ async def second_motion(
 async def withdraw_seconding(
     session: AsyncSession, motion_id: uuid.UUID, *, subject: str, at: dt.datetime | None = None
 ) -> Motion:
-    """A seconder withdraws their seconding, before the motions deadline."""
+    """A seconder withdraws their seconding, before the motions deadline. An admitted motion
+    left short of the seconders standing orders require stays admitted, flagged (in the log
+    and on its page) for the chair to rule on again."""
     moment = at or now()
     motion = await load_motion(session, motion_id)
     assembly = await touch_assembly(session, motion.assembly_id, at=moment)
@@ -235,12 +238,16 @@ async def withdraw_seconding(
     )
     if removed is None:
         raise DomainError("you have not seconded this motion", status=404, title="Not seconded")
+    short = (
+        motion.state == "admitted"
+        and not (await motion_seconding(session, motion, assembly)).enough
+    )
     await log_motion(
         session,
         motion,
         "seconding_withdrawn",
         "member",
-        facts={"seconders": await _seconders(session, motion.id)},
+        facts={"seconders": await _seconders(session, motion.id), "short_of_seconders": short},
     )
     return motion
 
@@ -278,8 +285,8 @@ async def admit_motion(
             else ""
         )
         raise MotionStateError(
-            f"motion {motion.number} has {seconding.counted} seconders{distinct}; standing "
-            f"orders require {seconding.required} before it can reach the agenda"
+            f"motion {motion.number} has {counted(seconding.counted, 'seconder')}{distinct}; "
+            f"standing orders require {seconding.required} before it can reach the agenda"
         )
     motion.state = "admitted"
     await log_motion(session, motion, "admitted", "chair", facts={"seconders": seconding.seconders})

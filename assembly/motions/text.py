@@ -35,6 +35,7 @@ __all__ = [
     "apply_in_order",
     "check_edit",
     "diff",
+    "falls_if_carried",
     "overlaps",
     "rebase",
     "text_digest",
@@ -170,6 +171,19 @@ def vote_order(edits: Iterable[tuple[int, Edit]]) -> list[tuple[int, Edit]]:
     """``(key, edit)`` pairs in the order they are voted: by the lines they touch, then by
     ``key`` (the amendment's number) when two insert at the same place."""
     return sorted(edits, key=lambda pair: (pair[1].position, pair[0]))
+
+
+def falls_if_carried(edits: Iterable[tuple[int, Edit]]) -> dict[int, list[int]]:
+    """For each ``(key, edit)`` that would make later ones fall if carried, the keys of those
+    later ones (in vote order): the edits voted after it that overlap it. What the chair and
+    members are told before the vote. Cost: O(k²)."""
+    ordered = vote_order(edits)
+    falls: dict[int, list[int]] = {}
+    for i, (key, edit) in enumerate(ordered):
+        later = [other for other, e in ordered[i + 1 :] if overlaps(e, edit)]
+        if later:
+            falls[key] = later
+    return falls
 
 
 def apply_in_order(lines: Sequence[str], edits: Sequence[Edit]) -> Lines:

@@ -28,6 +28,8 @@ from schemas.assemblies import (
     ReinstateIn,
     RulingIn,
     VoteOut,
+    VoteStartIn,
+    VoteStepIn,
 )
 from schemas.problems import DomainError
 from service.auth import identity_of
@@ -312,34 +314,68 @@ class MotionController(Controller):
 
     @post("/{motion_id:uuid}/vote/start", status_code=200, summary="Begin voting (chair)")
     async def vote_start(
-        self, request: Request[Any, Any, Any], motion_id: MotionId, db_session: DbSession
+        self,
+        request: Request[Any, Any, Any],
+        motion_id: MotionId,
+        db_session: DbSession,
+        data: JSONBody[VoteStartIn | None] = None,
     ) -> VoteOut:
-        """Opens the vote on the first amendment in line order, or on the motion if none."""
+        """Opens the vote on the first amendment in line order, or on the motion if none.
+        Pressed again once started, it changes nothing and answers where the votes stand; 409
+        naming them while seconded amendments await the chair's ruling. ``method`` takes the
+        first vote by secret or recorded ballot or by show of hands, where standing orders'
+        ``vote_methods`` allow."""
         subject = await _chair(request, db_session, motion_id)
-        motion = await motion_votes.start_vote(db_session, motion_id, created_by=subject)
+        motion = await motion_votes.start_vote(
+            db_session, motion_id, created_by=subject, method=data.method if data else None
+        )
         await db_session.commit()
         return await vote_out(db_session, motion)
 
     @post("/{motion_id:uuid}/vote/next", status_code=200, summary="Decide this vote, open the next")
     async def vote_next(
-        self, request: Request[Any, Any, Any], motion_id: MotionId, db_session: DbSession
+        self,
+        request: Request[Any, Any, Any],
+        motion_id: MotionId,
+        data: JSONBody[VoteStepIn],
+        db_session: DbSession,
     ) -> VoteOut:
         """Closes, counts and publishes the open vote, applies it (a carried amendment is
-        merged; amendments whose lines it changed fall), then opens the next."""
+        merged; amendments whose lines it changed fall), then opens the next. An inquorate
+        vote opens nothing: the next call takes it again. ``step`` is the ``step`` of the last
+        answer: a request repeated (the step has moved on) changes nothing. A vote taken by
+        show of hands is decided from ``hand_count`` (the tellers' figures); ``method`` is how
+        the next vote is taken."""
         subject = await _chair(request, db_session, motion_id)
-        motion = await motion_votes.advance_vote(db_session, motion_id, created_by=subject)
+        motion = await motion_votes.advance_vote(
+            db_session,
+            motion_id,
+            created_by=subject,
+            step=data.step,
+            method=data.method,
+            hand_count=data.hand_count,
+        )
         await db_session.commit()
         return await vote_out(db_session, motion)
 
     @post("/{motion_id:uuid}/vote/close", status_code=200, summary="Decide this vote, pause")
     async def vote_close(
-        self, request: Request[Any, Any, Any], motion_id: MotionId, db_session: DbSession
+        self,
+        request: Request[Any, Any, Any],
+        motion_id: MotionId,
+        data: JSONBody[VoteStepIn],
+        db_session: DbSession,
     ) -> VoteOut:
         """As ``vote/next`` but opens nothing, so the chair may reinstate a fallen amendment
         before ``vote/next`` opens the following vote."""
         subject = await _chair(request, db_session, motion_id)
         motion = await motion_votes.advance_vote(
-            db_session, motion_id, created_by=subject, open_next=False
+            db_session,
+            motion_id,
+            created_by=subject,
+            step=data.step,
+            open_next=False,
+            hand_count=data.hand_count,
         )
         await db_session.commit()
         return await vote_out(db_session, motion)

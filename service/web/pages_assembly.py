@@ -32,7 +32,7 @@ from assembly.motions.composites import composite_motions
 from assembly.motions.seconding_offer import seconding_offer
 from assembly.motions.views import assembly_out, motion_out, vote_out
 from roll.grants import RoleGrant
-from schemas.assemblies import AmendmentCreate, CompositeCreate, MotionCreate
+from schemas.assemblies import AmendmentCreate, CompositeCreate, HandCountIn, MotionCreate
 from schemas.problems import DomainError
 from service.deps import DbSession
 from service.routes.assemblies import require_chair, visible_assembly
@@ -214,6 +214,23 @@ async def composite(
     return _back(f"/motions/{motion.id}")
 
 
+def _hand_count(form: dict[str, str]) -> HandCountIn | None:
+    """The tellers' figures from the chair's form, if it sent them."""
+    if "for" not in form:
+        return None
+    figures = {k: form.get(k, "").strip() or "0" for k in ("for", "against", "abstain")}
+    if not all(v.isdigit() for v in figures.values()):
+        raise DomainError("give the tellers' figures as whole numbers", status=400)
+    counted: HandCountIn = _convert(
+        {
+            **{k: int(v) for k, v in figures.items()},
+            "tellers": _paragraphs(form.get("tellers", "")),
+        },
+        HandCountIn,
+    )
+    return counted
+
+
 _MEMBER_ACTIONS: dict[str, Callable[..., Awaitable[Any]]] = {
     "second": motions.second_motion,
     "unsecond": motions.withdraw_seconding,
@@ -240,10 +257,23 @@ async def motion_action(
                 raise DomainError("give the reason for ruling it out; it is published", status=400)
             await motions.rule_out_motion(db_session, motion_id, reason)
         elif action == "vote-start":
-            await motion_votes.start_vote(db_session, motion_id, created_by=subject)
+            form = await form_values(request)
+            await motion_votes.start_vote(
+                db_session, motion_id, created_by=subject, method=form.get("method") or None
+            )
         else:
+            form = await form_values(request)
+            step = form.get("step", "").strip()
+            if not step.isdigit():
+                raise DomainError("that form is out of date: reload the page", status=400)
             await motion_votes.advance_vote(
-                db_session, motion_id, created_by=subject, open_next=action == "vote-next"
+                db_session,
+                motion_id,
+                created_by=subject,
+                step=int(step),
+                open_next=action == "vote-next",
+                method=form.get("method") or None,
+                hand_count=_hand_count(form),
             )
     else:
         raise NotFoundException(f"there is no action {action!r} on a motion")

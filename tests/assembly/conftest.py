@@ -78,7 +78,16 @@ class Chamber:
     async def chair_does(
         self, motion: dict[str, Any], verb: str, body: Any = None, expect: int = 200
     ) -> Any:
+        """The chair acts on the motion; ``vote/next`` and ``vote/close`` name the step of the
+        votes as they stand now (read first), as the chair's page does."""
+        if verb in ("vote/next", "vote/close") and body is None:
+            body = {"step": await self.step(motion)}
         return await self.call("POST", f"/motions/{motion['id']}/{verb}", self.chair, body, expect)
+
+    async def step(self, motion: dict[str, Any]) -> int:
+        """The step the votes on ``motion`` stand at, as its chair reads it."""
+        vote = await self.call("GET", f"/motions/{motion['id']}/vote", self.chair)
+        return int(vote.get("step", 0))
 
     async def amend(
         self, motion: dict[str, Any], member: str, expect: int = 201, **body: Any

@@ -111,9 +111,24 @@ async def test_reinstated_amendment_and_forwarding_to_conference(
     assert forwarded["scope"] == "national"
     assert [line["text"] for line in forwarded["lines"]] == ["Scotland needs ferries now."]
     source = await chamber.call("GET", f"/motions/{motion['id']}", "S1")
-    assert source["state"] == "forwarded"
+    assert source["state"] == "carried"  # forwarding is a link; the outcome stays
     assert source["forwarded_to"] == forwarded["id"]
     assert source["final_digest"] == forwarded["text_digest"]
+    # Provenance names the assembly, the number and the vote that carried it, both ways.
+    (came_from,) = forwarded["provenance"]
+    assert (came_from["relation"], came_from["number"]) == ("forwarded_from", motion["number"])
+    assert came_from["assembly_title"] == "Scottish assembly"
+    assert came_from["contest"] == vote["steps"][-1]["contest"]
+    assert [p["relation"] for p in source["provenance"]] == ["forwarded_to"]
+    again = await chamber.chair_does(motion, "forward", {"to_assembly": conference["id"]}, 409)
+    assert "already been forwarded" in again["detail"]
+    record = await chamber.client.get(
+        f"/api/v1/assemblies/{conference['id']}/record.md", headers=chamber.auth("S1")
+    )
+    assert (
+        f"Forwarded from motion {motion['number']} (Ferries) of Scottish assembly, carried by "
+        f"vote {came_from['contest']}." in record.text
+    )
     # The regional chair does not chair the conference.
     await chamber.chair_does(forwarded, "admit", expect=403)
     admitted = await chamber.call("POST", f"/motions/{forwarded['id']}/admit", chamber.auth("CH2"))

@@ -2,7 +2,7 @@
 committed portfolio of a fair (maximin) lottery
 
 Revision ID: 5a1d7c0e2b9f
-Revises: 7d1e6a0c4b21
+Revises: f1a2b3c4d5e6
 Create Date: 2026-12-02 17:40:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = '5a1d7c0e2b9f'
-down_revision: str | None = '7d1e6a0c4b21'
+down_revision: str | None = 'f1a2b3c4d5e6'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
