@@ -25,16 +25,31 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, cast
 
-from py_ecc.bls.hash_to_curve import hash_to_G1, hash_to_G2
-from py_ecc.bls.point_compression import decompress_G1, decompress_G2
-from py_ecc.bls.typing import G1Compressed, G2Compressed
-from py_ecc.fields import optimized_bls12_381_FQ12 as FQ12
-from py_ecc.optimized_bls12_381.optimized_curve import G1, G2, curve_order, is_inf, multiply, neg
-from py_ecc.optimized_bls12_381.optimized_pairing import final_exponentiate, pairing
+# py_ecc raises the interpreter's recursion limit to 100,000 when it is imported, for every
+# thread of the process. In the service that would let a request's JSON nest deep enough to
+# overflow the C stack (a crash instead of a 400), so the limit is put back at once; the checks
+# below recurse no deeper than the default allows (tests/assembly/test_sortition_beacon.py).
+_RECURSION_LIMIT = sys.getrecursionlimit()
+from py_ecc.bls.hash_to_curve import hash_to_G1, hash_to_G2  # noqa: E402
+from py_ecc.bls.point_compression import decompress_G1, decompress_G2  # noqa: E402
+from py_ecc.bls.typing import G1Compressed, G2Compressed  # noqa: E402
+from py_ecc.fields import optimized_bls12_381_FQ12 as FQ12  # noqa: E402
+from py_ecc.optimized_bls12_381.optimized_curve import (  # noqa: E402
+    G1,
+    G2,
+    curve_order,
+    is_inf,
+    multiply,
+    neg,
+)
+from py_ecc.optimized_bls12_381.optimized_pairing import final_exponentiate, pairing  # noqa: E402
+
+sys.setrecursionlimit(_RECURSION_LIMIT)
 
 __all__ = [
     "DRAND_CHAINS",

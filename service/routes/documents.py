@@ -17,6 +17,7 @@ from assembly.meetings.assemblies import timetable_of
 from assembly.meetings.calendar import timetable_ics
 from assembly.meetings.motions_book import motions_book
 from assembly.meetings.record import assembly_record
+from roll.places import place_names
 from roll.viewer import viewer_for
 from schemas.moments import now
 from service.auth import identity_of
@@ -51,7 +52,9 @@ class DocumentController(Controller):
         assembly = await visible_assembly(request, db, assembly_id)
         await db.commit()
         book = await motions_book(db, assembly)
-        return document_html("motions_book.html", _language(request, lang), book=book)
+        return document_html(
+            "motions_book.html", _language(request, lang), await place_names(db), book=book
+        )
 
     @get("/motions-book", summary="The motions book (HTML)", media_type="text/html")
     async def motions_book_html(
@@ -88,7 +91,10 @@ class DocumentController(Controller):
         assembly = await visible_assembly(request, db, assembly_id)
         await db.commit()
         record = msgspec.to_builtins(await assembly_record(db, assembly))
-        return document_html("conference_record.html", _language(request, lang), record=record)
+        places = await place_names(db)
+        return document_html(
+            "conference_record.html", _language(request, lang), places, record=record
+        )
 
     @get("/conference-record", summary="The record (HTML)", media_type="text/html")
     async def record_html(
@@ -148,7 +154,7 @@ class ResultSheetController(Controller):
         result = await queries.result_out(db, contest_id, viewer)
         language = _language(request, lang)
         context = result_context(result, contest, translator(language))
-        return document_html("result_sheet.html", language, **context)
+        return document_html("result_sheet.html", language, await place_names(db), **context)
 
     @get("/result-sheet", summary="The result sheet (HTML)", media_type="text/html")
     async def result_sheet_html(

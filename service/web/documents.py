@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from roll.places import Places
 from service.web.i18n import translator
 from service.web.render import environment
 
@@ -25,9 +26,14 @@ DOCUMENT_HEADERS = {
 }
 
 
-def document_html(template: str, lang: str, **context: Any) -> str:
-    """``template`` rendered as a standalone document in ``lang`` (``en`` or ``cy``)."""
-    return environment().get_template(template).render(_=translator(lang), lang=lang, **context)
+def document_html(template: str, lang: str, places: Places, **context: Any) -> str:
+    """``template`` rendered as a standalone document in ``lang`` (``en`` or ``cy``), scopes
+    named by ``places`` (``roll.places.place_names``) as the pages name them."""
+    return (
+        environment()
+        .get_template(template)
+        .render(_=translator(lang), lang=lang, places=places, **context)
+    )
 
 
 def _pdf(html: str) -> bytes:

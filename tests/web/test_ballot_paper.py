@@ -86,7 +86,9 @@ async def test_each_ballot_on_a_motion_shows_what_it_decides(
         contest, ballot = await _open_ballot(web, motion)
         await web.post(f"/contests/{contest}/cast", data={"csrf": csrf_of(ballot), "choice": "for"})
     await sign_in(web, CHAIR)
-    await post_form(web, motion, f"{motion}/vote-next", {})
+    step = re.search(r'name="step" value="(\d+)"', (await web.get(motion)).text)
+    assert step is not None
+    await post_form(web, motion, f"{motion}/vote-next", {"step": step.group(1)})
 
     await sign_in(web, "M00007")
     _, ballot = await _open_ballot(web, motion)
