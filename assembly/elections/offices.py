@@ -19,8 +19,8 @@ from assembly.elections.elections import create_election
 from assembly.petitions.recall_models import Office
 from assembly.petitions.recall_rules import RecallRules
 from audit.store import append_event
+from roll.eligibility import known_scope
 from roll.members import member_place
-from roll.scope import Scope
 from schemas.elections import ElectionCreate, PostIn
 from schemas.moments import now
 from schemas.petitions import OfficeCreate
@@ -90,7 +90,7 @@ async def open_office(
 async def create_office(session: AsyncSession, body: OfficeCreate, *, created_by: str) -> Office:
     """An administrator records an office held by an active member of its scope (a branch
     officer, a councillor the branch selected). Caller commits."""
-    scope = Scope.parse(body.scope)
+    scope = await known_scope(session, body.scope)
     rules = RecallRules.from_request(body.recall_rules)
     holder = await member_place(session, body.holder)
     if holder is None:
