@@ -7,6 +7,7 @@ runner (``service.due_work``) need not read every row each round. The steps are:
 - an assembly enters the next state its timetable names (opens for motions, for amendments, goes
   into session, closes), and only as far as the chair is not left a step;
 - a recall petition whose window ended short fails, and a published recall result is applied;
+  its count of signatures is logged once the interval of its first unlogged change has ended;
 - an election's nominations close at their time.
 """
 
@@ -18,6 +19,7 @@ from sqlalchemy import Select, and_, func, or_, select
 
 from assembly.elections.election_models import Election
 from assembly.models import Assembly
+from assembly.petitions.petitions import COUNT_INTERVAL
 from assembly.petitions.recall_models import RecallPetition
 from voting.due_work import published_contests
 
@@ -43,12 +45,16 @@ def due_assemblies() -> Select[uuid.UUID]:
 
 
 def due_petitions() -> Select[uuid.UUID]:
-    """Petitions whose window ended while open, or whose recall result has been published."""
+    """Petitions whose window ended while open, whose recall result has been published, or
+    whose count changed in an interval that has ended (``petitions.count_signatures``)."""
     return select(RecallPetition.id).where(
         or_(
             (RecallPetition.state == "open") & (RecallPetition.closes_at <= func.now()),
             (RecallPetition.state == "succeeded")
             & RecallPetition.contest_id.in_(published_contests()),
+            (RecallPetition.state == "open")
+            & (RecallPetition.signatures != RecallPetition.signatures_logged)
+            & (RecallPetition.pending_since + COUNT_INTERVAL <= func.now()),
         )
     )
 

@@ -7,10 +7,11 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from schemas.contests import MajorityIn
+from schemas.contests import MajorityIn, QuorumIn
 from schemas.text import Input
 
 __all__ = [
+    "RECALL_QUORUM",
     "NominationRulesIn",
     "OfficeCreate",
     "OfficeOut",
@@ -18,9 +19,10 @@ __all__ = [
     "PetitionOut",
     "PetitionReceipt",
     "PetitionReceiptProof",
+    "PetitionReceiptsOut",
     "RecallRulesIn",
-    "SignersOut",
     "ThresholdIn",
+    "recall_majority",
 ]
 
 OfficeKind = Literal["executive", "branch_officer", "councillor"]
@@ -46,19 +48,31 @@ class ThresholdIn(Input):
     value: Fraction = "1/5"
 
 
+RECALL_QUORUM = "1/4"
+"""The default quorum of a recall ballot, as a fraction of the constituency's electorate."""
+
+
+def recall_majority() -> MajorityIn:
+    """The default rule of a recall ballot: more yes than no, with at least
+    ``RECALL_QUORUM`` of the constituency voting."""
+    return MajorityIn(quorum=QuorumIn(kind="fraction_of_electorate", value=RECALL_QUORUM))
+
+
 class RecallRulesIn(Input):
     """The standing orders for recalling an office's holder.
 
     A petition runs ``window_days``; reaching ``threshold`` opens a yes/no recall ballot of the
-    constituency for ``ballot_days``, carried by ``majority`` (default: more yes than no). A
-    recall that passes leaves the office vacant and, when ``reopen_nominations``, opens a
-    by-election whose nominations run ``nomination_days`` under ``nomination_rules``.
+    constituency that closes after ``ballot_days`` and not before, carried by ``majority``
+    (default: more yes than no with a quorum of a quarter of the constituency; a recall
+    ballot always has a quorum, which the organisation sets). A recall that passes leaves the
+    office vacant and, when ``reopen_nominations``, opens a by-election whose nominations run
+    ``nomination_days`` under ``nomination_rules``.
     """
 
     threshold: ThresholdIn = msgspec.field(default_factory=ThresholdIn)
     window_days: Days = 42
     ballot_days: Days = 14
-    majority: MajorityIn = msgspec.field(default_factory=MajorityIn)
+    majority: MajorityIn = msgspec.field(default_factory=recall_majority)
     reopen_nominations: bool = True
     nomination_days: Days = 14
     nomination_rules: NominationRulesIn = msgspec.field(default_factory=NominationRulesIn)
@@ -143,9 +157,12 @@ class PetitionReceiptProof(msgspec.Struct):
     proof: list[str]
 
 
-class SignersOut(msgspec.Struct):
-    """Who signed (returning officers and auditors only): membership numbers, sorted."""
+class PetitionReceiptsOut(msgspec.Struct):
+    """A closed petition's receipt hashes, sorted (anyone): their number is the count, their
+    RFC 6962 Merkle root is ``receipts_root``; who signed is published to nobody."""
 
     petition: str
     signatures: int
-    signers: list[str]
+    threshold: int
+    receipts_root: str
+    receipt_hashes: list[str]

@@ -1,5 +1,6 @@
-"""Offices and petitions as callers see them: counts and thresholds for everyone, who signed
-for returning officers and auditors only, and receipt proofs for each signer.
+"""Offices and petitions as callers see them: counts, thresholds and, once closed, every
+receipt hash for everyone; receipt proofs for each signer; who signed for nobody (not
+returning officers, not auditors: there is no view of it).
 
 See docs/ARCHITECTURE.md.
 """
@@ -10,12 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.petitions.recall_models import Office, PetitionSignature, RecallPetition
-from roll.members import numbers_of, place_of
-from schemas.petitions import OfficeOut, PetitionOut, PetitionReceiptProof, SignersOut
+from roll.members import place_of
+from schemas.petitions import OfficeOut, PetitionOut, PetitionReceiptProof, PetitionReceiptsOut
 from schemas.problems import DomainError
 from voting.box import prove_receipt_hex
 
-__all__ = ["office_out", "petition_out", "prove_signature", "signers_of"]
+__all__ = ["office_out", "petition_out", "prove_signature", "published_receipts"]
 
 
 async def office_out(session: AsyncSession, office: Office) -> OfficeOut:
@@ -72,15 +73,34 @@ async def petition_out(
     )
 
 
-async def signers_of(session: AsyncSession, petition: RecallPetition) -> SignersOut:
-    """Who signed, by membership number (for returning officers and auditors only)."""
-    signed = (
-        await session.scalars(
-            select(PetitionSignature.member_id).where(PetitionSignature.petition_id == petition.id)
+async def published_receipts(
+    session: AsyncSession, petition: RecallPetition
+) -> PetitionReceiptsOut:
+    """Every standing signature's receipt hash, sorted, once the petition has closed: anyone
+    checks that there are as many as the published count, that they give the published
+    ``receipts_root``, and (a signer) that their own is there; nobody learns who signed.
+    Cost: one read of the petition's receipt hashes."""
+    if petition.receipts_root is None:
+        raise DomainError(
+            "receipts are published once the petition has closed", status=409, title="Not yet"
         )
-    ).all()
-    numbers = sorted((await numbers_of(session, signed)).values())
-    return SignersOut(petition=str(petition.id), signatures=len(numbers), signers=list(numbers))
+    hashes = sorted(
+        bytes(h).hex()
+        for h in (
+            await session.scalars(
+                select(PetitionSignature.receipt_hash).where(
+                    PetitionSignature.petition_id == petition.id
+                )
+            )
+        ).all()
+    )
+    return PetitionReceiptsOut(
+        petition=str(petition.id),
+        signatures=petition.signatures,
+        threshold=petition.threshold,
+        receipts_root=petition.receipts_root,
+        receipt_hashes=hashes,
+    )
 
 
 async def prove_signature(
