@@ -49,6 +49,7 @@ __all__ = [
     "ballot_order",
     "ballot_order_seed",
     "declare_election",
+    "filled_under",
     "open_ballots",
     "post_rules",
     "rules_check",
@@ -289,6 +290,16 @@ async def open_ballots(
     return election
 
 
+def filled_under(election: Election, post: ElectionPost) -> dict[str, Any] | None:
+    """What an office filled by ``post`` remembers of its representation rules: the post's
+    seats and the election's rules that apply to it (as for a post of its own), with the
+    group of offices sharing the post's seats."""
+    rules = [{**r, "posts": None} for r in election.constraints if _applies(r, post.number)]
+    if not rules:
+        return None
+    return {"group": f"{election.id}:{post.id}", "seats": post.seats, "rules": rules}
+
+
 async def declare_election(
     session: AsyncSession, election_id: uuid.UUID, *, created_by: str, at: dt.datetime | None = None
 ) -> Election:
@@ -341,6 +352,7 @@ async def declare_election(
                 created_by=created_by,
                 actor="returning_officer",
                 subjects={"election": str(election.id), "post": str(post.id)},
+                filled_under=filled_under(election, post),
             )
         uncontested = post.state == "uncontested"
         post.state = "declared"

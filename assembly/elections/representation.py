@@ -43,6 +43,7 @@ __all__ = [
     "counted_as",
     "rule_attributes",
     "rule_text",
+    "vacancy_rules",
 ]
 
 DERIVED_ATTRIBUTES = ("region", "branch")
@@ -300,3 +301,36 @@ def constraints_for_post(
             }
         )
     return PostRules(out, counted, problems)
+
+
+def vacancy_rules(
+    rules: Sequence[Mapping[str, Any]],
+    seats: int,
+    remaining: Sequence[Mapping[str, str | None]],
+) -> tuple[list[RepresentationIn], dict[str, dict[str, list[str]]]]:
+    """The rules of a one-seat by-election for a vacancy among ``seats`` seats filled under
+    ``rules`` (stored rules of that post), so that with the ``remaining`` holders (what each is
+    counted as) the rules still hold: a minimum the remaining holders no longer meet becomes
+    "at least 1" for the seat, a maximum they already reach becomes "at most 0". Returns the
+    rules and the categories tables they use. Cost: O(rules × holders)."""
+    out: list[RepresentationIn] = []
+    tables: dict[str, dict[str, list[str]]] = {}
+    for rule in rules:
+        attribute = rule["attribute"]
+        least, most = _bounds(rule, seats)
+        held = [v for c in remaining if (v := c.get(attribute)) is not None]
+        values = [rule["value"]] if rule["value"] is not None else sorted(set(held))
+        for value in values:
+            have = held.count(value)
+            at_least = 1 if least - have >= 1 else None
+            at_most = 0 if most is not None and most - have <= 0 else None
+            if at_least is None and at_most is None:
+                continue
+            out.append(
+                RepresentationIn(
+                    attribute=attribute, value=value, at_least=at_least, at_most=at_most
+                )
+            )
+            if rule.get("categories"):
+                tables[attribute] = {k: list(v) for k, v in rule["categories"].items()}
+    return out, tables

@@ -67,6 +67,10 @@ class Office(UUIDBase):
         BigInteger, ForeignKey("member.id", ondelete="RESTRICT")
     )
     recall_rules: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    filled_under: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    """For an office an election filled: the representation rules it was filled under
+    (``group``: the election and post whose seats it shares, ``seats``, ``rules``), so a
+    vacancy is filled so that they still hold."""
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()

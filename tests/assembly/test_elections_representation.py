@@ -5,6 +5,7 @@ opening; every rule in force shown before opening, in the manifest, in the log a
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
+from assembly.elections.offices import load_office, vacate_office
+from service.database import session_for
 from tally.blt import parse_blt
 from tally.cli import main as tally_cli
 from tally.rules import rule_named
@@ -169,3 +172,67 @@ async def test_a_rule_no_candidate_falls_under_stops_the_ballots_until_accepted_
     entries = await log_entries(database_url)
     (unmet,) = [e for e in entries if e["type"] == "election.rule_not_met"]
     assert unmet["facts"]["problem"] == problem
+
+
+async def _declared(hall: Hall) -> dict[str, Any]:
+    election = await _election(hall, {"gender": {"woman": ["female", "f"], "man": ["male"]}})
+    await hall.call("POST", f"/elections/{election['id']}/close-nominations", hall.ro)
+    opened = await hall.call("POST", f"/elections/{election['id']}/open-ballots", hall.ro)
+    contest = await hall.call("GET", f"/contests/{opened['posts'][0]['contest']}", "S1")
+    for voter, ranking in zip(VOTERS, BALLOTS, strict=True):
+        await hall.cast(contest, voter, ranking)
+    for verb in ("close", "count", "publish"):
+        await hall.call("POST", f"/contests/{contest['id']}/{verb}", hall.ro)
+    await hall.call("POST", f"/elections/{election['id']}/declare", hall.ro)
+    offices = await hall.call("GET", "/offices", "S1")
+    return {o["holder"]: o for o in offices}
+
+
+async def _vacate(database_url: str, office_id: str) -> uuid.UUID:
+    async with session_for(database_url) as session:
+        office = await load_office(session, uuid.UUID(office_id), lock=True)
+        by_election = await vacate_office(session, office, petition_id=uuid.uuid4())
+        assert by_election is not None
+        await session.commit()
+        return by_election.id
+
+
+async def test_recalling_the_woman_seated_by_the_rule_refills_the_seat_under_it(
+    hall: Hall, database_url: str
+) -> None:
+    # The attack: the by-election was a one-seat IRV with no rule, so recalling the woman the
+    # rule seated left the executive below its quota.
+    offices = await _declared(hall)
+    assert sorted(offices) == ["A1", "S1"]
+    by_election = await _vacate(database_url, offices["A1"]["id"])
+    shown = await hall.call("GET", f"/elections/{by_election}", "S1")
+    assert [(r["attribute"], r["value"], r["at_least"]) for r in shown["constraints"]] == [
+        ("gender", "woman", 1)
+    ]
+    assert shown["constraints"][0]["categories"]["woman"] == ["f", "female", "woman"]
+    # With a man and a woman standing, the by-election's count holds the rule.
+    man = await hall.nominate(shown, 1, "S3", "S4")
+    await hall.support(man, "S6")
+    await hall.accept(man)
+    woman = await hall.nominate(shown, 1, "A2", "S5")
+    await hall.support(woman, "S7")
+    await hall.accept(woman)
+    rules = await hall.call("GET", f"/elections/{by_election}/rules", hall.ro)
+    assert rules["posts"][0]["constraints"] == [
+        {"attribute": "gender", "value": "woman", "at_least": 1, "at_most": None}
+    ]
+    entries = await log_entries(database_url)
+    (kept,) = [e for e in entries if e["type"] == "office.vacancy_rules"]
+    assert kept["facts"]["rules"] == "at least 1 to gender=woman"
+
+
+async def test_recalling_a_man_when_a_woman_still_sits_needs_no_rule_for_the_seat(
+    hall: Hall, database_url: str
+) -> None:
+    offices = await _declared(hall)
+    by_election = await _vacate(database_url, offices["S1"]["id"])
+    shown = await hall.call("GET", f"/elections/{by_election}", "S1")
+    assert shown["constraints"] == []
+    entries = await log_entries(database_url)
+    (kept,) = [e for e in entries if e["type"] == "office.vacancy_rules"]
+    assert kept["facts"]["rules"] == "none needed: the other holders meet the rules"

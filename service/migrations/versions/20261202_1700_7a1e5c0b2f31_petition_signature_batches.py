@@ -1,4 +1,5 @@
-"""petition signatures counted in the log per interval, not one entry each
+"""petition signatures counted in the log per interval, not one entry each; offices remember
+the representation rules they were filled under
 
 Revision ID: 7a1e5c0b2f31
 Revises: e3a11c0de5e1
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = '7a1e5c0b2f31'
 down_revision: str | None = 'e3a11c0de5e1'
@@ -28,8 +30,13 @@ def upgrade() -> None:
         'recall_petition', sa.Column('pending_since', sa.DateTime(timezone=True), nullable=True)
     )
     op.execute('UPDATE recall_petition SET signatures_logged = signatures')
+    op.add_column(
+        'office',
+        sa.Column('filled_under', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+    )
 
 
 def downgrade() -> None:
+    op.drop_column('office', 'filled_under')
     op.drop_column('recall_petition', 'pending_since')
     op.drop_column('recall_petition', 'signatures_logged')
