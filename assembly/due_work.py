@@ -8,7 +8,9 @@ runner (``service.due_work``) need not read every row each round. The steps are:
   into session, closes), and only as far as the chair is not left a step;
 - a recall petition whose window ended short fails, and a published recall result is applied;
   its count of signatures is logged once the interval of its first unlogged change has ended;
-- an election's nominations close at their time.
+- an election's nominations close at their time;
+- an office with a term opens its selection for the next term, ``reselection_days`` before the
+  term ends (``assembly.elections.reselection``).
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ from sqlalchemy import Select, and_, func, or_, select
 from assembly.elections.election_models import Election
 from assembly.models import Assembly
 from assembly.petitions.petitions import COUNT_INTERVAL
-from assembly.petitions.recall_models import RecallPetition
+from assembly.petitions.recall_models import Office, RecallPetition
 from voting.due_work import published_contests
 
-__all__ = ["due_assemblies", "due_elections", "due_petitions"]
+__all__ = ["due_assemblies", "due_elections", "due_offices", "due_petitions"]
 
 
 def due_assemblies() -> Select[uuid.UUID]:
@@ -63,4 +65,13 @@ def due_elections() -> Select[uuid.UUID]:
     """Elections whose nominations window has ended while still open."""
     return select(Election.id).where(
         Election.state == "nominations_open", Election.nominations_close_at <= func.now()
+    )
+
+
+def due_offices() -> Select[uuid.UUID]:
+    """Held offices whose selection for the next term is due to open and has not."""
+    return select(Office.id).where(
+        Office.state == "held",
+        Office.reselection_election_id.is_(None),
+        Office.term_ends_at - func.make_interval(0, 0, 0, Office.reselection_days) <= func.now(),
     )

@@ -21,6 +21,7 @@ __all__ = [
     "PetitionReceiptProof",
     "PetitionReceiptsOut",
     "RecallRulesIn",
+    "ReselectionOut",
     "ThresholdIn",
     "recall_majority",
 ]
@@ -86,6 +87,12 @@ class OfficeCreate(Input):
     scope: str
     holder: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
     recall_rules: RecallRulesIn = msgspec.field(default_factory=RecallRulesIn)
+    term_days: Annotated[int, msgspec.Meta(ge=30, le=3660)] | None = None
+    """The length of a term; the first ends ``term_days`` from now unless ``term_ends_at``."""
+    term_ends_at: dt.datetime | None = None
+    reselection_days: Annotated[int, msgspec.Meta(ge=7, le=366)] = 60
+    """Mandatory reselection: this long before a term ends an open selection for the next term
+    opens, in which the holder must be nominated and supported again like any challenger."""
 
 
 class OfficeOut(msgspec.Struct, omit_defaults=True):
@@ -99,6 +106,10 @@ class OfficeOut(msgspec.Struct, omit_defaults=True):
     recall_rules: dict[str, object]
     holder: str | None = None
     holder_name: str | None = None
+    term_ends_at: dt.datetime | None = None
+    reselection_opens_at: dt.datetime | None = None
+    reselection: str | None = None
+    """The election of the open selection for the next term, once it has opened."""
 
 
 class PetitionCreate(Input):
@@ -166,3 +177,17 @@ class PetitionReceiptsOut(msgspec.Struct):
     threshold: int
     receipts_root: str
     receipt_hashes: list[str]
+
+
+class ReselectionOut(msgspec.Struct, omit_defaults=True):
+    """An office with a term and its selection for the next term: ``open`` (``election``),
+    ``due`` (the clock opens it within seconds) or ``scheduled`` (opens at ``opens_at``)."""
+
+    office: str
+    title: str
+    scope: str
+    term_ends_at: dt.datetime
+    opens_at: dt.datetime
+    state: Literal["scheduled", "due", "open"]
+    holder: str | None = None
+    election: str | None = None

@@ -103,7 +103,19 @@ async def create_office(session: AsyncSession, body: OfficeCreate, *, created_by
         raise DomainError(f"{body.holder} is not on the member roll", title="Unknown holder")
     if holder.status != "active":
         raise DomainError(f"{body.holder} cannot hold office: their membership is {holder.status}")
-    return await open_office(
+    if body.term_ends_at is not None and body.term_ends_at.tzinfo is None:
+        raise DomainError("term_ends_at needs a time zone, e.g. 2027-06-01T00:00:00Z")
+    if body.term_ends_at is not None and body.term_days is None:
+        raise DomainError("give term_days, the length of each term, with term_ends_at")
+    ends = None
+    if body.term_days is not None:
+        ends = body.term_ends_at or now() + dt.timedelta(days=body.term_days)
+        if ends - dt.timedelta(days=body.reselection_days) <= now():
+            raise DomainError(
+                f"the term ends {ends.date()}, less than reselection_days "
+                f"({body.reselection_days}) from now: there would be no time for a selection"
+            )
+    office = await open_office(
         session,
         title=body.title,
         kind=body.kind,
@@ -113,15 +125,25 @@ async def create_office(session: AsyncSession, body: OfficeCreate, *, created_by
         created_by=created_by,
         actor="admin",
     )
+    if ends is not None:
+        office.term_days, office.term_ends_at = body.term_days, ends
+        office.reselection_days = body.reselection_days
+    return office
 
 
 async def fill_office(
     session: AsyncSession, office_id: uuid.UUID, member_id: int, *, election_id: uuid.UUID
 ) -> Office:
-    """A by-election's winner takes the vacant office. Caller commits."""
+    """A by-election's winner takes the vacant office, or a reselection's winner the office
+    for its next term. Caller commits."""
     office = await load_office(session, office_id, lock=True)
-    if office.state != "vacant":
+    reselected = office.reselection_election_id == election_id
+    if office.state != "vacant" and not reselected:
         raise DomainError(f"office {office.id} is not vacant", status=409)
+    if reselected and office.term_ends_at is not None and office.term_days:
+        office.term_ends_at = office.term_ends_at + dt.timedelta(days=office.term_days)
+    if reselected:
+        office.reselection_election_id = None
     office.holder_member_id = member_id
     office.state = "held"
     await append_event(

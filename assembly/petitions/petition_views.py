@@ -7,16 +7,31 @@ See docs/ARCHITECTURE.md.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assembly.elections.reselection import reselections
 from assembly.petitions.recall_models import Office, PetitionSignature, RecallPetition
 from roll.members import place_of
-from schemas.petitions import OfficeOut, PetitionOut, PetitionReceiptProof, PetitionReceiptsOut
+from schemas.petitions import (
+    OfficeOut,
+    PetitionOut,
+    PetitionReceiptProof,
+    PetitionReceiptsOut,
+    ReselectionOut,
+)
 from schemas.problems import DomainError
 from voting.box import prove_receipt_hex
 
-__all__ = ["office_out", "petition_out", "prove_signature", "published_receipts"]
+__all__ = [
+    "office_out",
+    "petition_out",
+    "prove_signature",
+    "published_receipts",
+    "reselection_views",
+]
 
 
 async def office_out(session: AsyncSession, office: Office) -> OfficeOut:
@@ -33,6 +48,11 @@ async def office_out(session: AsyncSession, office: Office) -> OfficeOut:
         recall_rules=office.recall_rules,
         holder=holder.membership_number if holder else None,
         holder_name=holder.name if holder else None,
+        term_ends_at=office.term_ends_at,
+        reselection_opens_at=None
+        if office.term_ends_at is None
+        else office.term_ends_at - dt.timedelta(days=office.reselection_days or 0),
+        reselection=str(office.reselection_election_id) if office.reselection_election_id else None,
     )
 
 
@@ -129,3 +149,30 @@ async def prove_signature(
         receipts_root=petition.receipts_root,
         proof=found.proof,
     )
+
+
+async def reselection_views(
+    session: AsyncSession, *, at: dt.datetime | None = None
+) -> list[ReselectionOut]:
+    """Every office with a term and its selection for the next term, for the returning
+    officer's list. Cost: one read of the offices, one per holder."""
+    out = []
+    for r in await reselections(session, at=at):
+        holder = None
+        if r.office.holder_member_id is not None:
+            holder = await place_of(session, r.office.holder_member_id)
+        if r.office.term_ends_at is None or r.opens_at is None:
+            continue
+        out.append(
+            ReselectionOut(
+                office=str(r.office.id),
+                title=r.office.title,
+                scope=r.office.scope,
+                term_ends_at=r.office.term_ends_at,
+                opens_at=r.opens_at,
+                state=r.state,  # type: ignore[arg-type]
+                holder=holder.membership_number if holder else None,
+                election=str(r.election) if r.election else None,
+            )
+        )
+    return out

@@ -71,6 +71,14 @@ class Office(UUIDBase):
     """For an office an election filled: the representation rules it was filled under
     (``group``: the election and post whose seats it shares, ``seats``, ``rules``), so a
     vacancy is filled so that they still hold."""
+    term_ends_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    """When the holder's term ends (None: the office has no fixed term)."""
+    term_days: Mapped[int | None] = mapped_column(Integer)
+    reselection_days: Mapped[int | None] = mapped_column(Integer)
+    """How long before the term ends the open selection for the next term opens."""
+    reselection_election_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("election.id", ondelete="RESTRICT")
+    )
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()

@@ -135,8 +135,7 @@ class ElectionController(Controller):
     async def rules(self, election_id: ElectionId, db_session: DbSession) -> RulesCheck:
         """Before the ballots open: each post's rules, the constraints they become on the
         candidates standing, what each candidate is counted as, and any rule that cannot act."""
-        election = await elections.touch_election(db_session, election_id)
-        await db_session.commit()
+        election = await elections.load_election(db_session, election_id)
         return await election_ballots.rules_check(db_session, election)
 
     @get("/{election_id:uuid}/results", summary="Results with transcripts")

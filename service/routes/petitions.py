@@ -22,6 +22,7 @@ from assembly.petitions.petition_views import (
     petition_out,
     prove_signature,
     published_receipts,
+    reselection_views,
 )
 from assembly.petitions.recall_models import Office, RecallPetition
 from roll.models import Member
@@ -33,6 +34,7 @@ from schemas.petitions import (
     PetitionReceipt,
     PetitionReceiptProof,
     PetitionReceiptsOut,
+    ReselectionOut,
 )
 from service.auth import identity_of, requires_role
 from service.deps import DbSession
@@ -42,6 +44,7 @@ __all__ = ["OfficeController", "PetitionController"]
 OfficeId = Annotated[uuid.UUID, PathParameter(description="the office's id")]
 PetitionId = Annotated[uuid.UUID, PathParameter(description="the petition's id")]
 _ADMIN = requires_role("admin")
+_RO = requires_role("returning_officer", "admin")
 
 
 async def _member_id(request: Request[Any, Any, Any], session: Any) -> int | None:
@@ -70,8 +73,14 @@ class OfficeController(Controller):
         offices = (await db_session.scalars(select(Office).order_by(Office.created_at))).all()
         return [await office_out(db_session, o) for o in offices]
 
+    @get("/reselections", guards=[_RO], summary="Which selections for the next term are due")
+    async def reselections(self, db_session: DbSession) -> list[ReselectionOut]:
+        """Every office with a term, soonest end first: its open selection, or when it opens."""
+        return await reselection_views(db_session)
+
     @get("/{office_id:uuid}", summary="One office")
     async def show(self, office_id: OfficeId, db_session: DbSession) -> OfficeOut:
+        """Its holder, term and, once open, the selection for the next term."""
         return await office_out(db_session, await load_office(db_session, office_id))
 
     @post("/{office_id:uuid}/petitions", status_code=201, summary="Start a recall petition")

@@ -138,6 +138,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/nominations/{nomination_id}/withdraw"): "401 403 403 403 403 403 403 403",
     ("GET", "/api/v1/offices"): "401 ok ok ok ok ok ok ok",
     ("POST", "/api/v1/offices"): "401 403 403 403 403 403 403 ok",
+    ("GET", "/api/v1/offices/reselections"): "401 403 403 403 403 ok 403 ok",
     ("GET", "/api/v1/offices/{office_id}"): "401 ok ok ok ok ok ok ok",
     ("POST", "/api/v1/offices/{office_id}/petitions"): "401 ok 403 403 403 403 403 403",
     ("GET", "/api/v1/petitions"): "401 ok ok ok ok ok ok ok",
