@@ -28,6 +28,7 @@ __all__ = [
     "ContestDefinitionError",
     "Definition",
     "check_definition",
+    "constraints_text",
     "manifest",
     "manifest_digest",
 ]
@@ -128,6 +129,19 @@ def _constraints(
             }
         )
     return out, candidates
+
+
+def constraints_text(constraints: list[dict[str, Any]]) -> str | None:
+    """Every constraint in force, in words, as the log records it (None when there are none)."""
+    parts = []
+    for c in constraints:
+        bounds = []
+        if c["at_least"] is not None:
+            bounds.append(f"at least {c['at_least']}")
+        if c["at_most"] is not None:
+            bounds.append(f"at most {c['at_most']}")
+        parts.append(f"{' and '.join(bounds)} to {c['attribute']}={c['value']}")
+    return "; ".join(parts) or None
 
 
 def check_definition(body: ContestCreate, *, now: dt.datetime) -> Definition:

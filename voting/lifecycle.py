@@ -29,6 +29,7 @@ from voting.counting import check_constraints, count_contest, result_digest
 from voting.definition import (
     ContestDefinitionError,
     check_definition,
+    constraints_text,
     manifest,
     manifest_digest,
 )
@@ -173,7 +174,12 @@ async def create_contest(
         "created",
         actor,
         {"manifest": contest.manifest_digest},
-        {"kind": contest.kind, "scope": contest.scope, "secret": contest.secret},
+        {
+            "kind": contest.kind,
+            "scope": contest.scope,
+            "secret": contest.secret,
+            "constraints": constraints_text(definition.constraints),
+        },
     )
     return contest
 

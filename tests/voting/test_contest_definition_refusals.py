@@ -96,7 +96,7 @@ async def test_a_wrong_at_least_at_most_pair_is_named_as_such(
 
 
 async def test_a_constraint_matches_attributes_ignoring_case_and_one_matching_nobody_is_refused(
-    contests: Contests, client: httpx.AsyncClient, ro: dict[str, str]
+    contests: Contests, client: httpx.AsyncClient, ro: dict[str, str], database_url: str
 ) -> None:
     body = {"title": "E", "kind": "election", "seats": 2, "candidates": _CANDIDATES}
     # The attack: "Woman" and "WOMAN" under "at least 1 woman" no longer fall outside the rule.
@@ -107,6 +107,8 @@ async def test_a_constraint_matches_attributes_ignoring_case_and_one_matching_no
     assert made["constraints"] == [
         {"attribute": "gender", "value": "woman", "at_least": None, "at_most": 1}
     ]
+    (created,) = [e for e in await log_entries(database_url) if e["type"] == "contest.created"]
+    assert created["facts"]["constraints"] == "at most 1 to gender=woman"  # in force, logged
     detail = await _refused(
         client,
         ro,
