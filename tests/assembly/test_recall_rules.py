@@ -14,6 +14,7 @@ import pytest
 from service.database import session_for
 from tests.assembly.test_elections import ROLL, Hall
 from tests.assembly.test_petitions import close_on_time
+from tests.due_work import settle
 from tests.voting.conftest import import_roll
 from voting.lifecycle import close_contest
 
@@ -88,6 +89,7 @@ async def test_a_recall_carried_by_one_vote_is_inquorate_and_cannot_be_closed_ea
         await hall.call("POST", f"/contests/{contest['id']}/{verb}", hall.ro)
     result = await hall.call("GET", f"/contests/{contest['id']}/result", "S4")
     assert result["outcome"] == "inquorate"
+    await settle(database_url)  # the due work runner applies the published result
     decided = await hall.call("GET", f"/petitions/{petition['id']}", "S4")
     assert decided["state"] == "retained"
     held = await hall.call("GET", f"/offices/{office['id']}", "S4")
