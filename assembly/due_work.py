@@ -7,7 +7,10 @@ runner (``service.due_work``) need not read every row each round. The steps are:
 - an assembly enters the next state its timetable names (opens for motions, for amendments, goes
   into session, closes), and only as far as the chair is not left a step;
 - a recall petition whose window ended short fails, and a published recall result is applied;
-- an election's nominations close at their time.
+  its count of signatures is logged once the interval of its first unlogged change has ended;
+- an election's nominations close at their time;
+- an office with a term opens its selection for the next term, ``reselection_days`` before the
+  term ends (``assembly.elections.reselection``).
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ from sqlalchemy import Select, and_, func, or_, select
 
 from assembly.elections.election_models import Election
 from assembly.models import Assembly
-from assembly.petitions.recall_models import RecallPetition
+from assembly.petitions.petitions import COUNT_INTERVAL
+from assembly.petitions.recall_models import Office, RecallPetition
 from voting.due_work import published_contests
 
-__all__ = ["due_assemblies", "due_elections", "due_petitions"]
+__all__ = ["due_assemblies", "due_elections", "due_offices", "due_petitions"]
 
 
 def due_assemblies() -> Select[uuid.UUID]:
@@ -43,12 +47,16 @@ def due_assemblies() -> Select[uuid.UUID]:
 
 
 def due_petitions() -> Select[uuid.UUID]:
-    """Petitions whose window ended while open, or whose recall result has been published."""
+    """Petitions whose window ended while open, whose recall result has been published, or
+    whose count changed in an interval that has ended (``petitions.count_signatures``)."""
     return select(RecallPetition.id).where(
         or_(
             (RecallPetition.state == "open") & (RecallPetition.closes_at <= func.now()),
             (RecallPetition.state == "succeeded")
             & RecallPetition.contest_id.in_(published_contests()),
+            (RecallPetition.state == "open")
+            & (RecallPetition.signatures != RecallPetition.signatures_logged)
+            & (RecallPetition.pending_since + COUNT_INTERVAL <= func.now()),
         )
     )
 
@@ -57,4 +65,13 @@ def due_elections() -> Select[uuid.UUID]:
     """Elections whose nominations window has ended while still open."""
     return select(Election.id).where(
         Election.state == "nominations_open", Election.nominations_close_at <= func.now()
+    )
+
+
+def due_offices() -> Select[uuid.UUID]:
+    """Held offices whose selection for the next term is due to open and has not."""
+    return select(Office.id).where(
+        Office.state == "held",
+        Office.reselection_election_id.is_(None),
+        Office.term_ends_at - func.make_interval(0, 0, 0, Office.reselection_days) <= func.now(),
     )

@@ -13,10 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roll.models import Branch, Member, Region
-from roll.scope import Scope
+from roll.scope import Scope, ScopeError
 from schemas.problems import DomainError
 
-__all__ = ["NotEligible", "Participant", "participant", "scope_within"]
+__all__ = ["NotEligible", "Participant", "known_scope", "participant", "scope_within"]
 
 
 class NotEligible(DomainError):
@@ -72,3 +72,24 @@ async def scope_within(session: AsyncSession, inner: Scope, outer: Scope) -> boo
         )
         return region == outer.code
     return inner.within(outer)
+
+
+async def known_scope(session: AsyncSession, text: str) -> Scope:
+    """``text`` read as a scope that exists on the member roll: ``national``, or a region or
+    branch the roll has; ``ScopeError`` (422) naming the ones it has otherwise, so a contest,
+    election or office is never set up for an electorate that cannot exist (a typing slip
+    like ``region:SCT`` would freeze an empty electorate). Cost: at most two indexed reads."""
+    scope = Scope.parse(text)
+    if scope.level == "national":
+        return scope
+    table = Region if scope.level == "region" else Branch
+    found = await session.scalar(select(table.id).where(table.code == scope.code))
+    if found is not None:
+        return scope
+    codes = sorted((await session.scalars(select(table.code))).all())
+    listed = ", ".join(f"{scope.level}:{c}" for c in codes[:20]) or "none yet: import a roll"
+    more = f" and {len(codes) - 20} more" if len(codes) > 20 else ""
+    raise ScopeError(
+        f"scope {text!r}: there is no {scope.level} {scope.code!r} on the member roll "
+        f"(it has {listed}{more})"
+    )

@@ -17,10 +17,13 @@ __all__ = [
     "ElectionResults",
     "NominationCreate",
     "NominationOut",
+    "OpenBallotsIn",
     "PostIn",
     "PostOut",
     "PostResult",
+    "PostRulesCheck",
     "RepresentationIn",
+    "RulesCheck",
     "StatementIn",
 ]
 
@@ -78,6 +81,10 @@ class ElectionCreate(Input):
     ballots_close_at: dt.datetime | None = None
     nomination_rules: NominationRulesIn = msgspec.field(default_factory=NominationRulesIn)
     constraints: list[RepresentationIn] = []
+    categories: dict[Label, dict[Label, list[Label]]] = {}
+    """How self-described attributes are counted by the rules: per attribute, each category
+    with the values members wrote that count as it (``{"gender": {"woman": ["female", "f"]}}``;
+    the category's own name always counts). Matching ignores case and Unicode forms."""
     secret: bool = True
     recall_rules: RecallRulesIn = msgspec.field(default_factory=RecallRulesIn)
 
@@ -89,6 +96,8 @@ class CandidateOut(msgspec.Struct, omit_defaults=True):
     membership_number: str
     name: str
     statement: str | None = None
+    counted_as: dict[str, str | None] = {}
+    """What the post's representation rules count them as, per attribute (None: no category)."""
 
 
 class PostOut(msgspec.Struct, omit_defaults=True):
@@ -154,6 +163,8 @@ class NominationOut(msgspec.Struct, omit_defaults=True):
     needed_branches: int
     statement: str | None = None
     lapsed_reason: str | None = None
+    counted_as: dict[str, str | None] = {}
+    """What the post's representation rules count the candidate as ("counted as: woman")."""
 
 
 class PostResult(msgspec.Struct, omit_defaults=True):
@@ -178,3 +189,31 @@ class ElectionResults(msgspec.Struct):
     election: str
     state: ElectionState
     posts: list[PostResult]
+
+
+class OpenBallotsIn(Input):
+    """Opening the ballots. A post whose rules cannot act as written (a rule no candidate falls
+    under, a minimum above the candidates counted as it) stops them opening unless
+    ``accept_unmet_rules``, and then each such rule is logged as not met."""
+
+    accept_unmet_rules: bool = False
+
+
+class PostRulesCheck(msgspec.Struct):
+    """One post's rules as they would apply to the candidates standing now."""
+
+    post: int
+    title: str
+    seats: int
+    rules: list[str]
+    constraints: list[dict[str, Any]]
+    candidates: list[CandidateOut]
+    problems: list[str]
+
+
+class RulesCheck(msgspec.Struct):
+    """Every rule in force, post by post, for the returning officer before the ballots open."""
+
+    election: str
+    state: ElectionState
+    posts: list[PostRulesCheck]

@@ -7,10 +7,11 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from schemas.contests import MajorityIn
+from schemas.contests import MajorityIn, QuorumIn
 from schemas.text import Input
 
 __all__ = [
+    "RECALL_QUORUM",
     "NominationRulesIn",
     "OfficeCreate",
     "OfficeOut",
@@ -18,9 +19,11 @@ __all__ = [
     "PetitionOut",
     "PetitionReceipt",
     "PetitionReceiptProof",
+    "PetitionReceiptsOut",
     "RecallRulesIn",
-    "SignersOut",
+    "ReselectionOut",
     "ThresholdIn",
+    "recall_majority",
 ]
 
 OfficeKind = Literal["executive", "branch_officer", "councillor"]
@@ -46,19 +49,31 @@ class ThresholdIn(Input):
     value: Fraction = "1/5"
 
 
+RECALL_QUORUM = "1/4"
+"""The default quorum of a recall ballot, as a fraction of the constituency's electorate."""
+
+
+def recall_majority() -> MajorityIn:
+    """The default rule of a recall ballot: more yes than no, with at least
+    ``RECALL_QUORUM`` of the constituency voting."""
+    return MajorityIn(quorum=QuorumIn(kind="fraction_of_electorate", value=RECALL_QUORUM))
+
+
 class RecallRulesIn(Input):
     """The standing orders for recalling an office's holder.
 
     A petition runs ``window_days``; reaching ``threshold`` opens a yes/no recall ballot of the
-    constituency for ``ballot_days``, carried by ``majority`` (default: more yes than no). A
-    recall that passes leaves the office vacant and, when ``reopen_nominations``, opens a
-    by-election whose nominations run ``nomination_days`` under ``nomination_rules``.
+    constituency that closes after ``ballot_days`` and not before, carried by ``majority``
+    (default: more yes than no with a quorum of a quarter of the constituency; a recall
+    ballot always has a quorum, which the organisation sets). A recall that passes leaves the
+    office vacant and, when ``reopen_nominations``, opens a by-election whose nominations run
+    ``nomination_days`` under ``nomination_rules``.
     """
 
     threshold: ThresholdIn = msgspec.field(default_factory=ThresholdIn)
     window_days: Days = 42
     ballot_days: Days = 14
-    majority: MajorityIn = msgspec.field(default_factory=MajorityIn)
+    majority: MajorityIn = msgspec.field(default_factory=recall_majority)
     reopen_nominations: bool = True
     nomination_days: Days = 14
     nomination_rules: NominationRulesIn = msgspec.field(default_factory=NominationRulesIn)
@@ -72,6 +87,12 @@ class OfficeCreate(Input):
     scope: str
     holder: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
     recall_rules: RecallRulesIn = msgspec.field(default_factory=RecallRulesIn)
+    term_days: Annotated[int, msgspec.Meta(ge=30, le=3660)] | None = None
+    """The length of a term; the first ends ``term_days`` from now unless ``term_ends_at``."""
+    term_ends_at: dt.datetime | None = None
+    reselection_days: Annotated[int, msgspec.Meta(ge=7, le=366)] = 60
+    """Mandatory reselection: this long before a term ends an open selection for the next term
+    opens, in which the holder must be nominated and supported again like any challenger."""
 
 
 class OfficeOut(msgspec.Struct, omit_defaults=True):
@@ -85,6 +106,10 @@ class OfficeOut(msgspec.Struct, omit_defaults=True):
     recall_rules: dict[str, object]
     holder: str | None = None
     holder_name: str | None = None
+    term_ends_at: dt.datetime | None = None
+    reselection_opens_at: dt.datetime | None = None
+    reselection: str | None = None
+    """The election of the open selection for the next term, once it has opened."""
 
 
 class PetitionCreate(Input):
@@ -143,9 +168,26 @@ class PetitionReceiptProof(msgspec.Struct):
     proof: list[str]
 
 
-class SignersOut(msgspec.Struct):
-    """Who signed (returning officers and auditors only): membership numbers, sorted."""
+class PetitionReceiptsOut(msgspec.Struct):
+    """A closed petition's receipt hashes, sorted (anyone): their number is the count, their
+    RFC 6962 Merkle root is ``receipts_root``; who signed is published to nobody."""
 
     petition: str
     signatures: int
-    signers: list[str]
+    threshold: int
+    receipts_root: str
+    receipt_hashes: list[str]
+
+
+class ReselectionOut(msgspec.Struct, omit_defaults=True):
+    """An office with a term and its selection for the next term: ``open`` (``election``),
+    ``due`` (the clock opens it within seconds) or ``scheduled`` (opens at ``opens_at``)."""
+
+    office: str
+    title: str
+    scope: str
+    term_ends_at: dt.datetime
+    opens_at: dt.datetime
+    state: Literal["scheduled", "due", "open"]
+    holder: str | None = None
+    election: str | None = None

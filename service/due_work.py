@@ -1,13 +1,14 @@
 """The one "due work" runner: every timetabled step happens on time, without anyone looking.
 
 Contests open at ``opens_at`` and close at ``closes_at``; assemblies move along their timetable;
-recall petitions fail when their window ends short and apply a published recall result;
-election nominations close at their time. Each kind of step is a :class:`Work`: a query for the
-rows that are due (by the database's clock, from the owning package: ``voting.due_work``,
-``assembly.due_work``) and the domain function that takes the step. Each service process runs
-one :class:`DueWorkRunner` in the app's lifespan; about every :data:`POLL_SECONDS` it takes every
-due row, one at a time, ``FOR NO KEY UPDATE SKIP LOCKED`` (see ``voting.due_work`` for why not
-``FOR UPDATE``), runs its step in a transaction of its own and commits at once.
+recall petitions fail when their window ends short, log their count per interval and apply a
+published recall result; election nominations close at their time; an office's selection for
+its next term opens. Each kind of step is a :class:`Work`: a query for the rows that are due (by
+the database's clock, from the owning package: ``voting.due_work``, ``assembly.due_work``) and
+the domain function that takes the step. Each service process runs one :class:`DueWorkRunner` in
+the app's lifespan; about every :data:`POLL_SECONDS` it takes every due row, one at a time,
+``FOR NO KEY UPDATE SKIP LOCKED`` (see ``voting.due_work`` for why not ``FOR UPDATE``), runs its
+step in a transaction of its own and commits at once.
 
 Nothing that matters is held in memory: a process that was down catches up on its first round,
 and of several processes only one takes a row while the others skip it; each step re-checks the
@@ -40,13 +41,14 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from assembly.due_work import due_assemblies, due_elections, due_petitions
+from assembly.due_work import due_assemblies, due_elections, due_offices, due_petitions
 from assembly.elections.election_models import Election
 from assembly.elections.elections import touch_election
+from assembly.elections.reselection import touch_office
 from assembly.meetings.assemblies import touch_assembly
 from assembly.models import Assembly
 from assembly.petitions.petitions import touch_petition
-from assembly.petitions.recall_models import RecallPetition
+from assembly.petitions.recall_models import Office, RecallPetition
 from schemas.problems import DomainError
 from service.database import engine_options
 from service.settings import Settings
@@ -150,6 +152,13 @@ WORKS: Final[Sequence[Work]] = (
         Election,
         due_elections,
         functools.partial(touch_election, lock=True),
+    ),
+    Work(
+        "office",
+        "open reselection",
+        Office,
+        due_offices,
+        functools.partial(touch_office, lock=True),
     ),
 )
 

@@ -8,9 +8,9 @@ numbers from 1 (or nicknames); ``a=b`` ranks candidates equal; ``-`` is a skippe
 
 What the reader accepts: a UTF-8 byte-order mark; text that is not UTF-8 (read as Windows-1252,
 so mis-encoded names come through unchanged rather than failing); ballot ids (ignored — grouped
-ballots do not keep them); ``#`` comments. A ballot stops at a skipped rank and at a repeated
-candidate (what follows is not counted). Anything else is a :class:`tally.errors.FormatError`
-naming the file and the line.
+ballots do not keep them); ``#`` comments. A ballot stops at a skipped rank (what follows is not
+counted); a candidate given twice on one ballot is refused, naming the line. Anything else is
+a :class:`tally.errors.FormatError` naming the file and the line.
 
 Writing then reading gives back the same election (:func:`write_blt`, :func:`read_blt`).
 """

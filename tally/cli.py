@@ -1,8 +1,11 @@
 """``python -m tally``: count a ballot file, or recount a published result and compare.
 
-``count FILE [--rule scottish|meek|irv] [--seats N] [--seed S] [--json]`` prints the result sheet
-(or the JSON document). ``recount RESULT.json FILE`` counts FILE again under the rule, seats and
-seed recorded in RESULT.json and says, stage by stage, whether it matches. Exit status: 0 done
+``count FILE [--rule scottish|meek|irv] [--seats N] [--seed S] [--json] [--manifest M]`` prints
+the result sheet (or the JSON document); ``--manifest`` takes a contest's published manifest, its
+whole bundle, or a constraints file, so a constrained count is recomputed from the bundle alone
+(its rule is the manifest's method unless ``--rule`` says otherwise). ``recount RESULT.json FILE
+[--manifest M]`` counts FILE again under the rule, seats and seed recorded in RESULT.json and
+says, stage by stage, whether it matches. Exit status: 0 done
 (and matching), 1 the recount differs, 2 the input or the request is wrong (with a message,
 never a traceback).
 """
@@ -19,6 +22,7 @@ from typing import Any
 
 from tally.ballots import Election
 from tally.blt import read_blt
+from tally.constraints import Constraint, constraints_from_document
 from tally.errors import TallyError
 from tally.preflib import read_preflib
 from tally.report import result_json, result_sheet
@@ -42,8 +46,29 @@ def load_election(path: str, seats: int | None = None) -> Election:
     return election
 
 
-def count(election: Election, rule_name: str | None, seed: str | None) -> Transcript:
-    """Count ``election`` under ``rule_name``.
+def with_constraints(
+    election: Election, path: str | None
+) -> tuple[Election, list[Constraint], str | None]:
+    """``election`` labelled from the manifest, bundle or constraints file at ``path``, its
+    constraints and the rule it names (nothing when ``path`` is None)."""
+    if path is None:
+        return election, [], None
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise TallyError(f"{path}: cannot read the manifest: {exc}") from None
+    if not isinstance(document, dict):
+        raise TallyError(f"{path}: not a manifest, bundle or constraints file")
+    return constraints_from_document(document, election, path)
+
+
+def count(
+    election: Election,
+    rule_name: str | None,
+    seed: str | None,
+    constraints: Sequence[Constraint] = (),
+) -> Transcript:
+    """Count ``election`` under ``rule_name`` and ``constraints``.
 
     The default is IRV for one seat and Scottish STV for several, except that ballots ranking
     candidates equal are counted by Meek STV, the one rule here that defines them.
@@ -53,7 +78,7 @@ def count(election: Election, rule_name: str | None, seed: str | None) -> Transc
             len(group) > 1 for ranking, _ in election.ballots for group in ranking
         )
         rule_name = "meek" if equal else default_rule_name(election.seats)
-    return rule_named(rule_name).count(election, seed=seed)
+    return rule_named(rule_name).count(election, seed=seed, constraints=constraints)
 
 
 def compare_results(published: dict[str, Any], recounted: dict[str, Any]) -> list[str]:
@@ -126,9 +151,17 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--json", action="store_true", help="print the JSON result document instead of the sheet"
     )
+    c.add_argument(
+        "--manifest",
+        help="the contest's manifest, its bundle, or a constraints file: count under its "
+        "constraints (and its method, unless --rule)",
+    )
     r = sub.add_parser("recount", help="recount a ballot file and compare with a JSON result")
     r.add_argument("result", help="JSON result written by 'count --json'")
     r.add_argument("file", help="the ballot file the result was counted from")
+    r.add_argument(
+        "--manifest", help="the manifest, bundle or constraints file it was counted under"
+    )
     return parser
 
 
@@ -138,7 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "count":
             election = load_election(args.file, args.seats)
-            transcript = count(election, args.rule, args.seed)
+            election, constraints, named = with_constraints(election, args.manifest)
+            transcript = count(election, args.rule or named, args.seed, constraints)
             sys.stdout.write(result_json(transcript) if args.json else result_sheet(transcript))
             return 0
         try:
@@ -148,7 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not isinstance(published, dict) or "rule" not in published or "seats" not in published:
             raise TallyError(f"{args.result}: not a tally result document (no rule or seats)")
         election = load_election(args.file, int(published["seats"]))
-        transcript = count(election, str(published["rule"]), published.get("seed"))
+        election, constraints, _ = with_constraints(election, args.manifest)
+        transcript = count(election, str(published["rule"]), published.get("seed"), constraints)
         lines = compare_results(published, transcript_to_dict(transcript))
         sys.stdout.write("\n".join(lines) + "\n")
         return 1 if lines[-1].startswith("DIFFERS") else 0

@@ -37,14 +37,15 @@ excluded at the end of the round that dooms them) both ask the three questions o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from tally.ballots import Election
 from tally.errors import CountError
 from tally.transcript import Transcript
 
-__all__ = ["Constraint", "Guard", "check_feasible", "constraint_notes"]
+__all__ = ["Constraint", "Guard", "check_feasible", "constraint_notes", "constraints_from_document"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,3 +220,60 @@ def constraint_notes(
         at = f"stage {lowest[k].number}" if k < len(lowest) else "the end"
         notes.extend(f"{at}: {election.name(c)} guarded: {why}" for c, why in fresh)
     return replace(transcript, notes=(*notes, *transcript.notes))
+
+
+_METHOD_RULES = {"scottish_stv": "scottish", "meek_stv": "meek", "irv": "irv"}
+
+
+def constraints_from_document(
+    document: Mapping[str, Any], election: Election, source: str = "the document"
+) -> tuple[Election, list[Constraint], str | None]:
+    """``election`` with its candidates' labels, the constraints, and the rule named, read
+    from a contest's published manifest (or a bundle holding one under ``manifest``), or from
+    a constraints file ``{"constraints": [...], "candidates": {name: {attribute: value}}}``.
+
+    A constraint is ``{"attribute", "value", "at_least", "at_most"}`` on labels
+    ``attribute=value``, as the manifest writes it. Every candidate the document names must
+    be a candidate of the ballot file, and the other way round when it lists them all (a
+    manifest does); otherwise :class:`CountError` naming the first that is not. Cost: one pass
+    over the candidates and constraints.
+    """
+    doc: Mapping[str, Any] = document.get("manifest", document)
+    if not isinstance(doc, Mapping) or "constraints" not in doc:
+        raise CountError(f"{source}: no constraints in it (not a manifest or constraints file)")
+    rule = _METHOD_RULES.get(str(doc.get("method")))
+    if "options" in doc:
+        people = {str(o["name"]): dict(o.get("attributes") or {}) for o in doc["options"]}
+        listed = True
+    else:
+        people = {str(k): dict(v) for k, v in (doc.get("candidates") or {}).items()}
+        listed = False
+    names = set(election.candidates)
+    for name in people:
+        if name not in names:
+            raise CountError(f"{source}: candidate {name!r} is not in the ballot file")
+    if listed:
+        for name in election.candidates:
+            if name not in people:
+                raise CountError(f"{source}: the ballot file's candidate {name!r} is not in it")
+    constraints = []
+    for i, c in enumerate(doc["constraints"] or [], start=1):
+        try:
+            at_least = int(c.get("at_least") or 0)
+            at_most = None if c.get("at_most") is None else int(c["at_most"])
+            label = f"{c['attribute']}={c['value']}"
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise CountError(
+                f"{source}: constraint {i} needs attribute, value and at_least or at_most"
+            ) from None
+        if at_most is not None and at_most < at_least:
+            raise CountError(
+                f"{source}: constraint {i} on {label}: at_least ({at_least}) is more than "
+                f"at_most ({at_most})"
+            )
+        constraints.append(Constraint(label, at_least, at_most))
+    labels = tuple(
+        frozenset(f"{k}={v}" for k, v in people.get(name, {}).items())
+        for name in election.candidates
+    )
+    return replace(election, attributes=labels), constraints, rule

@@ -19,6 +19,7 @@ from roll.scope import Scope
 from schemas.contests import ContestCreate
 from schemas.moments import utc_text
 from schemas.problems import DomainError
+from schemas.text import skeleton
 from tally.majority import MajorityRule
 from voting.majority import rule_of
 
@@ -27,6 +28,7 @@ __all__ = [
     "ContestDefinitionError",
     "Definition",
     "check_definition",
+    "constraints_text",
     "manifest",
     "manifest_digest",
 ]
@@ -80,23 +82,44 @@ def _majority(body: ContestCreate) -> dict[str, Any]:
     return rule.to_dict()
 
 
-def _constraints(body: ContestCreate, seats: int) -> list[dict[str, Any]]:
+def _constraints(
+    body: ContestCreate, seats: int
+) -> tuple[list[dict[str, Any]], list[tuple[str, dict[str, str]]]]:
+    """The constraints as stored, and the candidates with each attribute a constraint looks at
+    spelled as the constraint spells it when they match ignoring case and Unicode forms
+    (``Woman`` counts for ``woman``), so the count's labels agree. A constraint no candidate
+    falls under, or one that cannot be met, is refused before the contest exists."""
     out = []
-    candidates = body.candidates or []
+    candidates = [(c.name, dict(c.attributes)) for c in body.candidates or []]
     for c in body.constraints:
+        label = f"{c.attribute}={c.value}"
         if c.at_least is None and c.at_most is None:
-            raise ContestDefinitionError(
-                f"constraint on {c.attribute}={c.value} needs at_least or at_most"
-            )
-        holders = sum(1 for cand in candidates if cand.attributes.get(c.attribute) == c.value)
-        if c.at_least is not None and c.at_least > min(seats, holders):
-            raise ContestDefinitionError(
-                f"at least {c.at_least} seats for {c.attribute}={c.value} cannot be met: "
-                f"{holders} such candidates for {seats} seats"
-            )
+            raise ContestDefinitionError(f"constraint on {label} needs at_least or at_most")
         if c.at_least is not None and c.at_most is not None and c.at_least > c.at_most:
             raise ContestDefinitionError(
-                f"constraint on {c.attribute}={c.value}: at_least is more than at_most"
+                f"constraint on {label}: at_least ({c.at_least}) is more than at_most "
+                f"({c.at_most}); give a minimum no larger than the maximum"
+            )
+        if c.at_least is not None and c.at_least > seats:
+            raise ContestDefinitionError(
+                f"constraint on {label}: at least {c.at_least} seats, but the contest has {seats}"
+            )
+        wanted = skeleton(c.value)
+        holders = 0
+        for _, attributes in candidates:
+            given = attributes.get(c.attribute)
+            if given is not None and skeleton(given) == wanted:
+                attributes[c.attribute] = c.value
+                holders += 1
+        if holders == 0:
+            raise ContestDefinitionError(
+                f"constraint on {label}: no candidate is counted as {label}, so it would have "
+                "nothing to act on; check the candidates' attributes"
+            )
+        if c.at_least is not None and c.at_least > holders:
+            raise ContestDefinitionError(
+                f"at least {c.at_least} seats for {label} cannot be met: "
+                f"{holders} such candidate{'s' * (holders != 1)} for {seats} seats"
             )
         out.append(
             {
@@ -106,7 +129,20 @@ def _constraints(body: ContestCreate, seats: int) -> list[dict[str, Any]]:
                 "at_most": c.at_most,
             }
         )
-    return out
+    return out, candidates
+
+
+def constraints_text(constraints: list[dict[str, Any]]) -> str | None:
+    """Every constraint in force, in words, as the log records it (None when there are none)."""
+    parts = []
+    for c in constraints:
+        bounds = []
+        if c["at_least"] is not None:
+            bounds.append(f"at least {c['at_least']}")
+        if c["at_most"] is not None:
+            bounds.append(f"at most {c['at_most']}")
+        parts.append(f"{' and '.join(bounds)} to {c['attribute']}={c['value']}")
+    return "; ".join(parts) or None
 
 
 def check_definition(body: ContestCreate, *, now: dt.datetime) -> Definition:
@@ -147,8 +183,7 @@ def check_definition(body: ContestCreate, *, now: dt.datetime) -> Definition:
             raise ContestDefinitionError(
                 "IRV fills one seat; use scottish_stv or meek_stv for more"
             )
-        options = [(c.name, dict(c.attributes)) for c in body.candidates]
-        constraints = _constraints(body, seats)
+        constraints, options = _constraints(body, seats)
     names = [name for name, _ in options]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:

@@ -10,6 +10,7 @@ the result.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,11 +20,12 @@ from sqlalchemy import Uuid, false, func, insert, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from audit.store import append_event
+from roll.eligibility import known_scope
 from roll.lock import hold_roll
 from roll.members import active_in
 from roll.scope import Scope
 from schemas.contests import ContestCreate
-from schemas.moments import now
+from schemas.moments import now, utc_text
 from schemas.problems import DomainError
 from tally.errors import CountError
 from voting.box import box_commitment
@@ -31,6 +33,7 @@ from voting.counting import check_constraints, count_contest, result_digest
 from voting.definition import (
     ContestDefinitionError,
     check_definition,
+    constraints_text,
     manifest,
     manifest_digest,
 )
@@ -145,8 +148,10 @@ async def create_contest(
     created_by: str,
     actor: str = "returning_officer",
 ) -> Contest:
-    """Check and store a new draft contest, and log it with the acting role. Caller commits."""
+    """Check and store a new draft contest, and log it with the acting role. Caller commits.
+    A scope the member roll does not have is refused (``roll.eligibility.known_scope``)."""
     definition = check_definition(body, now=now())
+    await known_scope(session, body.scope)
     contest = Contest(
         id=uuid.uuid4(),
         title=definition.title,
@@ -187,7 +192,12 @@ async def create_contest(
         "created",
         actor,
         {"manifest": contest.manifest_digest},
-        {"kind": contest.kind, "scope": contest.scope, "secret": contest.secret},
+        {
+            "kind": contest.kind,
+            "scope": contest.scope,
+            "secret": contest.secret,
+            "constraints": constraints_text(definition.constraints),
+        },
     )
     return contest
 
@@ -391,10 +401,21 @@ async def vacuum_box(engine: AsyncEngine) -> None:
         await autocommit.execute(text("VACUUM contest_ballot, contest_receipt, contest_elector"))
 
 
-async def close_contest(session: AsyncSession, contest_id: uuid.UUID, *, actor: str) -> Contest:
+async def close_contest(
+    session: AsyncSession, contest_id: uuid.UUID, *, actor: str, at: dt.datetime | None = None
+) -> Contest:
     """Close the box and commit to it: receipts root, ballots digest and the counts, which must
-    agree (ballots = receipts = voters ≤ electorate). Caller commits."""
+    agree (ballots = receipts = voters ≤ electorate). A timed recall ballot closes on its time
+    and not before: only the clock (actor ``system``) closes it, once ``closes_at`` has come,
+    so nobody can end it while the vote is going their way. Caller commits."""
     contest = await load_contest(session, contest_id, lock=True)
+    moment = at or now()
+    closes = contest.closes_at if contest.kind == "recall" else None
+    if closes is not None and contest.state == "open" and (actor != "system" or moment < closes):
+        raise ContestStateError(
+            f"this recall ballot closes at {utc_text(closes)}, as announced; "
+            "it cannot be closed early"
+        )
     _step(contest, "closed")
     receipts = (
         await session.scalars(

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,16 +34,32 @@ from assembly.elections.elections import (
     touch_election,
 )
 from assembly.elections.offices import fill_office, open_office
-from assembly.elections.representation import constraints_for_post, rule_attributes
+from assembly.elections.representation import PostRules, constraints_for_post, rule_text
 from audit.canonical import canonical_json
 from audit.events import digest_of
-from roll.candidates import candidate_facts
+from roll.candidates import CandidateFacts, candidate_facts
 from schemas.contests import CandidateIn, ConstraintIn, ContestCreate
+from schemas.elections import CandidateOut, PostRulesCheck, RulesCheck
 from schemas.moments import now
 from tally.lot import Lot
 from voting.lifecycle import create_contest, load_contest, open_contest
 
-__all__ = ["ballot_order", "ballot_order_seed", "declare_election", "open_ballots"]
+__all__ = [
+    "UnmetRules",
+    "ballot_order",
+    "ballot_order_seed",
+    "declare_election",
+    "filled_under",
+    "open_ballots",
+    "post_rules",
+    "rules_check",
+]
+
+
+class UnmetRules(ElectionStateError):
+    """Representation rules that cannot act as written on the candidates standing."""
+
+    title = "A representation rule cannot act on the candidates standing"
 
 
 def ballot_order_seed(election_id: str, post_id: str, nominations: list[str]) -> str:
@@ -64,6 +81,64 @@ async def _standing(session: AsyncSession, post: ElectionPost) -> list[Nominatio
         .order_by(Nomination.id)
     )
     return list(rows.all())
+
+
+async def post_rules(
+    session: AsyncSession, election: Election, post: ElectionPost, standing: list[Nomination]
+) -> tuple[PostRules, list[CandidateFacts]]:
+    """The post's rules applied to ``standing`` (in the order given) and who they are.
+    Cost: one read of the candidates."""
+    facts = await candidate_facts(session, member_ids=[n.candidate_member_id for n in standing])
+    people = [facts[n.candidate_member_id] for n in standing]
+    applied = constraints_for_post(
+        election.constraints, post.number, post.seats, [p.labelled() for p in people]
+    )
+    return applied, people
+
+
+async def rules_check(session: AsyncSession, election: Election) -> RulesCheck:
+    """Every rule in force, post by post, applied to the candidates standing now (accepted
+    nominations; proposed ones too while nominations are open), with the problems that would
+    stop the ballots opening. For the returning officer before opening. Cost: a few reads
+    per post."""
+    states = ("accepted",) if election.state != "nominations_open" else ("accepted", "proposed")
+    out = []
+    for post in await posts_of(session, election.id):
+        standing = list(
+            (
+                await session.scalars(
+                    select(Nomination)
+                    .where(Nomination.post_id == post.id, Nomination.state.in_(states))
+                    .order_by(Nomination.id)
+                )
+            ).all()
+        )
+        applied, people = await post_rules(session, election, post, standing)
+        contested = len(standing) > post.seats
+        out.append(
+            PostRulesCheck(
+                post=post.number,
+                title=post.title,
+                seats=post.seats,
+                rules=[rule_text(r) for r in election.constraints if _applies(r, post.number)],
+                constraints=applied.constraints,
+                candidates=[
+                    CandidateOut(
+                        nomination=str(n.id),
+                        membership_number=p.membership_number,
+                        name=p.name,
+                        counted_as=c,
+                    )
+                    for n, p, c in zip(standing, people, applied.counted, strict=True)
+                ],
+                problems=applied.problems if contested else [],
+            )
+        )
+    return RulesCheck(election=str(election.id), state=election.state, posts=out)  # type: ignore[arg-type]
+
+
+def _applies(rule: dict[str, Any], post: int) -> bool:
+    return rule["posts"] is None or post in rule["posts"]
 
 
 async def _ballot(
@@ -88,19 +163,25 @@ async def _ballot(
     order = ballot_order(seed, ids)
     post.ballot_order = order
     by_id = {str(n.id): n for n in standing}
-    facts = await candidate_facts(session, member_ids=[n.candidate_member_id for n in standing])
-    people = [facts[by_id[i].candidate_member_id] for i in order]
-    labels = [p.labelled() for p in people]
-    wanted = rule_attributes(election.constraints, post.number)
-    constraints = constraints_for_post(election.constraints, post.number, post.seats, labels)
+    applied, people = await post_rules(session, election, post, [by_id[i] for i in order])
+    for problem in applied.problems:
+        await log_election(
+            session,
+            election,
+            "election.rule_not_met",
+            actor="returning_officer",
+            subjects={"post": str(post.id)},
+            facts={"problem": problem},
+        )
+    constraints = applied.constraints
     post.constraints = constraints
     names = [p.name for p in people]
     candidates = [
         CandidateIn(
             name=p.name if names.count(p.name) == 1 else f"{p.name} ({p.membership_number})",
-            attributes={a: label[a] for a in wanted if a in label},
+            attributes={a: v for a, v in counted.items() if v is not None},
         )
-        for p, label in zip(people, labels, strict=True)
+        for p, counted in zip(people, applied.counted, strict=True)
     ]
     body = ContestCreate(
         title=f"{election.title}: {post.title}"[:300],
@@ -131,7 +212,17 @@ async def _ballot(
         "election.post_balloting",
         actor="returning_officer",
         subjects={"post": str(post.id), "contest": str(contest.id)},
-        facts={"candidates": len(ids), "seats": post.seats, "constraints": len(constraints)},
+        facts={
+            "candidates": len(ids),
+            "seats": post.seats,
+            "constraints": len(constraints),
+            "constraints_in_force": "; ".join(
+                f"{c['attribute']}={c['value']}: at least {c['at_least'] or 0}"
+                + ("" if c["at_most"] is None else f", at most {c['at_most']}")
+                for c in constraints
+            )
+            or None,
+        },
     )
 
 
@@ -141,9 +232,13 @@ async def open_ballots(
     *,
     created_by: str,
     at: dt.datetime | None = None,
+    accept_unmet_rules: bool = False,
 ) -> Election:
     """The returning officer opens the ballots once nominations have closed: each post is
-    balloted, declared uncontested or left vacant (see the module docstring). Caller commits.
+    balloted, declared uncontested or left vacant (see the module docstring). A contested
+    post whose representation rules cannot act as written stops them opening (409, naming
+    each rule, nothing changed) unless ``accept_unmet_rules``; each such rule is then logged
+    (``election.rule_not_met``). Caller commits.
     Cost: per contested post, one contest created and opened (its electorate frozen)."""
     moment = at or now()
     election = await touch_election(session, election_id, at=moment, lock=True)
@@ -151,6 +246,16 @@ async def open_ballots(
         raise ElectionStateError(
             f"the election is {election.state}; ballots open once nominations have closed"
         )
+    if not accept_unmet_rules:
+        problems = [
+            p for post in (await rules_check(session, election)).posts for p in post.problems
+        ]
+        if problems:
+            raise UnmetRules(
+                "the ballots were not opened: " + "; ".join(problems) + ". Add the missing "
+                "values to the election's categories, or open with accept_unmet_rules to "
+                "count without them (each is then logged)"
+            )
     counts = {"balloting": 0, "uncontested": 0, "vacant": 0}
     for post in await posts_of(session, election.id):
         standing = await _standing(session, post)
@@ -183,6 +288,16 @@ async def open_ballots(
         session, election, "election.ballots_opened", actor="returning_officer", facts=counts
     )
     return election
+
+
+def filled_under(election: Election, post: ElectionPost) -> dict[str, Any] | None:
+    """What an office filled by ``post`` remembers of its representation rules: the post's
+    seats and the election's rules that apply to it (as for a post of its own), with the
+    group of offices sharing the post's seats."""
+    rules = [{**r, "posts": None} for r in election.constraints if _applies(r, post.number)]
+    if not rules:
+        return None
+    return {"group": f"{election.id}:{post.id}", "seats": post.seats, "rules": rules}
 
 
 async def declare_election(
@@ -237,6 +352,7 @@ async def declare_election(
                 created_by=created_by,
                 actor="returning_officer",
                 subjects={"election": str(election.id), "post": str(post.id)},
+                filled_under=filled_under(election, post),
             )
         uncontested = post.state == "uncontested"
         post.state = "declared"

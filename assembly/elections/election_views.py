@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assembly.elections.election_models import Election, ElectionPost, Nomination
 from assembly.elections.elections import posts_of
 from assembly.elections.nominations import support_counts
+from assembly.elections.representation import counted_as
 from roll.candidates import candidate_facts
 from schemas.elections import (
     CandidateOut,
@@ -30,7 +31,10 @@ from voting.lifecycle import load_contest
 __all__ = ["election_out", "election_results", "nomination_out", "nominations_of"]
 
 
-async def _candidates(session: AsyncSession, nomination_ids: list[str]) -> dict[str, CandidateOut]:
+async def _candidates(
+    session: AsyncSession, nomination_ids: list[str], election: Election, post: int
+) -> dict[str, CandidateOut]:
+    """Candidates by nomination id, each with what the post's rules count them as."""
     if not nomination_ids:
         return {}
     rows = (
@@ -45,12 +49,15 @@ async def _candidates(session: AsyncSession, nomination_ids: list[str]) -> dict[
             membership_number=facts[n.candidate_member_id].membership_number,
             name=facts[n.candidate_member_id].name,
             statement=n.statement,
+            counted_as=counted_as(
+                election.constraints, post, facts[n.candidate_member_id].labelled()
+            ),
         )
         for n in rows
     }
 
 
-async def _post_out(session: AsyncSession, post: ElectionPost) -> PostOut:
+async def _post_out(session: AsyncSession, election: Election, post: ElectionPost) -> PostOut:
     if post.ballot_order is not None:
         listed = list(post.ballot_order)
     else:
@@ -64,7 +71,7 @@ async def _post_out(session: AsyncSession, post: ElectionPost) -> PostOut:
                 )
             ).all()
         ]
-    shown = await _candidates(session, listed + list(post.elected or []))
+    shown = await _candidates(session, listed + list(post.elected or []), election, post.number)
     return PostOut(
         id=str(post.id),
         number=post.number,
@@ -95,7 +102,7 @@ async def election_out(session: AsyncSession, election: Election) -> ElectionOut
         constraints=election.constraints,
         secret=election.secret,
         rules_digest=election.rules_digest,
-        posts=[await _post_out(session, p) for p in await posts_of(session, election.id)],
+        posts=[await _post_out(session, election, p) for p in await posts_of(session, election.id)],
     )
 
 
@@ -120,6 +127,7 @@ async def nomination_out(session: AsyncSession, nomination: Nomination) -> Nomin
         needed_branches=int(election.nomination_rules["supporting_branches"]),
         statement=nomination.statement,
         lapsed_reason=nomination.lapsed_reason,
+        counted_as=counted_as(election.constraints, post.number, facts.labelled()),
     )
 
 
@@ -160,7 +168,7 @@ async def election_results(session: AsyncSession, election: Election) -> Electio
             else:
                 elected = []
         if elected or uncontested:
-            shown = await _candidates(session, elected)
+            shown = await _candidates(session, elected, election, post.number)
             result.elected = [shown[i] for i in elected]
         out.append(result)
     return ElectionResults(

@@ -25,7 +25,7 @@ from assembly.petitions.recall_rules import RecallRules
 from audit.canonical import canonical_json
 from audit.events import digest_of
 from audit.store import append_event
-from roll.scope import Scope
+from roll.eligibility import known_scope
 from schemas.elections import ElectionCreate
 from schemas.moments import now, utc_text
 from schemas.problems import DomainError
@@ -120,7 +120,10 @@ async def create_election(
         raise DomainError("ballots_close_at must be after nominations close")
     if office_id is not None and len(body.posts) != 1:
         raise DomainError("a by-election has one post")
-    constraints = check_representation(body.constraints, len(body.posts))
+    constraints = check_representation(
+        body.constraints, [post.seats for post in body.posts], body.categories
+    )
+    scopes = [str(await known_scope(session, post.scope)) for post in body.posts]
     recall = RecallRules.from_request(body.recall_rules)
     election = Election(
         id=uuid.uuid4(),
@@ -146,7 +149,7 @@ async def create_election(
             election_id=election.id,
             number=number,
             title=post.title,
-            scope=str(Scope.parse(post.scope)),
+            scope=scopes[number - 1],
             seats=post.seats,
             method=_method(post.seats, post.method),
             office_kind=post.office_kind,

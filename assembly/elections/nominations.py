@@ -14,7 +14,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,7 +28,7 @@ from assembly.elections.elections import ElectionStateError, log_election, touch
 from audit.events import digest_of
 from roll.candidates import candidate_facts
 from roll.eligibility import NotEligible, participant
-from roll.members import number_of
+from roll.members import member_id_of, number_of
 from roll.scope import Scope
 from schemas.elections import NominationCreate
 from schemas.moments import now
@@ -45,6 +45,7 @@ __all__ = [
     "support",
     "support_counts",
     "withdraw_nomination",
+    "withdraw_support",
 ]
 
 
@@ -228,6 +229,58 @@ async def support(
         actor="member",
         subjects={"nomination": str(nomination.id)},
         facts={"supporting_members": members, "supporting_branches": branches},
+    )
+    return nomination
+
+
+async def withdraw_support(
+    session: AsyncSession,
+    nomination_id: uuid.UUID,
+    *,
+    subject: str,
+    at: dt.datetime | None = None,
+) -> Nomination:
+    """A supporter withdraws their support while nominations are open. An accepted nomination
+    that falls short of the rules goes back to ``proposed`` (the candidate accepts again once
+    it has the support; unaccepted at the close, it lapses). The proposer's support can be
+    withdrawn like anyone's. Caller commits.
+
+    Errors: 409 nominations closed or the nomination withdrawn or lapsed; 404 no support of
+    theirs. Cost: one delete, one aggregate, one log append.
+    """
+    moment = at or now()
+    nomination, election, post = await _context(session, nomination_id, moment)
+    _window_open(election, moment, "withdrawing support")
+    if nomination.state not in ("proposed", "accepted"):
+        raise ElectionStateError(f"this nomination is {nomination.state}")
+    member_id = await member_id_of(session, subject)
+    removed = await session.execute(
+        delete(NominationSupporter)
+        .where(
+            NominationSupporter.nomination_id == nomination.id,
+            NominationSupporter.member_id == member_id,
+        )
+        .returning(NominationSupporter.member_id)
+    )
+    if removed.first() is None:
+        raise DomainError(
+            "you do not support this nomination", status=404, title="No support to withdraw"
+        )
+    members, branches = await support_counts(session, nomination.id)
+    was = nomination.state
+    if was == "accepted" and shortfall(election.nomination_rules, members, branches, post.scope):
+        nomination.state = "proposed"
+    await log_election(
+        session,
+        election,
+        "nomination.support_withdrawn",
+        actor="member",
+        subjects={"nomination": str(nomination.id)},
+        facts={
+            "supporting_members": members,
+            "supporting_branches": branches,
+            "back_to_proposed": was != nomination.state,
+        },
     )
     return nomination
 

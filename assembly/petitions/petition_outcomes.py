@@ -18,6 +18,7 @@ from assembly.elections.offices import load_office, vacate_office
 from assembly.petitions.recall_models import PetitionSignature, RecallPetition
 from assembly.petitions.recall_rules import RecallRules, majority_in
 from audit.store import append_event
+from roll.members import place_of
 from schemas.contests import ContestCreate
 from schemas.moments import utc_text
 from schemas.problems import DomainError
@@ -73,7 +74,16 @@ async def _commit_receipts(session: AsyncSession, petition: RecallPetition) -> s
             title="Petition integrity check failed",
         )
     petition.receipts_root = receipts_root(hashes).hex()
+    petition.signatures_logged = petition.signatures  # the closing entry carries the count
+    petition.pending_since = None
     return petition.receipts_root
+
+
+def _recall_title(who: str, office: str) -> str:
+    """The question on the recall ballot, naming the person and the office (office holders
+    are public); the office's title is cut, never the person's name."""
+    head = f"Recall {who} from the office of "
+    return head + office[: max(1, 300 - len(head))]
 
 
 async def open_recall(session: AsyncSession, petition: RecallPetition, moment: dt.datetime) -> None:
@@ -92,8 +102,10 @@ async def open_recall(session: AsyncSession, petition: RecallPetition, moment: d
     )
     office = await load_office(session, petition.office_id)
     rules = RecallRules.from_dict(petition.rules)
+    holder = await place_of(session, petition.holder_member_id)
+    who = f"{holder.name} ({holder.membership_number})" if holder else "the holder"
     body = ContestCreate(
-        title=f"Recall: {office.title}"[:300],
+        title=_recall_title(who, office.title),
         kind="recall",
         scope=petition.scope,
         secret=True,

@@ -1,21 +1,37 @@
-"""Offices and petitions as callers see them: counts and thresholds for everyone, who signed
-for returning officers and auditors only, and receipt proofs for each signer.
+"""Offices and petitions as callers see them: counts, thresholds and, once closed, every
+receipt hash for everyone; receipt proofs for each signer; who signed for nobody (not
+returning officers, not auditors: there is no view of it).
 
 See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assembly.elections.reselection import reselections
 from assembly.petitions.recall_models import Office, PetitionSignature, RecallPetition
-from roll.members import numbers_of, place_of
-from schemas.petitions import OfficeOut, PetitionOut, PetitionReceiptProof, SignersOut
+from roll.members import place_of
+from schemas.petitions import (
+    OfficeOut,
+    PetitionOut,
+    PetitionReceiptProof,
+    PetitionReceiptsOut,
+    ReselectionOut,
+)
 from schemas.problems import DomainError
 from voting.box import prove_receipt_hex
 
-__all__ = ["office_out", "petition_out", "prove_signature", "signers_of"]
+__all__ = [
+    "office_out",
+    "petition_out",
+    "prove_signature",
+    "published_receipts",
+    "reselection_views",
+]
 
 
 async def office_out(session: AsyncSession, office: Office) -> OfficeOut:
@@ -32,6 +48,11 @@ async def office_out(session: AsyncSession, office: Office) -> OfficeOut:
         recall_rules=office.recall_rules,
         holder=holder.membership_number if holder else None,
         holder_name=holder.name if holder else None,
+        term_ends_at=office.term_ends_at,
+        reselection_opens_at=None
+        if office.term_ends_at is None
+        else office.term_ends_at - dt.timedelta(days=office.reselection_days or 0),
+        reselection=str(office.reselection_election_id) if office.reselection_election_id else None,
     )
 
 
@@ -72,15 +93,34 @@ async def petition_out(
     )
 
 
-async def signers_of(session: AsyncSession, petition: RecallPetition) -> SignersOut:
-    """Who signed, by membership number (for returning officers and auditors only)."""
-    signed = (
-        await session.scalars(
-            select(PetitionSignature.member_id).where(PetitionSignature.petition_id == petition.id)
+async def published_receipts(
+    session: AsyncSession, petition: RecallPetition
+) -> PetitionReceiptsOut:
+    """Every standing signature's receipt hash, sorted, once the petition has closed: anyone
+    checks that there are as many as the published count, that they give the published
+    ``receipts_root``, and (a signer) that their own is there; nobody learns who signed.
+    Cost: one read of the petition's receipt hashes."""
+    if petition.receipts_root is None:
+        raise DomainError(
+            "receipts are published once the petition has closed", status=409, title="Not yet"
         )
-    ).all()
-    numbers = sorted((await numbers_of(session, signed)).values())
-    return SignersOut(petition=str(petition.id), signatures=len(numbers), signers=list(numbers))
+    hashes = sorted(
+        bytes(h).hex()
+        for h in (
+            await session.scalars(
+                select(PetitionSignature.receipt_hash).where(
+                    PetitionSignature.petition_id == petition.id
+                )
+            )
+        ).all()
+    )
+    return PetitionReceiptsOut(
+        petition=str(petition.id),
+        signatures=petition.signatures,
+        threshold=petition.threshold,
+        receipts_root=petition.receipts_root,
+        receipt_hashes=hashes,
+    )
 
 
 async def prove_signature(
@@ -109,3 +149,30 @@ async def prove_signature(
         receipts_root=petition.receipts_root,
         proof=found.proof,
     )
+
+
+async def reselection_views(
+    session: AsyncSession, *, at: dt.datetime | None = None
+) -> list[ReselectionOut]:
+    """Every office with a term and its selection for the next term, for the returning
+    officer's list. Cost: one read of the offices, one per holder."""
+    out = []
+    for r in await reselections(session, at=at):
+        holder = None
+        if r.office.holder_member_id is not None:
+            holder = await place_of(session, r.office.holder_member_id)
+        if r.office.term_ends_at is None or r.opens_at is None:
+            continue
+        out.append(
+            ReselectionOut(
+                office=str(r.office.id),
+                title=r.office.title,
+                scope=r.office.scope,
+                term_ends_at=r.office.term_ends_at,
+                opens_at=r.opens_at,
+                state=r.state,  # type: ignore[arg-type]
+                holder=holder.membership_number if holder else None,
+                election=str(r.election) if r.election else None,
+            )
+        )
+    return out

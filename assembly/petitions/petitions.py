@@ -11,14 +11,16 @@ while nobody else learns who signed. Once the recall contest's result is publish
 that was carried leaves the office vacant and, when the rules say so, opens a by-election
 (``assembly.elections.offices``). Steps due by time are taken by the due work runner
 (``service.due_work``) or before the next action on the petition (``touch_petition``); a read
-writes nothing. Every step is logged with
-ids, digests and counts only. See docs/ARCHITECTURE.md.
+writes nothing. Every step is logged with ids, digests and counts only; signatures are counted
+in the log per interval, not one entry each, and nobody is shown who signed. See
+docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Final
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
@@ -45,9 +47,12 @@ from schemas.problems import DomainError
 from voting.box import new_receipt
 
 __all__ = [
+    "COUNT_INTERVAL",
     "PetitionNotFound",
     "PetitionStateError",
+    "count_signatures",
     "electorate_of",
+    "interval_end",
     "load_petition",
     "sign_petition",
     "start_petition",
@@ -155,9 +160,64 @@ async def start_petition(
     return petition
 
 
+COUNT_INTERVAL: Final = dt.timedelta(hours=1)
+"""How often the log counts a petition's signatures: one ``petition.signatures_counted`` entry
+per interval in which the count changed, never one per signature."""
+
+
+def interval_end(moment: dt.datetime) -> dt.datetime:
+    """The start of the counting interval ``moment`` falls in (the end of the one before),
+    intervals counted from the Unix epoch."""
+    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    return epoch + ((moment - epoch) // COUNT_INTERVAL) * COUNT_INTERVAL
+
+
+def _count_due(petition: RecallPetition, moment: dt.datetime) -> bool:
+    return (
+        petition.state == "open"
+        and petition.signatures != petition.signatures_logged
+        and petition.pending_since is not None
+        and interval_end(moment) > petition.pending_since
+    )
+
+
+def _changing(petition: RecallPetition, moment: dt.datetime) -> None:
+    """Before a signature is added or withdrawn: the first change since the last count marks
+    the interval it fell in (the interval only, never the moment)."""
+    if petition.signatures == petition.signatures_logged:
+        petition.pending_since = interval_end(moment)
+
+
 def _due(petition: RecallPetition, moment: dt.datetime) -> bool:
-    return (petition.state == "open" and petition.closes_at <= moment) or (
-        petition.state == "succeeded" and petition.contest_id is not None
+    return (
+        (petition.state == "open" and petition.closes_at <= moment)
+        or (petition.state == "succeeded" and petition.contest_id is not None)
+        or _count_due(petition, moment)
+    )
+
+
+async def count_signatures(
+    session: AsyncSession, petition: RecallPetition, moment: dt.datetime
+) -> None:
+    """Log the standing count once the interval of the first change since the last count has
+    ended (``petition.signatures_counted`` by ``system``: the count, the threshold, and the
+    intervals it covers, ``since`` to ``until``). Signing and withdrawing write nothing to the
+    log, so it shows how the count moved per interval and never when one member signed.
+    Caller commits."""
+    since = petition.pending_since
+    petition.signatures_logged = petition.signatures
+    petition.pending_since = None
+    await log_petition(
+        session,
+        petition,
+        "petition.signatures_counted",
+        "system",
+        facts={
+            "signatures": petition.signatures,
+            "threshold": petition.threshold,
+            "since": None if since is None else utc_text(since),
+            "until": utc_text(interval_end(moment)),
+        },
     )
 
 
@@ -169,7 +229,8 @@ async def touch_petition(
     lock: bool = False,
 ) -> RecallPetition:
     """The petition, after the step that is due at ``at``: a window that ended short fails it;
-    a published recall result is applied (see the module docstring). Each is logged by
+    a published recall result is applied (see the module docstring); a count that changed in an
+    interval that has ended is logged (:func:`count_signatures`). Each is logged by
     ``system``. Caller commits. Cost: one read; when due, a locking read and the step."""
     moment = at or now()
     petition = await load_petition(session, petition_id, lock=lock)
@@ -181,6 +242,8 @@ async def touch_petition(
         await fail_petition(session, petition)
     elif petition.state == "succeeded":
         await apply_recall_result(session, petition, moment)
+    elif _count_due(petition, moment):
+        await count_signatures(session, petition, moment)
     return petition
 
 
@@ -191,11 +254,12 @@ async def sign_petition(
     subject: str,
     at: dt.datetime | None = None,
 ) -> PetitionReceipt:
-    """A member of the constituency signs, once; they get a receipt. Reaching the threshold
-    opens the recall contest in the same transaction. Caller commits.
+    """A member of the constituency signs, once; they get a receipt. Nothing is logged for one
+    signature (the log counts them per interval: :func:`count_signatures`). Reaching the
+    threshold opens the recall contest in the same transaction. Caller commits.
 
-    Errors: 409 not open or already signed; 403 outside the constituency. Cost: one insert,
-    one log append (and, at the threshold, a contest opened).
+    Errors: 409 not open or already signed; 403 outside the constituency. Cost: one insert
+    (and, at the threshold, a contest opened).
     """
     moment = at or now()
     petition = await touch_petition(session, petition_id, at=moment, lock=True)
@@ -211,14 +275,8 @@ async def sign_petition(
     )
     if added.first() is None:
         raise PetitionStateError("you have already signed this petition")
+    _changing(petition, moment)
     petition.signatures += 1
-    await log_petition(
-        session,
-        petition,
-        "petition.signed",
-        "member",
-        facts={"signatures": petition.signatures, "threshold": petition.threshold},
-    )
     if petition.signatures >= petition.threshold:
         await open_recall(session, petition, moment)
     return PetitionReceipt(
@@ -255,12 +313,6 @@ async def withdraw_signature(
         raise DomainError(
             "you have not signed this petition", status=404, title="No signature to withdraw"
         )
+    _changing(petition, moment)
     petition.signatures -= 1
-    await log_petition(
-        session,
-        petition,
-        "petition.signature_withdrawn",
-        "member",
-        facts={"signatures": petition.signatures, "threshold": petition.threshold},
-    )
     return petition

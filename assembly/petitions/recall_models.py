@@ -4,8 +4,11 @@ An office (a seat on the executive, a branch officer, a councillor the branch se
 holder and a constituency (its scope) and the recall rules its standing orders set. A petition
 against the holder freezes its threshold from the constituency's electorate at the roll
 snapshot when it starts. A signature row holds the member (so each signs once and may withdraw)
-and the hash of the receipt they were given; only returning officers and auditors may read who
-signed, and the log never carries it. See docs/ARCHITECTURE.md.
+and the hash of the receipt they were given, so each signs once and may withdraw; nobody is
+shown who signed (no route, page or role reads it), and the log never carries it. The log
+counts signatures in batches (``signatures_logged`` is the count its last batch gave;
+``pending_since`` the start of the interval in which the first change since then was made), so
+no entry's time points at one signer. See docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations
@@ -64,6 +67,18 @@ class Office(UUIDBase):
         BigInteger, ForeignKey("member.id", ondelete="RESTRICT")
     )
     recall_rules: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    filled_under: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    """For an office an election filled: the representation rules it was filled under
+    (``group``: the election and post whose seats it shares, ``seats``, ``rules``), so a
+    vacancy is filled so that they still hold."""
+    term_ends_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    """When the holder's term ends (None: the office has no fixed term)."""
+    term_days: Mapped[int | None] = mapped_column(Integer)
+    reselection_days: Mapped[int | None] = mapped_column(Integer)
+    """How long before the term ends the open selection for the next term opens."""
+    reselection_election_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("election.id", ondelete="RESTRICT")
+    )
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
@@ -99,6 +114,8 @@ class RecallPetition(UUIDBase):
     opened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     closes_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
     signatures: Mapped[int] = mapped_column(Integer, default=0)
+    signatures_logged: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pending_since: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     receipts_root: Mapped[str | None] = mapped_column(String(64))
     contest_id: Mapped[uuid.UUID | None] = mapped_column(

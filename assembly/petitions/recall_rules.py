@@ -2,8 +2,10 @@
 
 The threshold is a fraction of the constituency's electorate at the roll snapshot when the
 petition starts (rounded up, at least one signature) or a fixed number; the ballot a successful
-petition opens is decided by a ``tally`` majority rule. Checked when an office (or the election
-that fills it) is set up, so a petition never starts under rules that cannot be applied.
+petition opens is decided by a ``tally`` majority rule, which must have a quorum (by default a
+quarter of the constituency), so a recall cannot be carried by one vote of thousands. Checked
+when an office (or the election that fills it) is set up, so a petition never starts under
+rules that cannot be applied.
 See docs/ARCHITECTURE.md.
 """
 
@@ -15,7 +17,7 @@ from fractions import Fraction
 from typing import Any
 
 from schemas.contests import MajorityIn
-from schemas.petitions import NominationRulesIn, RecallRulesIn, ThresholdIn
+from schemas.petitions import RECALL_QUORUM, NominationRulesIn, RecallRulesIn, ThresholdIn
 from schemas.problems import DomainError
 from tally.majority import MajorityRule
 from voting.majority import contract_of, rule_of
@@ -67,6 +69,12 @@ class RecallRules:
             )
         if given.threshold.kind == "number" and (value.denominator != 1 or value < 1):
             raise RecallRulesError(f"a threshold of {value} signatures must be a whole number ≥ 1")
+        if given.majority.quorum is None:
+            raise RecallRulesError(
+                "a recall ballot needs a quorum, so a handful of votes cannot unseat an office "
+                f"holder: give majority.quorum (the default is {RECALL_QUORUM} of the "
+                "constituency)"
+            )
         return cls(
             threshold_kind=given.threshold.kind,
             threshold_value=value,

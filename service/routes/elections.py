@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, Request, delete, get, post, put
 from litestar.params import JSONBody, PathParameter
 from sqlalchemy import select
 
@@ -29,6 +29,8 @@ from schemas.elections import (
     ElectionResults,
     NominationCreate,
     NominationOut,
+    OpenBallotsIn,
+    RulesCheck,
     StatementIn,
 )
 from service.auth import identity_of, requires_role
@@ -93,12 +95,21 @@ class ElectionController(Controller):
         summary="Open the ballots",
     )
     async def open_ballots(
-        self, request: Request[Any, Any, Any], election_id: ElectionId, db_session: DbSession
+        self,
+        request: Request[Any, Any, Any],
+        election_id: ElectionId,
+        db_session: DbSession,
+        data: JSONBody[OpenBallotsIn | None] = None,
     ) -> ElectionOut:
         """Each contested post becomes a ranked contest with its candidates in an order
-        shuffled from a logged seed; uncontested posts are declared elected without a ballot."""
+        shuffled from a logged seed; uncontested posts are declared elected without a ballot.
+        Refused (409, naming each) while a representation rule cannot act on the candidates
+        standing, unless ``accept_unmet_rules``."""
         election = await election_ballots.open_ballots(
-            db_session, election_id, created_by=identity_of(request).subject
+            db_session,
+            election_id,
+            created_by=identity_of(request).subject,
+            accept_unmet_rules=data is not None and data.accept_unmet_rules,
         )
         await db_session.commit()
         return await election_out(db_session, election)
@@ -119,6 +130,13 @@ class ElectionController(Controller):
         )
         await db_session.commit()
         return await election_results(db_session, election)
+
+    @get("/{election_id:uuid}/rules", guards=[_RO], summary="Every rule in force, post by post")
+    async def rules(self, election_id: ElectionId, db_session: DbSession) -> RulesCheck:
+        """Before the ballots open: each post's rules, the constraints they become on the
+        candidates standing, what each candidate is counted as, and any rule that cannot act."""
+        election = await elections.load_election(db_session, election_id)
+        return await election_ballots.rules_check(db_session, election)
 
     @get("/{election_id:uuid}/results", summary="Results with transcripts")
     async def results(self, election_id: ElectionId, db_session: DbSession) -> ElectionResults:
@@ -167,6 +185,18 @@ class NominationController(Controller):
     ) -> NominationOut:
         """Once per member, from the post's scope; not the candidate."""
         nomination = await nominations.support(
+            db_session, nomination_id, subject=identity_of(request).subject
+        )
+        await db_session.commit()
+        return await nomination_out(db_session, nomination)
+
+    @delete("/{nomination_id:uuid}/supporters/me", status_code=200, summary="Withdraw your support")
+    async def unsupport(
+        self, request: Request[Any, Any, Any], nomination_id: NominationId, db_session: DbSession
+    ) -> NominationOut:
+        """While nominations are open. An accepted nomination left short goes back to
+        awaiting acceptance."""
+        nomination = await nominations.withdraw_support(
             db_session, nomination_id, subject=identity_of(request).subject
         )
         await db_session.commit()

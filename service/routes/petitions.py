@@ -1,5 +1,5 @@
 """Offices and recall petitions over HTTP: record offices, start, sign and withdraw, counts,
-signers (officers only) and receipt proofs.
+published receipt hashes and receipt proofs. No route says who signed, to anyone.
 
 Each handler parses, authorises, calls one ``assembly`` function and commits before answering
 (a signature acknowledged with 201 is durable). Reads write nothing: the step that is due (a
@@ -17,7 +17,13 @@ from sqlalchemy import select
 
 from assembly.elections.offices import create_office, load_office
 from assembly.petitions import petitions
-from assembly.petitions.petition_views import office_out, petition_out, prove_signature, signers_of
+from assembly.petitions.petition_views import (
+    office_out,
+    petition_out,
+    prove_signature,
+    published_receipts,
+    reselection_views,
+)
 from assembly.petitions.recall_models import Office, RecallPetition
 from roll.models import Member
 from schemas.petitions import (
@@ -27,7 +33,8 @@ from schemas.petitions import (
     PetitionOut,
     PetitionReceipt,
     PetitionReceiptProof,
-    SignersOut,
+    PetitionReceiptsOut,
+    ReselectionOut,
 )
 from service.auth import identity_of, requires_role
 from service.deps import DbSession
@@ -37,7 +44,7 @@ __all__ = ["OfficeController", "PetitionController"]
 OfficeId = Annotated[uuid.UUID, PathParameter(description="the office's id")]
 PetitionId = Annotated[uuid.UUID, PathParameter(description="the petition's id")]
 _ADMIN = requires_role("admin")
-_OFFICERS = requires_role("returning_officer", "auditor")
+_RO = requires_role("returning_officer", "admin")
 
 
 async def _member_id(request: Request[Any, Any, Any], session: Any) -> int | None:
@@ -66,8 +73,14 @@ class OfficeController(Controller):
         offices = (await db_session.scalars(select(Office).order_by(Office.created_at))).all()
         return [await office_out(db_session, o) for o in offices]
 
+    @get("/reselections", guards=[_RO], summary="Which selections for the next term are due")
+    async def reselections(self, db_session: DbSession) -> list[ReselectionOut]:
+        """Every office with a term, soonest end first: its open selection, or when it opens."""
+        return await reselection_views(db_session)
+
     @get("/{office_id:uuid}", summary="One office")
     async def show(self, office_id: OfficeId, db_session: DbSession) -> OfficeOut:
+        """Its holder, term and, once open, the selection for the next term."""
         return await office_out(db_session, await load_office(db_session, office_id))
 
     @post("/{office_id:uuid}/petitions", status_code=201, summary="Start a recall petition")
@@ -135,10 +148,12 @@ class PetitionController(Controller):
         await db_session.commit()
         return await petition_out(db_session, petition, await _member_id(request, db_session))
 
-    @get("/{petition_id:uuid}/signers", guards=[_OFFICERS], summary="Who signed (officers)")
-    async def signers(self, petition_id: PetitionId, db_session: DbSession) -> SignersOut:
-        """Returning officers and auditors only."""
-        return await signers_of(db_session, await petitions.load_petition(db_session, petition_id))
+    @get("/{petition_id:uuid}/receipts", summary="Every receipt hash of a closed petition")
+    async def receipts(self, petition_id: PetitionId, db_session: DbSession) -> PetitionReceiptsOut:
+        """Anyone: check the count and the ``receipts_root``, and find your own receipt."""
+        return await published_receipts(
+            db_session, await petitions.load_petition(db_session, petition_id)
+        )
 
     @get(
         "/{petition_id:uuid}/receipts/{receipt_hash:str}",

@@ -20,6 +20,7 @@ from litestar.response.sse import ServerSentEventMessage
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assembly.petitions.petition_views import reselection_views
 from roll.models import Branch, Region
 from roll.viewer import viewer_for
 from schemas.problems import DomainError
@@ -59,12 +60,20 @@ async def _scopes(session: AsyncSession) -> list[tuple[str, str]]:
 
 @get("/officer", name="web:officer", guards=[_RO])
 async def desk(request: Request[Any, Any, Any], db_session: DbSession) -> Response[str]:
-    """Every contest by state, with the next step for each."""
+    """Every contest by state, with the next step for each, and every office's selection for
+    its next term (scheduled, due or open)."""
     identity = signed_in(request)
     viewer = await viewer_for(db_session, identity.subject, identity.roles)
     contests = await queries.list_contests(db_session, viewer)
+    selections = await reselection_views(db_session)
     _ = translator(language_of(request))
-    return page(request, "officer.html", title=_("Returning officer"), contests=contests)
+    return page(
+        request,
+        "officer.html",
+        title=_("Returning officer"),
+        contests=contests,
+        selections=selections,
+    )
 
 
 async def _new_page(

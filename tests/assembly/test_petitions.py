@@ -17,13 +17,26 @@ from tests.assembly.conftest import log_entries
 from tests.assembly.test_elections import ROLL, Hall
 from tests.due_work import settle
 from tests.voting.conftest import import_roll
-from voting.box import check_receipt_proof, receipt_hash, token_bytes
+from voting.box import check_receipt_proof, receipt_hash, receipts_root, token_bytes
+from voting.lifecycle import close_contest
 
 
 @pytest.fixture
 async def hall(client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]) -> Hall:
     await import_roll(client, auth, ROLL)
     return Hall(client, auth)
+
+
+async def close_on_time(database_url: str, contest: dict[str, Any]) -> None:
+    """Close a timed recall ballot as the clock does, at its closing time."""
+    async with session_for(database_url) as session:
+        await close_contest(
+            session,
+            uuid.UUID(contest["id"]),
+            actor="system",
+            at=dt.datetime.fromisoformat(contest["closes_at"]),
+        )
+        await session.commit()
 
 
 async def _office(hall: Hall, threshold: str) -> dict[str, Any]:
@@ -70,15 +83,26 @@ async def test_petition_reaching_its_threshold_opens_a_recall_that_passes(
     public = await hall.call("GET", f"/petitions/{petition['id']}", "S9")
     assert (public["signatures"], public["threshold"], public["state"]) == (2, 3, "open")
     assert "signers" not in json.dumps(public)
-    await hall.call("GET", f"/petitions/{petition['id']}/signers", "S9", None, 403)
+    # Nobody is shown who signed: not members, not returning officers, not auditors.
+    for who in ("S9", hall.ro, hall.auth("AUDIT1", "auditor"), hall.auth("ADMIN1", "admin")):
+        await hall.call("GET", f"/petitions/{petition['id']}/signers", who, None, 404)
+    await hall.call("GET", f"/petitions/{petition['id']}/receipts", "S9", None, 409)  # open
 
     receipts["S5"] = await hall.call("POST", signing, "S5", None, 201)
     reached = await hall.call("GET", f"/petitions/{petition['id']}", "S5")
     assert (reached["state"], reached["signatures"], reached["signed"]) == ("succeeded", 3, True)
     await hall.call("POST", signing, "S6", None, 409)
     await hall.call("DELETE", f"{signing}/me", "S5", None, 409)
-    signers = await hall.call("GET", f"/petitions/{petition['id']}/signers", hall.ro)
-    assert signers["signers"] == ["S2", "S4", "S5"]
+    # Anyone checks the count against the published receipt hashes and their root.
+    published = await hall.call("GET", f"/petitions/{petition['id']}/receipts", "W1")
+    assert published["signatures"] == len(published["receipt_hashes"]) == 3
+    assert published["receipts_root"] == reached["receipts_root"]
+    assert (
+        receipts_root([bytes.fromhex(h) for h in published["receipt_hashes"]]).hex()
+        == (reached["receipts_root"])
+    )
+    assert sorted(r["receipt_hash"] for r in receipts.values()) == published["receipt_hashes"]
+    assert "S2" not in json.dumps(published)
 
     # Each signer can prove their signature was counted, against the published root.
     for receipt in receipts.values():
@@ -104,7 +128,9 @@ async def test_petition_reaching_its_threshold_opens_a_recall_that_passes(
         await hall.call(
             "POST", f"/contests/{contest['id']}/ballots", member, {"choice": choice}, 201
         )
-    for verb in ("close", "count", "publish"):
+    await hall.call("POST", f"/contests/{contest['id']}/close", hall.ro, None, 409)  # timed
+    await close_on_time(database_url, contest)
+    for verb in ("count", "publish"):
         await hall.call("POST", f"/contests/{contest['id']}/{verb}", hall.ro)
     await settle(database_url)  # the published result is applied by the due work, not a read
 

@@ -6,6 +6,8 @@ import importlib.util
 import json
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -100,3 +102,62 @@ def test_equal_rankings_are_counted_by_meek_by_default(tmp_path, capsys):
     path.write_text('3 2\n5 1 2 0\n1 2=3 0\n3 3 0\n0\n"A"\n"B"\n"C"\n"t"\n', encoding="utf-8")
     assert main(["count", str(path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["rule"] == "meek"
+
+
+def _constraints_file(tmp_path: Path, document: dict[str, Any]) -> str:
+    path = tmp_path / "constraints.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return str(path)
+
+
+def test_a_constraints_file_beside_the_blt_changes_the_count_as_the_rule_says(
+    ballot_file, tmp_path, capsys
+):
+    # Unconstrained: Ann and Ben. At least one of Cat and Dee (women) must be elected.
+    path = _constraints_file(
+        tmp_path,
+        {
+            "constraints": [{"attribute": "gender", "value": "woman", "at_least": 1}],
+            "candidates": {"Cat": {"gender": "woman"}, "Dee": {"gender": "woman"}},
+        },
+    )
+    assert main(["count", str(ballot_file), "--manifest", path, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["elected"] == ["Ann", "Cat"]
+    assert any("constraints: at least 1 of the seats to 'gender=woman'" in n for n in doc["notes"])
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        (
+            {"constraints": [], "candidates": {"Eve": {}}},
+            "candidate 'Eve' is not in the ballot file",
+        ),
+        (
+            {
+                "constraints": [
+                    {"attribute": "gender", "value": "woman", "at_least": 2, "at_most": 1}
+                ]
+            },
+            "at_least (2) is more than at_most (1)",
+        ),
+        ({"constraints": [{"value": "woman", "at_least": 1}]}, "needs attribute, value"),
+        ({"seats": 2}, "no constraints in it"),
+        (
+            {
+                "options": [{"name": "Ann"}, {"name": "Ben"}, {"name": "Cat"}],
+                "constraints": [],
+            },
+            "the ballot file's candidate 'Dee' is not in it",
+        ),
+    ],
+)
+def test_a_manifest_that_does_not_fit_the_blt_exits_2_naming_the_problem(
+    ballot_file, tmp_path, capsys, document, message
+):
+    path = _constraints_file(tmp_path, document)
+    assert main(["count", str(ballot_file), "--manifest", path]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
