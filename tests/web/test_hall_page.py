@@ -6,14 +6,22 @@ ASGI test transport buffers whole responses), real PostgreSQL, bounded in time."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
+import pytest
 from litestar import Litestar
+from litestar.exceptions import TooManyRequestsException
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from assembly.meetings.hall_screen import HallScreen, hall_screen
+from service.database import session_for
 from service.hall_feed import HallFeed
+from service.web.pages_hall import render_hall
 from tests.assembly.conftest import ROLL, Chamber
 from tests.voting.conftest import import_roll
 from tests.voting.test_turnout_stream import _served
@@ -119,3 +127,65 @@ async def test_the_hall_screen_is_in_welsh_for_a_welsh_reader(app: Litestar, aut
     assert 'lang="cy"' in page.text
     assert "Siaradwyr" in page.text
     assert "Terfyn amser 2:30" in page.text
+
+
+class _Ticks:
+    """The feed's sleep, stepped by the test: ``step`` lets one round run and waits for it."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[None] = asyncio.Queue()
+        self.idle = asyncio.Event()
+
+    async def sleep(self, _seconds: float) -> None:
+        self.idle.set()
+        await self.queue.get()
+
+    async def step(self) -> None:
+        await self.idle.wait()  # the feed is asleep
+        self.idle.clear()
+        self.queue.put_nowait(None)
+        await self.idle.wait()
+
+
+async def test_thirty_screens_cost_one_check_a_tick_and_one_render_a_change(
+    client: httpx.AsyncClient, auth: Auth, database_url: str
+) -> None:
+    await import_roll(client, auth, ROLL)
+    chamber = Chamber(client, auth)
+    conference, motion = await _floor(chamber)
+    renders: list[str] = []
+
+    def render(screen: HallScreen, language: str) -> str:
+        renders.append(language)
+        return render_hall(screen, language)
+
+    ticks = _Ticks()
+    engine = create_async_engine(database_url)
+    feed = HallFeed(engine, render, sleep=ticks.sleep, per_member=2)
+    async with session_for(database_url) as session:
+        first = await hall_screen(session, uuid.UUID(conference["id"]))
+    async with contextlib.AsyncExitStack() as stack, asyncio.timeout(60):
+        streams = [
+            await stack.enter_async_context(feed.watch(first, f"viewer{n}")) for n in range(30)
+        ]
+        assert {(await anext(s)).screen.version for s in streams} == {first.version}
+        await ticks.step()  # nothing happened: one cheap check, nothing built
+        assert (feed.checks, feed.builds) == (1, 0)
+
+        path = f"/motions/{motion['id']}/speakers/next"
+        await chamber.call("POST", path, chamber.chair, {"after": None})
+        await ticks.step()
+        assert (feed.checks, feed.builds) == (2, 1)
+        frames = [await anext(s) for s in streams]
+        assert len({id(f) for f in frames}) == 1  # one frame for all thirty
+        assert {f.html("en") for f in frames} == {frames[0].html("en")}
+        assert "Speaking: S3 (for)" in frames[0].html("en")
+        assert "Yn siarad: S3 (o blaid)" in frames[0].html("cy")
+        assert renders == ["en", "cy"]  # rendered once per language, not per screen
+
+        async with feed.watch(first, "S9"), feed.watch(first, "S9"):
+            with pytest.raises(TooManyRequestsException):
+                feed.make_room("S9")  # a member holds a few screens at once, not more
+            feed.make_room("S8")
+    assert feed.watched == 0
+    await engine.dispose()
