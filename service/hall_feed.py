@@ -1,12 +1,13 @@
 """The hall screen live, at a constant cost to the database whatever the number of screens.
 
 As ``service.turnout_feed`` does for turnout: each process keeps one feed per assembly with
-viewers. One task asks ``hall_screen.screen_version`` once an ``interval`` (three or four short
-reads) and only when the answer changes builds the screen again, once, for every viewer; each
-frame renders its HTML once per language, however many viewers read it. When the last viewer
-leaves the task stops. A member may hold ``MAX_STREAMS_PER_MEMBER`` streams at once in one
-process (a 429 past that). Who may watch is checked once, when a stream starts. The sleep and
-the clock are injected, so tests step the feed.
+viewers. One task asks ``hall_screen.screen_version`` once an ``interval`` (two short reads,
+four while a vote is open); only when the answer changes does it build the screen again, once
+for every viewer (when only the turnout moved it puts the new figure in, with no further
+read). Each frame renders its HTML once per language, however many viewers read it. When the
+last viewer leaves the task stops. A member may hold ``MAX_STREAMS_PER_MEMBER`` streams at
+once in one process (a 429 past that). Who may watch is checked once, when a stream starts.
+The sleep is injected, so tests step the feed.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from litestar.exceptions import TooManyRequestsException
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from assembly.meetings.hall_screen import HallScreen, hall_screen, screen_version
+from assembly.meetings.hall_screen import HallScreen, hall_screen, screen_version, with_turnout
 from service.turnout_feed import MAX_STREAMS_PER_MEMBER
 
 __all__ = ["HallFeed", "HallFrame", "hall_feed"]
@@ -137,8 +138,10 @@ class HallFeed:
                     self.checks += 1
                     if version == hall.latest.screen.version:
                         continue
-                    screen = await hall_screen(session, assembly_id)
-                    self.builds += 1
+                    screen = with_turnout(hall.latest.screen, version)
+                    if screen is None:
+                        screen = await hall_screen(session, assembly_id)
+                        self.builds += 1
             except (OSError, DBAPIError) as exc:  # the database is away: screens keep the last
                 _log.warning("hall feed could not read: %s", type(exc).__name__)
                 continue
