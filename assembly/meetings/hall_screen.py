@@ -34,7 +34,7 @@ from assembly.motions.amendments import amendment_change
 from assembly.motions.motion_votes import amendments_of
 from assembly.motions.text import vote_order
 from assembly.motions.views import amendment_out, vote_out
-from schemas.assemblies import AmendmentOut, LineOut, SpeakersOut, VoteStepOut
+from schemas.assemblies import AmendmentOut, LineOut, SpeakersOut, VoteOut, VoteStepOut
 from schemas.contests import Turnout
 from schemas.moments import now
 from voting import queries
@@ -178,9 +178,12 @@ async def _hall_vote(
     )
 
 
-async def _result(session: AsyncSession, motion: Motion) -> HallVote | None:
-    """The latest decided vote on ``motion``, with its figures."""
-    decided = [s for s in (await vote_out(session, motion)).steps if s.outcome is not None]
+async def _result(
+    session: AsyncSession, motion: Motion, voting: VoteOut | None = None
+) -> HallVote | None:
+    """The latest decided vote on ``motion`` (its ``voting``, when read), with its figures."""
+    voting = voting or await vote_out(session, motion)
+    decided = [s for s in voting.steps if s.outcome is not None]
     if not decided:
         return None
     numbers = {str(a.id): a.number for a in await amendments_of(session, motion.id)}
@@ -194,6 +197,8 @@ async def hall_screen(
     viewer may see the assembly. Cost: the version's reads, then a few indexed reads for the
     current item (its amendments, speakers and votes) and one for the item before it."""
     moment = at or now()
+    # The version first: a change committed while the rest is read shows now and, its version
+    # being newer than this one, makes the feed build the screen again at its next check.
     version = await screen_version(session, assembly_id)
     assembly = await load_assembly(session, assembly_id)
     bare = HallScreen(
@@ -212,7 +217,7 @@ async def hall_screen(
     voting = await vote_out(session, motion)
     numbers = {str(a.id): a.number for a in rows}
     live = [s for s in voting.steps if s.state in ("open", "show_of_hands")]
-    result = await _result(session, motion)
+    result = await _result(session, motion, voting)
     if result is None:
         earlier = business[: business.index(motion)]
         if earlier:

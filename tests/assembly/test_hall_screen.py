@@ -87,3 +87,29 @@ async def test_an_assembly_with_nothing_on_its_agenda_shows_just_its_title(
     async with session_for(database_url) as session:
         screen = await hall_screen(session, uuid.UUID(conference["id"]))
     assert (screen.assembly_title, screen.item_number, screen.vote) == ("Quiet", None, None)
+
+
+async def test_the_last_result_stays_up_until_the_next_item_has_one(
+    chamber: Chamber, database_url: str
+) -> None:
+    conference = await chamber.assembly(
+        title="Conference", kind="conference", standing_orders={"seconders_required": 0}
+    )
+    await chamber.move(conference, "motions_open")
+    first = await chamber.motion(conference, "S1", title="Housing", paragraphs=["Build homes."])
+    second = await chamber.motion(conference, "S2", title="Transport", paragraphs=["Run buses."])
+    for motion in (first, second):
+        await chamber.chair_does(motion, "admit")
+    await chamber.move(conference, "amendments_open")
+    await chamber.move(conference, "in_session")
+    started = await chamber.chair_does(first, "vote/start")
+    await chamber.vote(started["open_contest"], {"S3": "against", "S4": "against", "S5": "for"})
+    await chamber.chair_does(first, "vote/next")
+    async with session_for(database_url) as session:
+        screen = await hall_screen(session, uuid.UUID(conference["id"]))
+    assert (screen.item_number, screen.item_title) == (second["number"], "Transport")
+    assert screen.vote is None
+    assert screen.result is not None
+    assert (screen.result.motion_title, screen.result.amendment_number) == ("Housing", None)
+    assert screen.result.outcome == "lost"
+    assert screen.result.choices == {"for": 1, "against": 2, "abstain": 0}
