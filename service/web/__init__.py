@@ -22,6 +22,7 @@ from service.web.pages_account import ACCOUNT_HANDLERS
 from service.web.pages_assembly import ASSEMBLY_HANDLERS
 from service.web.pages_audit import AUDIT_HANDLERS
 from service.web.pages_civic import CIVIC_HANDLERS
+from service.web.pages_hall import HALL_HANDLERS
 from service.web.pages_officer import OFFICER_HANDLERS
 from service.web.pages_results import RESULT_HANDLERS
 from service.web.pages_sign_in_email import EMAIL_SIGN_IN_HANDLERS
@@ -65,6 +66,7 @@ def web_router() -> Router:
             *AUDIT_HANDLERS,
             *ASSEMBLY_HANDLERS,
             *CIVIC_HANDLERS,
+            *HALL_HANDLERS,
             static,
         ],
         middleware=[SessionMiddleware],

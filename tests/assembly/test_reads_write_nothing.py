@@ -125,6 +125,8 @@ async def test_reads_take_no_timetabled_step_and_the_runner_takes_each_once(
             chair = {SESSION_COOKIE: await session_cookie(app, CHAIR)}
             r = await client.get("/chair", cookies=chair)
             assert r.status_code == 200
+            r = await client.get(f"/assemblies/{assembly['id']}/hall", cookies=chair)
+            assert r.status_code == 200  # the hall screen reads, and takes no step
         assert len(await log_entries(database_url)) == logged
         async with session_for(database_url) as session:
             states = {
