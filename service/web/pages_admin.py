@@ -1,4 +1,4 @@
-"""The administrator's pages: import the member roll from a browser, and find a member.
+"""The administrator's pages: import the member roll, find a member, grant and revoke roles.
 
 Importing is two steps. The upload (a multipart form, capped at ``PLENARY_MAX_CSV_BYTES`` as
 the API's import is) is parsed by ``roll.parse`` and compared with the roll by
@@ -7,32 +7,45 @@ change and keeps a server-side copy named by its SHA-256 (``roll_upload``). Conf
 those very bytes with ``roll.imports``, all or nothing, logged as the API's import is, and is
 refused if the roll changed since the preview. Finding a member uses ``roll.members`` and shows
 their branch, status and grants (``roll.grants`` and the sign-in grants by email address).
+Roles: organisation-wide roles by email address through ``service.signin.grant_rules`` (as
+the API's sign-in grants), and chairs of an assembly through ``roll.grants``, logged as the
+API's chair grant is.
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.exceptions import ClientException
-from litestar.params import QueryParameter
+from litestar.exceptions import ClientException, NotFoundException
+from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from roll.grants import grants_of
+from assembly.meetings.assemblies import log_chair_granted, touch_assembly
+from assembly.models import Assembly
+from roll.grants import grant_role, grants_of
 from roll.imports import current_snapshot, import_roll_csv
 from roll.members import find_members
 from roll.parse import RollError
 from roll.preview import file_digest, preview_roll_csv
+from schemas.problems import DomainError
 from service.auth import requires_role
 from service.deps import DbSession
 from service.events import log_roll_import
 from service.limits import LARGE_BODY
+from service.signin.grant_rules import OFFICER_ROLES, grant_sign_in, revoke_sign_in
 from service.signin.roll_changes import end_sessions_of_suspended
-from service.signin.store import grants_for_email
+from service.signin.store import grants_for_email, list_grants
 from service.web.i18n import N_, translator
+from service.web.pages_vote import form_values
 from service.web.render import language_of, page
 from service.web.roll_upload import discard_upload, keep_upload, read_upload
+from service.web.session import signed_in
 
 __all__ = ["ADMIN_HANDLERS"]
 
@@ -159,4 +172,97 @@ async def members(
     )
 
 
-ADMIN_HANDLERS = [desk, roll_form, roll_preview, roll_import, members]
+GrantId = Annotated[int, PathParameter(description="the sign-in grant's id")]
+
+
+async def _grants_page(
+    request: Request[Any, Any, Any], session: AsyncSession, status: int = 200, error: str = ""
+) -> Response[str]:
+    _ = translator(language_of(request))
+    assemblies = (
+        await session.execute(select(Assembly.id, Assembly.title).order_by(Assembly.title))
+    ).all()
+    return page(
+        request,
+        "admin_grants.html",
+        status=status,
+        title=_("Roles"),
+        grants=await list_grants(session),
+        roles=OFFICER_ROLES,
+        assemblies=assemblies,
+        error=error,
+    )
+
+
+@get("/admin/grants", name="web:admin-grants", guards=[_ADMIN])
+async def grants(request: Request[Any, Any, Any], db_session: DbSession) -> Response[str]:
+    """Who may sign in by email with which role; forms to grant a role or a chair."""
+    return await _grants_page(request, db_session)
+
+
+@post("/admin/grants", name="web:admin-grant", guards=[_ADMIN])
+async def grant(request: Request[Any, Any, Any], db_session: DbSession) -> Response[Any]:
+    """Grant an organisation-wide role to an officer signing in by email."""
+    form = await form_values(request)
+    try:
+        await grant_sign_in(
+            db_session,
+            email=form.get("email", ""),
+            subject=form.get("subject", ""),
+            role=form.get("role", ""),
+            granted_by=signed_in(request).subject,
+        )
+    except DomainError as exc:
+        await db_session.rollback()
+        return await _grants_page(request, db_session, 422, exc.detail)
+    await db_session.commit()
+    return Redirect("/admin/grants", status_code=303)
+
+
+@post("/admin/grants/{grant_id:int}/revoke", name="web:admin-revoke", guards=[_ADMIN])
+async def revoke(db_session: DbSession, grant_id: GrantId) -> Redirect:
+    """Revoke a sign-in grant, ending that officer's sessions."""
+    if await revoke_sign_in(db_session, grant_id) is None:
+        raise NotFoundException("there is no such grant")
+    await db_session.commit()
+    return Redirect("/admin/grants", status_code=303)
+
+
+@post("/admin/chairs", name="web:admin-chair", guards=[_ADMIN])
+async def grant_chair(request: Request[Any, Any, Any], db_session: DbSession) -> Response[Any]:
+    """Make a member (by membership number or subject) a chair of one assembly."""
+    form = await form_values(request)
+    subject = form.get("subject", "").strip()
+    try:
+        assembly_id = uuid.UUID(form.get("assembly", ""))
+    except ValueError:
+        return await _grants_page(request, db_session, 422, N_("Choose an assembly."))
+    if not subject or len(subject) > 64:
+        return await _grants_page(
+            request, db_session, 422, N_("Give the chair's membership number (1 to 64 characters).")
+        )
+    assembly = await touch_assembly(db_session, assembly_id)
+    await grant_role(
+        db_session,
+        subject=subject,
+        role="chair",
+        object_kind="assembly",
+        object_id=str(assembly.id),
+        granted_by=signed_in(request).subject,
+    )
+    await log_chair_granted(db_session, assembly.id)
+    await db_session.commit()
+    return Redirect(f"/admin/members?q={quote(subject)}", status_code=303)
+
+
+ADMIN_HANDLERS = [
+    desk,
+    roll_form,
+    roll_preview,
+    roll_import,
+    members,
+    grants,
+    grant,
+    revoke,
+    grant_chair,
+]

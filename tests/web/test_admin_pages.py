@@ -11,15 +11,18 @@ import re
 import httpx
 from sqlalchemy import func, select
 
+from assembly.meetings.assemblies import create_assembly
 from audit.store import log_size, read_entries
-from roll.grants import grant_role
+from roll.grants import grant_role, has_grant
 from roll.models import Member, RollSnapshot
+from schemas.assemblies import AssemblyCreate
 from service.app import create_app
 from service.database import session_for
 from service.demo import demo_roll_csv
 from service.settings import Settings
+from service.signin.store import grants_for_email
 from tests.conftest import running
-from tests.web.conftest import ROLL_SIZE, csrf_of, sign_in
+from tests.web.conftest import ROLL_SIZE, csrf_of, post_form, sign_in
 
 HEADER = "membership_number,name,email,branch,region,status,gender,age_band\n"
 
@@ -248,3 +251,71 @@ async def test_an_admin_finds_a_member_with_their_branch_status_and_grants(
         "/admin/members", params={"q": "M00003"}, headers={"accept-language": "cy"}
     )
     assert "Dod o hyd i aelod" in welsh.text
+
+
+async def test_an_admin_grants_and_revokes_a_role_by_email(
+    web: httpx.AsyncClient, database_url: str
+) -> None:
+    await sign_in(web, "ADMIN1")
+    refused = await post_form(
+        web,
+        "/admin/grants",
+        "/admin/grants",
+        {"email": "not an address", "subject": "RO7", "role": "auditor"},
+    )
+    assert refused.status_code == 422
+    assert "is not an email address" in refused.text
+    bad_role = await post_form(
+        web,
+        "/admin/grants",
+        "/admin/grants",
+        {"email": "ro7@party.example", "subject": "RO7", "role": "member"},
+    )
+    assert bad_role.status_code == 422
+    granted = await post_form(
+        web,
+        "/admin/grants",
+        "/admin/grants",
+        {"email": "ro7@party.example", "subject": "RO7", "role": "returning_officer"},
+    )
+    assert granted.status_code == 303
+    async with session_for(database_url) as s:
+        [grant] = await grants_for_email(s, "RO7@party.example")
+    assert (grant.subject, grant.role) == ("RO7", "returning_officer")
+    listed = await web.get("/admin/grants")
+    assert "ro7@party.example" in listed.text
+    revoked = await post_form(web, "/admin/grants", f"/admin/grants/{grant.id}/revoke", {})
+    assert revoked.status_code == 303
+    async with session_for(database_url) as s:
+        assert await grants_for_email(s, "ro7@party.example") == []
+    gone = await post_form(web, "/admin/grants", f"/admin/grants/{grant.id}/revoke", {})
+    assert gone.status_code == 404
+
+
+async def test_an_admin_makes_a_member_chair_of_an_assembly(
+    web: httpx.AsyncClient, database_url: str
+) -> None:
+    async with session_for(database_url) as s:
+        assembly = await create_assembly(
+            s,
+            AssemblyCreate(title="Glasgow branch meeting", kind="branch_meeting"),
+            created_by="ADMIN1",
+        )
+        await s.commit()
+        assembly_id = str(assembly.id)
+    await sign_in(web, "ADMIN1")
+    page = await web.get("/admin/grants")
+    assert "Glasgow branch meeting" in page.text
+    no_assembly = await post_form(
+        web, "/admin/grants", "/admin/chairs", {"assembly": "x", "subject": "M00005"}
+    )
+    assert no_assembly.status_code == 422
+    assert "Choose an assembly." in no_assembly.text
+    made = await post_form(
+        web, "/admin/grants", "/admin/chairs", {"assembly": assembly_id, "subject": "M00005"}
+    )
+    assert made.status_code == 303
+    async with session_for(database_url) as s:
+        assert await has_grant(s, "M00005", "chair", "assembly", assembly_id)
+    shown = await web.get(made.headers["location"])
+    assert f"Chair (assembly {assembly_id})" in shown.text
