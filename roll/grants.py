@@ -14,7 +14,7 @@ from sqlalchemy import DateTime, String, UniqueConstraint, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-__all__ = ["RoleGrant", "grant_role", "has_grant"]
+__all__ = ["RoleGrant", "grant_role", "grants_of", "has_grant"]
 
 
 class RoleGrant(BigIntBase):
@@ -80,3 +80,12 @@ async def grant_role(
     session.add(grant)
     await session.flush()
     return grant
+
+
+async def grants_of(session: AsyncSession, subject: str) -> list[RoleGrant]:
+    """Every role ``subject`` holds on one object (chair of an assembly, …), oldest first.
+    Cost: one indexed lookup."""
+    found = await session.scalars(
+        select(RoleGrant).where(RoleGrant.subject == subject).order_by(RoleGrant.id)
+    )
+    return list(found)

@@ -20,6 +20,7 @@ __all__ = [
     "branch_code_of",
     "branch_memberships",
     "electorate_of",
+    "find_members",
     "member_contact",
     "member_id_of",
     "member_place",
@@ -42,6 +43,7 @@ class MemberPlace:
     branch_name: str
     region_code: str
     region_name: str
+    email: str = ""
 
 
 async def member_place(session: AsyncSession, membership_number: str) -> MemberPlace | None:
@@ -75,6 +77,7 @@ async def _place(session: AsyncSession, which: ColumnElement[bool]) -> MemberPla
         branch_name=branch.name,
         region_code=region.code,
         region_name=region.name,
+        email=member.email,
     )
 
 
@@ -193,3 +196,40 @@ async def member_contact(
         return None
     number, address, status = rows[0]
     return MemberContact(membership_number=number, email=address, status=status)
+
+
+async def find_members(session: AsyncSession, typed: str, *, limit: int = 50) -> list[MemberPlace]:
+    """Members whose membership number is ``typed`` exactly, whose email is ``typed`` (without
+    case), or whose name contains it (without case), with their branch and region; at most
+    ``limit``, by membership number. Empty for empty ``typed``. Cost: one join over the roll
+    (a name search scans it)."""
+    wanted = typed.strip()
+    if not wanted:
+        return []
+    pattern = "%" + wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = await session.execute(
+        select(Member, Branch, Region)
+        .join(Branch, Member.branch_id == Branch.id)
+        .join(Region, Branch.region_id == Region.id)
+        .where(
+            (Member.membership_number == wanted)
+            | (func.lower(Member.email) == wanted.lower())
+            | Member.name.ilike(pattern, escape="\\")
+        )
+        .order_by(Member.membership_number)
+        .limit(limit)
+    )
+    return [
+        MemberPlace(
+            member_id=member.id,
+            membership_number=member.membership_number,
+            name=member.name,
+            status=member.status,
+            branch_code=branch.code,
+            branch_name=branch.name,
+            region_code=region.code,
+            region_name=region.name,
+            email=member.email,
+        )
+        for member, branch, region in rows
+    ]

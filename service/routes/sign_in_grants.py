@@ -13,18 +13,16 @@ from litestar import Request, delete, get, post
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import JSONBody, PathParameter
 
+from schemas.problems import DomainError
 from schemas.sign_in import SignInGrant, SignInGrantRequest
 from service.auth import identity_of, requires_role
 from service.deps import DbSession
-from service.sessions import close_sessions_of
-from service.settings import ROLES
-from service.signin.codes import normalise_target
-from service.signin.store import Grant, list_grants, record_grant, remove_grant
+from service.signin.grant_rules import grant_sign_in, revoke_sign_in
+from service.signin.store import Grant, list_grants
 
 __all__ = ["add_sign_in_grant", "revoke_sign_in_grant", "sign_in_grants"]
 
 _log = logging.getLogger("plenary.sign_in")
-_OFFICER_ROLES = tuple(r for r in ROLES if r != "member")
 
 
 def _shape(grant: Grant) -> SignInGrant:
@@ -48,23 +46,16 @@ async def add_sign_in_grant(
     request: Request[Any, Any, Any], db_session: DbSession, data: JSONBody[SignInGrantRequest]
 ) -> SignInGrant:
     """Let ``subject`` sign in with a link mailed to ``email``, holding ``role``."""
-    target = normalise_target(data.email)
-    if target is None or target[0] != "email":
-        raise ClientException(f"{data.email!r} is not an email address", status_code=422)
-    if data.role not in _OFFICER_ROLES:
-        raise ClientException(
-            f"role must be one of {', '.join(_OFFICER_ROLES)}, not {data.role!r}", status_code=422
+    try:
+        grant = await grant_sign_in(
+            db_session,
+            email=data.email,
+            subject=data.subject,
+            role=data.role,
+            granted_by=identity_of(request).subject,
         )
-    subject = data.subject.strip()
-    if not subject or len(subject) > 64:
-        raise ClientException("subject must be 1 to 64 characters", status_code=422)
-    grant = await record_grant(
-        db_session,
-        email=target[1],
-        subject=subject,
-        role=data.role,
-        granted_by=identity_of(request).subject,
-    )
+    except DomainError as exc:
+        raise ClientException(exc.detail, status_code=422) from None
     await db_session.commit()
     return _shape(grant)
 
@@ -80,9 +71,9 @@ async def revoke_sign_in_grant(
     db_session: DbSession, grant_id: Annotated[int, PathParameter(description="the grant's id")]
 ) -> None:
     """Remove the grant and end every session of the officer it named."""
-    grant = await remove_grant(db_session, grant_id)
-    if grant is None:
+    revoked = await revoke_sign_in(db_session, grant_id)
+    if revoked is None:
         raise NotFoundException(f"no sign-in grant {grant_id}")
-    ended = await close_sessions_of(db_session, grant.subject)
+    _grant, ended = revoked
     await db_session.commit()
     _log.info("sign-in grant revoked", extra={"sessions_ended": ended})

@@ -19,6 +19,7 @@ from litestar.static_files import create_static_files_router
 from service.web.csrf import check_csrf
 from service.web.errors import page_exception_handlers
 from service.web.pages_account import ACCOUNT_HANDLERS
+from service.web.pages_admin import ADMIN_HANDLERS
 from service.web.pages_assembly import ASSEMBLY_HANDLERS
 from service.web.pages_audit import AUDIT_HANDLERS
 from service.web.pages_civic import CIVIC_HANDLERS
@@ -63,6 +64,7 @@ def web_router() -> Router:
             *VOTE_HANDLERS,
             *RESULT_HANDLERS,
             *OFFICER_HANDLERS,
+            *ADMIN_HANDLERS,
             *AUDIT_HANDLERS,
             *ASSEMBLY_HANDLERS,
             *CIVIC_HANDLERS,
