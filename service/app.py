@@ -218,7 +218,9 @@ def create_app(
         debug=settings.debug,
     )
     document_problems(app)
-    observe_requests(app)
+    observe_requests(
+        app, log_lines=logging.getLevelNamesMapping()[settings.log_level] <= logging.INFO
+    )
     return app
 
 

@@ -67,8 +67,9 @@ def request_id_from(scope: Scope) -> str:
 class RequestObserver:
     """The ASGI wrapper described in the module's docstring; ``app`` is the whole application."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, log_lines: bool = True) -> None:
         self.app = app
+        self.log_lines = log_lines
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -92,7 +93,7 @@ class RequestObserver:
             finally:
                 RESPONSES.labels(status=str(status)).inc()
                 path: str = scope.get("path", "")
-                if path not in _QUIET:
+                if self.log_lines and path not in _QUIET:
                     # Asked for each time: structlog caches a logger on its first use, and
                     # the stream under it may be replaced (as pytest does) after that.
                     structlog.get_logger("plenary.requests").info(
@@ -104,7 +105,8 @@ class RequestObserver:
                     )
 
 
-def observe_requests(app: Any) -> None:
+def observe_requests(app: Any, *, log_lines: bool = True) -> None:
     """Wrap ``app`` (a Litestar application) in a ``RequestObserver``, outermost, so nothing it
-    answers escapes it."""
-    app.asgi_handler = RequestObserver(app.asgi_handler)
+    answers escapes it. ``log_lines=False`` (a level above INFO) skips the request line; the
+    id and the count remain."""
+    app.asgi_handler = RequestObserver(app.asgi_handler, log_lines=log_lines)
