@@ -24,7 +24,6 @@ from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.logging.config import StructLoggingConfig
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.logging import LoggingMiddlewareConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
@@ -41,6 +40,7 @@ from service.keys import ballot_keys_dir, load_verification_keys
 from service.limits import BodySizeLimitMiddleware
 from service.problem_docs import document_problems
 from service.ratelimit import RateLimitMiddleware, rate_limit_headers_hook
+from service.request_log import observe_requests
 from service.routes import contests, identity, members, sign_in_grants, system
 from service.routes.assemblies import AssemblyController
 from service.routes.audit import AuditLogController
@@ -91,13 +91,6 @@ def _resolve_database_url(settings: Settings) -> str:
 
 
 def _logging(settings: Settings) -> StructlogPlugin:
-    middleware = LoggingMiddlewareConfig(
-        request_log_fields=["path", "method"],
-        response_log_fields=["status_code"],
-        request_headers_to_obfuscate={"authorization", "cookie", "x-api-key"},
-        response_headers_to_obfuscate={"set-cookie"},
-        exclude=["^/health$", "^/metrics"],
-    )
     level = logging.getLevelNamesMapping()[settings.log_level]
     logs = StructLoggingConfig(
         log_exceptions="always",
@@ -110,10 +103,9 @@ def _logging(settings: Settings) -> StructlogPlugin:
     return StructlogPlugin(
         config=StructlogConfig(
             structlog_logging_config=logs,
-            middleware_logging_config=middleware,
-            # Request lines are INFO: above that level, skip the middleware altogether (it
-            # costs a few per cent of a cast even when its lines are dropped).
-            enable_middleware_logging=level <= logging.INFO,
+            # Request lines come from ``service.request_log``, which sees every answer (with
+            # its request id and duration), not from Litestar's per-route logging middleware.
+            enable_middleware_logging=False,
         )
     )
 
@@ -226,6 +218,9 @@ def create_app(
         debug=settings.debug,
     )
     document_problems(app)
+    observe_requests(
+        app, log_lines=logging.getLevelNamesMapping()[settings.log_level] <= logging.INFO
+    )
     return app
 
 

@@ -144,6 +144,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from service.deployment_keys import check_keys
     from service.keys import KeyError_
     from service.log_signing import LogKeyError
+    from service.uvicorn_logs import uvicorn_log_config
 
     if args.demo:
         # The demo's sign-in page lists demo members to pick from; never on in production.
@@ -178,6 +179,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=ready.host,
         port=ready.port,
         log_level=ready.log_level.lower(),
+        log_config=uvicorn_log_config(ready.log_level),  # JSON lines like the service's own
         access_log=False,
         # uvicorn believes X-Forwarded-For/-Proto from the same proxies the service does, so
         # the address every part of the service sees is the client's, not the proxy's.
