@@ -29,7 +29,7 @@ async def test_each_audit_command_is_a_block_of_its_own(
     await finish_contest(web, api, election["id"])
     await sign_in(web, "M00001")
     page = (await web.get("/audit")).text
-    commands = re.findall(r'<pre class="command"><code>([^<]*)</code></pre>', page)
+    commands = re.findall(r'<pre class="command" tabindex="0"><code>([^<]*)</code></pre>', page)
     assert f"plenary verify bundle-{election['id']}.json --key log.vkey" in commands
     assert f"python -m tally count ballots-{election['id']}.blt --rule irv" in commands
     assert all("\n" not in c for c in commands)
