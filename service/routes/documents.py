@@ -23,7 +23,7 @@ from schemas.moments import now
 from service.auth import identity_of
 from service.deps import DbSession
 from service.routes.assemblies import visible_assembly
-from service.web.documents import DOCUMENT_HEADERS, document_html, document_pdf
+from service.web.documents import document_html, html_document, pdf_document
 from service.web.i18n import LANGUAGES, translator
 from service.web.pages_results import result_context
 from service.web.render import language_of
@@ -50,7 +50,6 @@ class DocumentController(Controller):
         self, request: Request[Any, Any, Any], assembly_id: uuid.UUID, db: Any, lang: str | None
     ) -> str:
         assembly = await visible_assembly(request, db, assembly_id)
-        await db.commit()
         book = await motions_book(db, assembly)
         return document_html(
             "motions_book.html", _language(request, lang), await place_names(db), book=book
@@ -67,7 +66,7 @@ class DocumentController(Controller):
         """The agenda with every admitted motion and amendment in order, numbered lines and
         provenance."""
         html = await self._book(request, assembly_id, db_session, lang)
-        return Response(html, media_type="text/html; charset=utf-8", headers=DOCUMENT_HEADERS)
+        return html_document(html)
 
     @get("/motions-book.pdf", summary="The motions book (PDF)", media_type="application/pdf")
     async def motions_book_pdf(
@@ -78,18 +77,15 @@ class DocumentController(Controller):
         lang: Lang = None,
     ) -> Response[bytes]:
         """The same book typeset with WeasyPrint."""
-        pdf = await document_pdf(await self._book(request, assembly_id, db_session, lang))
-        headers = {
-            **DOCUMENT_HEADERS,
-            "Content-Disposition": f'inline; filename="motions-book-{assembly_id}.pdf"',
-        }
-        return Response(pdf, media_type="application/pdf", headers=headers)
+        return await pdf_document(
+            await self._book(request, assembly_id, db_session, lang),
+            f"motions-book-{assembly_id}.pdf",
+        )
 
     async def _record(
         self, request: Request[Any, Any, Any], assembly_id: uuid.UUID, db: Any, lang: str | None
     ) -> str:
         assembly = await visible_assembly(request, db, assembly_id)
-        await db.commit()
         record = msgspec.to_builtins(await assembly_record(db, assembly))
         places = await place_names(db)
         return document_html(
@@ -107,7 +103,7 @@ class DocumentController(Controller):
         """Every motion and amendment with its decision, figures (card votes named) and final
         text."""
         html = await self._record(request, assembly_id, db_session, lang)
-        return Response(html, media_type="text/html; charset=utf-8", headers=DOCUMENT_HEADERS)
+        return html_document(html)
 
     @get("/conference-record.pdf", summary="The record (PDF)", media_type="application/pdf")
     async def record_pdf(
@@ -117,12 +113,9 @@ class DocumentController(Controller):
         db_session: DbSession,
         lang: Lang = None,
     ) -> Response[bytes]:
-        pdf = await document_pdf(await self._record(request, assembly_id, db_session, lang))
-        headers = {
-            **DOCUMENT_HEADERS,
-            "Content-Disposition": f'inline; filename="record-{assembly_id}.pdf"',
-        }
-        return Response(pdf, media_type="application/pdf", headers=headers)
+        return await pdf_document(
+            await self._record(request, assembly_id, db_session, lang), f"record-{assembly_id}.pdf"
+        )
 
     @get("/timetable.ics", summary="The timetable (iCalendar)", media_type="text/calendar")
     async def timetable(
@@ -130,7 +123,6 @@ class DocumentController(Controller):
     ) -> Response[str]:
         """Deadlines and the session, for members' calendars (RFC 5545)."""
         assembly = await visible_assembly(request, db_session, assembly_id)
-        await db_session.commit()
         text = timetable_ics(
             str(assembly.id),
             assembly.title,
@@ -167,7 +159,7 @@ class ResultSheetController(Controller):
         """One vote's result as a printable sheet: figures (in votes carried, for a card
         vote), the elected and every stage of a count, and the result's fingerprint."""
         html = await self._sheet(request, contest_id, db_session, lang)
-        return Response(html, media_type="text/html; charset=utf-8", headers=DOCUMENT_HEADERS)
+        return html_document(html)
 
     @get("/result-sheet.pdf", summary="The result sheet (PDF)", media_type="application/pdf")
     async def result_sheet_pdf(
@@ -177,9 +169,6 @@ class ResultSheetController(Controller):
         db_session: DbSession,
         lang: Lang = None,
     ) -> Response[bytes]:
-        pdf = await document_pdf(await self._sheet(request, contest_id, db_session, lang))
-        headers = {
-            **DOCUMENT_HEADERS,
-            "Content-Disposition": f'inline; filename="result-{contest_id}.pdf"',
-        }
-        return Response(pdf, media_type="application/pdf", headers=headers)
+        return await pdf_document(
+            await self._sheet(request, contest_id, db_session, lang), f"result-{contest_id}.pdf"
+        )

@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from litestar import Response
+
 from roll.places import Places
 from service.web.i18n import translator
 from service.web.render import environment
 
-__all__ = ["DOCUMENT_HEADERS", "document_html", "document_pdf"]
+__all__ = ["DOCUMENT_HEADERS", "document_html", "document_pdf", "html_document", "pdf_document"]
 
 DOCUMENT_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'",
@@ -45,3 +47,14 @@ def _pdf(html: str) -> bytes:
 async def document_pdf(html: str) -> bytes:
     """``html`` typeset as PDF, in a worker thread so the event loop keeps serving."""
     return await asyncio.to_thread(_pdf, html)
+
+
+def html_document(html: str) -> Response[str]:
+    """A printable document's HTML as an answer, under the documents' policy."""
+    return Response(html, media_type="text/html; charset=utf-8", headers=DOCUMENT_HEADERS)
+
+
+async def pdf_document(html: str, filename: str) -> Response[bytes]:
+    """``html`` typeset as a PDF answer named ``filename``, under the documents' policy."""
+    headers = {**DOCUMENT_HEADERS, "Content-Disposition": f'inline; filename="{filename}"'}
+    return Response(await document_pdf(html), media_type="application/pdf", headers=headers)
