@@ -18,6 +18,7 @@ from service.demo import demo_roll_csv
 from service.events import log_roll_import
 from service.settings import Settings
 from tests.conftest import running, without_rate_limits
+from tests.web.browser import serve, skip_without_browser
 
 ROLL_SIZE = 24
 """Members M00001…M00024, two in each demo branch; the first twenty are active."""
@@ -112,3 +113,11 @@ async def finish_contest(
     for step in ("close", "count", "publish"):
         answer = await client.post(f"/api/v1/contests/{contest_id}/{step}", headers=api(*RO))
         assert answer.status_code == 200, answer.text
+
+
+@pytest.fixture
+async def site(app: Litestar, roll: None) -> AsyncIterator[str]:
+    """The app served over HTTP for Chromium (skips, with the reason, when it is missing)."""
+    skip_without_browser()
+    async for url in serve(app):
+        yield url

@@ -12,15 +12,12 @@ from typing import Any
 
 import httpx
 import pytest
-from litestar import Litestar
 
 from tests.web.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
     TIMEOUT_MS,
     check_page,
-    serve,
-    skip_without_browser,
 )
 from tests.web.conftest import RO
 
@@ -32,13 +29,6 @@ ELECTION = {
     "seats": 2,
     "candidates": [{"name": "Aisha"}, {"name": "Bethan"}, {"name": "Callum"}],
 }
-
-
-@pytest.fixture
-async def site(app: Litestar, roll: None) -> AsyncIterator[str]:
-    skip_without_browser()
-    async for url in serve(app):
-        yield url
 
 
 @pytest.fixture

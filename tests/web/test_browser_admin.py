@@ -5,35 +5,23 @@ as a screenshot in ``test-artifacts/web``."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from litestar import Litestar
 
 from service.demo import demo_roll_csv
 from tests.web.browser import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
+    SIZES,
     TIMEOUT_MS,
     check_page,
-    serve,
-    skip_without_browser,
 )
 from tests.web.conftest import ROLL_SIZE
 
 pytestmark = pytest.mark.slow
-
-SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
-
-
-@pytest.fixture
-async def site(app: Litestar, roll: None) -> AsyncIterator[str]:
-    skip_without_browser()
-    async for url in serve(app):
-        yield url
 
 
 async def _looks_right(page: Any, answer: Any, name: str, width: int, javascript: bool) -> None:

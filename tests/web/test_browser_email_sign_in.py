@@ -4,13 +4,12 @@ Skips, saying why, without Chromium."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from litestar import Litestar
 
 from service.settings import Settings
 from tests.signin_mail import MailServer, code_in, mail_server, settings_sending_to
@@ -19,8 +18,6 @@ from tests.web.browser import (
     CHROMIUM_ARGS,
     TIMEOUT_MS,
     check_page,
-    serve,
-    skip_without_browser,
 )
 
 pytestmark = pytest.mark.slow
@@ -36,13 +33,6 @@ def smtp() -> Iterator[MailServer]:
 def settings(tmp_path: Path, database_url: str, smtp: MailServer) -> Settings:
     settings: Settings = settings_sending_to(smtp, tmp_path / "plenary", database_url)
     return settings
-
-
-@pytest.fixture
-async def site(app: Litestar, roll: None) -> AsyncIterator[str]:
-    skip_without_browser()
-    async for url in serve(app):
-        yield url
 
 
 async def test_a_member_signs_in_by_email_code_and_out_again_in_chromium(

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from tests.web.browser import TIMEOUT_MS, check_page
-from tests.web.test_browser import _sign_in, api, browser, site
+from tests.web.test_browser import _sign_in, api, browser
 
-__all__ = ["api", "browser", "site"]  # the browser tests' fixtures, used here
+__all__ = ["api", "browser"]  # the browser tests' fixtures, used here
 
 pytestmark = pytest.mark.slow
 MEMBER = ("M00001", "member")

@@ -5,34 +5,23 @@ screenshots in ``test-artifacts/web``."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from litestar import Litestar
 
 from tests.web.browser import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
+    SIZES,
     TIMEOUT_MS,
     check_page,
-    serve,
-    skip_without_browser,
 )
 from tests.web.conftest import RO
 
 pytestmark = pytest.mark.slow
-
-SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
-
-
-@pytest.fixture
-async def site(app: Litestar, roll: None) -> AsyncIterator[str]:
-    skip_without_browser()
-    async for url in serve(app):
-        yield url
 
 
 async def _check_both(browser: Any, site: str, path: str, name: str, who: str | None) -> None:
