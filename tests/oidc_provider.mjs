@@ -4,7 +4,8 @@
 // Configuration comes from one JSON file named in argv[2]:
 //   { "module": ".../node_modules/oidc-provider/lib/index.js", "issuer": "http://127.0.0.1:PORT",
 //     "port": PORT, "client": {client_id, client_secret, redirect_uris},
-//     "keys": [private JWKs, the first signs], "accounts": {"name": {claims}} }
+//     "keys": [private JWKs, the first signs], "accounts": {"name": {claims}},
+//     "claimsInUserinfo": false }
 // The test restarts this script with the keys in another order to rotate the signing key.
 //
 // Login: GET /interaction/:uid shows a form with one field, the account name; POST it and the
@@ -33,8 +34,9 @@ const provider = new Provider(config.issuer, {
   },
   scopes: ['openid', 'email', 'membership'],
   features: { devInteractions: { enabled: false } },
-  // put the scopes' claims in the ID token, as Keycloak, Entra and Google do
-  conformIdTokenClaims: false,
+  // false: the scopes' claims in the ID token, as Keycloak, Entra and Google do; true (the
+  // config's "claimsInUserinfo"): only at the UserInfo endpoint, as Core §5.4 has it
+  conformIdTokenClaims: Boolean(config.claimsInUserinfo),
   pkce: { required: () => true },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
   cookies: { keys: ['plenary-test-provider-cookie-key'] },

@@ -97,6 +97,8 @@ class LocalProvider:
         self._workdir = workdir
         self.redirect_uris = [REDIRECT_URI]
         """Where the provider may send browsers back (change, then ``start`` again)."""
+        self.claims_in_userinfo = False
+        """Release the scopes' claims only at UserInfo, not in the ID token (then ``start``)."""
         self._process: subprocess.Popen[str] | None = None
 
     @property
@@ -117,6 +119,7 @@ class LocalProvider:
             },
             "keys": [self.keys[k] for k in kids],
             "accounts": ACCOUNTS,
+            "claimsInUserinfo": self.claims_in_userinfo,
         }
         path = self._workdir / "provider.json"
         path.write_text(json.dumps(config))

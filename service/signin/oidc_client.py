@@ -40,7 +40,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "The httpx module", AuthlibDeprecationWarning)
     from authlib.integrations.httpx_client import AsyncOAuth2Client
 
-__all__ = ["OidcClient", "OidcRefused", "PendingSignIn", "Reason"]
+__all__ = ["OidcClient", "OidcRefused", "PendingSignIn", "Reason", "TokenAnswer"]
 
 _log = logging.getLogger("plenary.sign_in")
 
@@ -87,14 +87,24 @@ class PendingSignIn:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class TokenAnswer:
+    """What the token endpoint gave for a code: the ID token (compact form) and, when the
+    provider issued one, the access token for its UserInfo endpoint."""
+
+    id_token: str
+    access_token: str | None
+
+
 class OidcClient:
     """The organisation's provider as ``settings`` name it. Cost of a sign-in: one discovery
     fetch per process, one token request, one signature check (a key fetch on a new ``kid``)."""
 
     def __init__(self, settings: OidcSettings, http: httpx.AsyncClient, jwks: JwksCaches) -> None:
-        assert settings.issuer is not None
+        if settings.issuer is None:
+            raise ValueError("an OpenID Connect client needs PLENARY_OIDC_ISSUER")
         self.settings = settings
-        self.issuer = settings.issuer
+        self.issuer: str = settings.issuer
         self._http = http
         self._jwks = jwks
         self._metadata: Mapping[str, Any] | None = None
@@ -143,8 +153,8 @@ class OidcClient:
             )
         return str(url)
 
-    async def exchange(self, code: str, pending: PendingSignIn, redirect_uri: str) -> str:
-        """Trade the authorization ``code`` for the ID token (its compact form)."""
+    async def exchange(self, code: str, pending: PendingSignIn, redirect_uri: str) -> TokenAnswer:
+        """Trade the authorization ``code`` for the ID token and the access token."""
         endpoint = str((await self.metadata())["token_endpoint"])
         async with self._client(redirect_uri) as client:
             try:
@@ -158,7 +168,44 @@ class OidcClient:
         id_token = token.get("id_token")
         if not isinstance(id_token, str):
             raise OidcRefused("token_invalid", "the token answer has no id_token")
-        return id_token
+        access_token = token.get("access_token")
+        return TokenAnswer(id_token, access_token if isinstance(access_token, str) else None)
+
+    async def with_userinfo(
+        self, claims: Mapping[str, Any], access_token: str | None, wanted: tuple[str, ...]
+    ) -> Mapping[str, Any]:
+        """The ID token's ``claims``, completed from the provider's UserInfo endpoint (Core
+        §5.3) when they lack any of ``wanted``: a conforming provider releases the scopes'
+        claims there, not in the ID token, in the code flow. The UserInfo ``sub`` must be the
+        ID token's (Core §5.3.4); the ID token's own claims win. Unchanged when nothing is
+        missing or the provider has no endpoint. Cost: one request, only when needed."""
+        if access_token is None or all(name in claims for name in wanted):
+            return claims
+        endpoint = (await self.metadata()).get("userinfo_endpoint")
+        if not isinstance(endpoint, str):
+            return claims
+        try:
+            answer = await self._http.get(
+                endpoint,
+                headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
+                timeout=10.0,
+            )
+            answer.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise OidcRefused("unavailable", f"userinfo: {type(exc).__name__}") from None
+        if not answer.headers.get("content-type", "").startswith("application/json"):
+            # a signed or encrypted UserInfo answer (application/jwt) is not asked for
+            raise OidcRefused("token_invalid", "userinfo is not JSON")
+        try:
+            info = answer.json()
+        except ValueError:
+            raise OidcRefused("token_invalid", "userinfo is not JSON") from None
+        if not isinstance(info, dict):
+            raise OidcRefused("token_invalid", "userinfo is not an object")
+        sub = claims.get("sub")
+        if not isinstance(sub, str) or info.get("sub") != sub:
+            raise OidcRefused("token_invalid", "userinfo names another subject")
+        return {**info, **claims}
 
     async def check_id_token(
         self, id_token: str, *, nonce: str, now: dt.datetime

@@ -19,7 +19,13 @@ from service.signin.email_flow import Addressee, find_addressee
 from service.signin.oidc_client import OidcRefused
 from service.signin.store import grants_for_email
 
-__all__ = ["addressee_for_claims"]
+__all__ = ["addressee_for_claims", "claims_wanted"]
+
+
+def claims_wanted(member_claim: str) -> tuple[str, ...]:
+    """The claims that name someone when ``member_claim`` is the membership-number claim:
+    the provider's UserInfo is asked for them when the ID token lacks them."""
+    return ("email", "email_verified") if member_claim == "email" else (member_claim,)
 
 
 async def addressee_for_claims(
@@ -28,11 +34,12 @@ async def addressee_for_claims(
     """The person the verified ``claims`` name; ``OidcRefused`` (``no_member_claim`` or
     ``not_on_roll``) when there is none. Cost: two or three indexed queries."""
     email = claims.get("email")
-    verified = isinstance(email, str) and bool(email) and claims.get("email_verified") is True
+    if not isinstance(email, str) or claims.get("email_verified") is not True:
+        email = ""  # an address the provider has not verified names no one here
     if member_claim == "email":  # a provider that knows members only by their address
-        found = await find_addressee(db, str(email)) if verified else None
+        found = await find_addressee(db, email) if email else None
         if found is None:
-            raise OidcRefused("not_on_roll" if verified else "no_member_claim")
+            raise OidcRefused("not_on_roll" if email else "no_member_claim")
         return found
     number = claims.get(member_claim)
     if isinstance(number, int) and not isinstance(number, bool):
@@ -43,8 +50,7 @@ async def addressee_for_claims(
         if found is None:
             raise OidcRefused("not_on_roll")
         return found
-    if verified:
-        assert isinstance(email, str)
+    if email:
         grants = await grants_for_email(db, email)
         if grants:
             subject = grants[0].subject

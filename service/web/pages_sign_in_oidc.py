@@ -26,7 +26,7 @@ from litestar.response import Redirect
 from service.auth import Identity
 from service.deps import DbSession
 from service.signin.oidc_client import OidcClient, OidcRefused, PendingSignIn, Reason
-from service.signin.oidc_members import addressee_for_claims
+from service.signin.oidc_members import addressee_for_claims, claims_wanted
 from service.signin.settings import SignInSettings
 from service.web.i18n import N_, translator
 from service.web.pages_account import _sign_in_page, _signed_in_redirect, home_for, safe_next
@@ -192,11 +192,15 @@ async def finish_oidc_sign_in(
         code = request.query_params.get("code") or ""
         if not code:
             raise OidcRefused("code", "no code")
-        id_token = await client.exchange(code, pending, _redirect_uri(request))
+        tokens = await client.exchange(code, pending, _redirect_uri(request))
         claims = await client.check_id_token(
-            id_token, nonce=pending.nonce, now=clock_of(request.app.state)()
+            tokens.id_token, nonce=pending.nonce, now=clock_of(request.app.state)()
         )
-        who = await addressee_for_claims(db_session, claims, client.settings.member_claim)
+        member_claim = client.settings.member_claim
+        claims = await client.with_userinfo(
+            claims, tokens.access_token, claims_wanted(member_claim)
+        )
+        who = await addressee_for_claims(db_session, claims, member_claim)
     except OidcRefused as refusal:
         return await _refused(request, db_session, refusal, target)
     identity = Identity(subject=who.subject, roles=frozenset(who.roles))

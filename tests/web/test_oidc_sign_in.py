@@ -37,6 +37,7 @@ def provider() -> Iterator[LocalProvider]:
 def changing_provider(provider: LocalProvider) -> Iterator[LocalProvider]:
     """The provider, for a test that stops it or rotates its keys: back on key A after."""
     yield provider
+    provider.claims_in_userinfo = False
     provider.start(("A",))
 
 
@@ -144,6 +145,31 @@ async def test_an_officer_is_signed_in_by_the_grant_naming_their_verified_email(
     refused = await sign_in_as(web, at_provider, "unverified-officer")
     assert refused.status_code == 403
     assert "does not give a membership number" in refused.text
+
+
+async def test_a_provider_releasing_claims_only_at_userinfo_signs_members_and_officers_in(
+    web: httpx.AsyncClient,
+    at_provider: httpx.AsyncClient,
+    changing_provider: LocalProvider,
+    database_url: str,
+) -> None:
+    """A conforming provider (Core §5.4) puts the scopes' claims at UserInfo, not in the ID
+    token of the code flow: the membership number and the verified address are read there."""
+    changing_provider.claims_in_userinfo = True
+    changing_provider.start(("A",))
+    async with session_for(database_url) as db:
+        await record_grant(
+            db, email="ro@party.example", subject="RO7", role="returning_officer", granted_by="A1"
+        )
+        await db.commit()
+    signed = await sign_in_as(web, at_provider, "alice")
+    assert signed.status_code == 303, signed.text
+    assert "Signed in as M00001" in (await web.get("/home")).text
+    officer = await sign_in_as(web, at_provider, "officer")
+    assert officer.headers["location"] == "/officer"
+    unverified = await sign_in_as(web, at_provider, "unverified-officer")
+    assert unverified.status_code == 403
+    assert "does not give a membership number" in unverified.text
 
 
 async def test_a_member_not_on_the_roll_or_not_active_is_refused_with_a_clear_page(
