@@ -20,7 +20,7 @@ from advanced_alchemy.extensions.litestar import (
     SQLAlchemyAsyncConfig,
     SQLAlchemyPlugin,
 )
-from litestar import Litestar, Router
+from litestar import Litestar
 from litestar.datastructures import State
 from litestar.logging.config import StructLoggingConfig
 from litestar.middleware import DefineMiddleware
@@ -31,6 +31,7 @@ from litestar.plugins.structlog import StructlogConfig, StructlogPlugin
 from litestar.types import ControllerRouterHandler
 
 from service.api_docs import ApiDocsPlugin
+from service.app_router import AppRouter
 from service.auth import AuthMiddleware, TokenVerifier
 from service.checkpointer import audit_log_lifespan
 from service.database import engine_options, locate_database
@@ -181,7 +182,7 @@ def create_app(
     )
 
     prometheus = PrometheusConfig(app_name="plenary", prefix="plenary", group_path=True)
-    api = Router(path=API_PREFIX, route_handlers=[*api_handlers(), *extra_handlers])
+    api = AppRouter(path=API_PREFIX, route_handlers=[*api_handlers(), *extra_handlers])
     app = Litestar(
         route_handlers=[system.health, system.ready, MetricsController, api, web_router()],
         plugins=[SQLAlchemyPlugin(config=db), _logging(settings)],

@@ -12,10 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from litestar import Request, Router
+from litestar import Request
 from litestar.datastructures import CacheControlHeader
 from litestar.static_files import create_static_files_router
 
+from service.app_router import AppRouter
 from service.web.csrf import check_csrf
 from service.web.errors import page_exception_handlers
 from service.web.pages_account import ACCOUNT_HANDLERS
@@ -45,7 +46,7 @@ async def _before_page(request: Request[Any, Any, Any]) -> None:
         await load_places(request)
 
 
-def web_router() -> Router:
+def web_router() -> AppRouter:
     """The pages and their static files, outside the API's bearer-token authentication."""
     static = create_static_files_router(
         path="/static",
@@ -55,7 +56,7 @@ def web_router() -> Router:
         include_in_schema=False,
         opt={"exclude_from_auth": True},
     )
-    return Router(
+    return AppRouter(
         path="/",
         route_handlers=[
             *ACCOUNT_HANDLERS,
