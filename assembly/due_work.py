@@ -10,7 +10,10 @@ runner (``service.due_work``) need not read every row each round. The steps are:
   its count of signatures is logged once the interval of its first unlogged change has ended;
 - an election's nominations close at their time;
 - an office with a term opens its selection for the next term, ``reselection_days`` before the
-  term ends (``assembly.elections.reselection``).
+  term ends (``assembly.elections.reselection``);
+- a sortition whose pool was closed for a fair draw has its portfolio solved and its
+  commitment logged (``assembly.sortition.sortition_draw.finish_commitment``): slow work, which
+  the runner does apart from the timetable (``service.due_work.BACKGROUND_WORKS``).
 """
 
 from __future__ import annotations
@@ -23,9 +26,10 @@ from assembly.elections.election_models import Election
 from assembly.models import Assembly
 from assembly.petitions.petitions import COUNT_INTERVAL
 from assembly.petitions.recall_models import Office, RecallPetition
+from assembly.sortition.sortition_models import Sortition
 from voting.due_work import published_contests
 
-__all__ = ["due_assemblies", "due_elections", "due_offices", "due_petitions"]
+__all__ = ["due_assemblies", "due_elections", "due_offices", "due_petitions", "due_sortitions"]
 
 
 def due_assemblies() -> Select[uuid.UUID]:
@@ -75,3 +79,8 @@ def due_offices() -> Select[uuid.UUID]:
         Office.reselection_election_id.is_(None),
         Office.term_ends_at - func.make_interval(0, 0, 0, Office.reselection_days) <= func.now(),
     )
+
+
+def due_sortitions() -> Select[uuid.UUID]:
+    """Sortitions whose pool has closed and whose portfolio is still to be solved."""
+    return select(Sortition.id).where(Sortition.state == "committing")

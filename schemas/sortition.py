@@ -114,7 +114,7 @@ class SortitionOut(msgspec.Struct, omit_defaults=True):
     method: str
     features: list[str]
     quotas: list[dict[str, Any]]
-    state: Literal["pool_open", "committed", "drawn"]
+    state: Literal["pool_open", "committing", "committed", "drawn"]
     pool: int
     pool_closes_at: dt.datetime | None = None
     source: dict[str, Any] | None = None
@@ -125,6 +125,7 @@ class SortitionOut(msgspec.Struct, omit_defaults=True):
     highest_chance: str | None = None
     excluded: int | None = None
     committed_at: dt.datetime | None = None
+    commit_problem: str | None = None
     seed_hex: str | None = None
     panel: list[str] | None = None
     drawn_at: dt.datetime | None = None

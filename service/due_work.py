@@ -3,7 +3,9 @@
 Contests open at ``opens_at`` and close at ``closes_at``; assemblies move along their timetable;
 recall petitions fail when their window ends short, log their count per interval and apply a
 published recall result; election nominations close at their time; an office's selection for
-its next term opens. Each kind of step is a :class:`Work`: a query for the rows that are due (by
+its next term opens; a fair sortition's portfolio is solved and its commitment logged
+(``BACKGROUND_WORKS``, in a second runner so that a minute's solve delays no timetabled step).
+Each kind of step is a :class:`Work`: a query for the rows that are due (by
 the database's clock, from the owning package: ``voting.due_work``, ``assembly.due_work``) and
 the domain function that takes the step. Each service process runs one :class:`DueWorkRunner` in
 the app's lifespan; about every :data:`POLL_SECONDS` it takes every due row, one at a time,
@@ -41,7 +43,13 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from assembly.due_work import due_assemblies, due_elections, due_offices, due_petitions
+from assembly.due_work import (
+    due_assemblies,
+    due_elections,
+    due_offices,
+    due_petitions,
+    due_sortitions,
+)
 from assembly.elections.election_models import Election
 from assembly.elections.elections import touch_election
 from assembly.elections.reselection import touch_office
@@ -49,6 +57,8 @@ from assembly.meetings.assemblies import touch_assembly
 from assembly.models import Assembly
 from assembly.petitions.petitions import touch_petition
 from assembly.petitions.recall_models import Office, RecallPetition
+from assembly.sortition.sortition_draw import finish_commitment
+from assembly.sortition.sortition_models import Sortition
 from schemas.problems import DomainError
 from service.database import engine_options
 from service.settings import Settings
@@ -58,6 +68,7 @@ from voting.models import Contest
 
 __all__ = [
     "ACTOR",
+    "BACKGROUND_WORKS",
     "POLL_SECONDS",
     "WORKS",
     "DueWorkRunner",
@@ -161,6 +172,14 @@ WORKS: Final[Sequence[Work]] = (
         functools.partial(touch_office, lock=True),
     ),
 )
+
+
+BACKGROUND_WORKS: Final[Sequence[Work]] = (
+    # A fair draw's portfolio takes up to a minute to solve (in a worker thread): a runner of
+    # its own takes it, so no contest waits that long to open or close.
+    Work("sortition", "solve and commit", Sortition, due_sortitions, finish_commitment),
+)
+"""Slow work: each process runs a second runner for it beside the timetabled steps."""
 
 
 def _reason(exc: BaseException) -> str:
@@ -290,8 +309,9 @@ class DueWorkRunner:
 
 @asynccontextmanager
 async def due_work_lifespan(app: Litestar) -> AsyncIterator[None]:
-    """Run the due work while the app runs, on an engine of its own (two connections: the step,
-    and the vacuum after a secret box closes).
+    """Run the due work while the app runs, on an engine of its own (three connections: the
+    step, the vacuum after a secret box closes, and the slow work of ``BACKGROUND_WORKS`` in a
+    runner of its own).
 
     Its own engine because the app's is created by the database plugin's lifespan, which
     Litestar enters after this one. On shutdown a round in progress may finish (up to 5 s);
@@ -301,14 +321,20 @@ async def due_work_lifespan(app: Litestar) -> AsyncIterator[None]:
     if settings.database_url is None:
         raise RuntimeError("the due work runner needs the database's URL")
     engine = create_async_engine(
-        settings.database_url, pool_size=1, max_overflow=1, **engine_options(settings)
+        settings.database_url, pool_size=2, max_overflow=1, **engine_options(settings)
     )
     stop = asyncio.Event()
-    task = asyncio.create_task(DueWorkRunner(engine).run(stop), name="due-work")
+    tasks = [
+        asyncio.create_task(DueWorkRunner(engine).run(stop), name="due-work"),
+        asyncio.create_task(
+            DueWorkRunner(engine, BACKGROUND_WORKS).run(stop), name="due-work-background"
+        ),
+    ]
     try:
         yield
     finally:
         stop.set()
-        with suppress(TimeoutError):
-            await asyncio.wait_for(task, timeout=_STOP_SECONDS)
+        for task in tasks:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(task, timeout=_STOP_SECONDS)
         await engine.dispose()

@@ -13,7 +13,7 @@ import time
 
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from service.due_work import WORKS, DueWorkRunner, Step
+from service.due_work import BACKGROUND_WORKS, WORKS, DueWorkRunner, Step
 
 HANG = 60.0  # seconds: only a runner that never acts takes this long
 
@@ -22,7 +22,7 @@ async def settle(database_url: str) -> list[Step]:
     """Every step due now, taken; the steps this call took (the app's runner may take some)."""
     engine = create_async_engine(database_url, pool_size=1)
     try:
-        runner = DueWorkRunner(engine)
+        runner = DueWorkRunner(engine, (*WORKS, *BACKGROUND_WORKS))
         taken: list[Step] = []
         deadline = time.monotonic() + HANG
         while True:
@@ -32,7 +32,7 @@ async def settle(database_url: str) -> list[Step]:
             async with engine.connect() as connection:
                 pending = [
                     work.what
-                    for work in WORKS
+                    for work in (*WORKS, *BACKGROUND_WORKS)
                     if await connection.scalar(work.due().limit(1)) is not None
                 ]
             if not pending:

@@ -5,8 +5,13 @@ last ``exclude_terms`` terms are left out (``tally.sortition.exclude_recent_serv
 inputs (tickets and features, seats, quotas, method), every volunteer's salted commitment
 binding their ticket to their membership number (``assembly.sortition.entries``) and the drand
 round whose beacon will seed the draw are fixed, and their digests logged, before that round is
-due. ``draw_sortition`` refuses until the round is due, checks the beacon (round, chain,
-randomness = SHA-256 of the signature, and the BLS signature under the chain's public key,
+due. For a method with a portfolio (``maximin``) the portfolio's solve takes up to a minute, so
+the request only closes the pool and fixes the inputs (state ``committing``); the due work
+runner (``service.due_work``) solves it and logs the commitment (``finish_commitment``), and the
+caller follows the sortition's own URL until it is ``committed``.
+
+``draw_sortition`` refuses until the round is due, checks the beacon (round, chain, randomness
+= SHA-256 of the signature, and the BLS signature under the chain's public key,
 ``assembly.sortition.drand``) and logs it, derives the seed from it and the commitment
 (``assembly.sortition.sortition_record``) and draws the panel with ``tally.sortition``. The log
 holds digests and counts, never who. See docs/ARCHITECTURE.md.
@@ -14,9 +19,11 @@ holds digests and counts, never who. See docs/ARCHITECTURE.md.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Final
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,7 +57,13 @@ from tally.sortition import (
 from tally.sortition import Member as PoolMember
 from tally.sortition_maximin import SolverMissing, solve_maximin
 
-__all__ = ["commit_sortition", "draw_sortition"]
+__all__ = ["SOLVED_METHODS", "commit_sortition", "draw_sortition", "finish_commitment"]
+
+SOLVED_METHODS: Final = frozenset({Method.MAXIMIN})
+"""Methods whose portfolio is solved by the due work runner after the pool closes."""
+
+ACTOR: Final = "system"
+"""The actor of a commitment the due work runner completes (as ``service.due_work.ACTOR``)."""
 
 
 async def _recent_servers(session: AsyncSession, sortition: Sortition) -> set[str]:
@@ -71,26 +84,33 @@ async def _recent_servers(session: AsyncSession, sortition: Sortition) -> set[st
     return {number for panel in panels for number in panel or []}
 
 
+def _round_to_come(source: dict[str, Any], moment: dt.datetime) -> None:
+    """``SortitionStateError`` unless the named drand round is due after ``moment``."""
+    chain = DRAND_CHAINS[source["chain"]]
+    due = chain.due(int(source["round"]))
+    if due <= moment.timestamp():
+        following = chain.round_at(moment.timestamp()) + 1
+        raise SortitionStateError(
+            f"drand {chain.name} round {source['round']} was published at "
+            f"{utc_text(dt.datetime.fromtimestamp(due, dt.UTC))}, before this commitment; "
+            f"name a round still to come (the next is {following})"
+        )
+
+
 def _check_source(body: CommitIn, moment: dt.datetime) -> dict[str, Any]:
     source = body.source
     if source.round is None:
         raise DomainError("name the drand round whose randomness will seed the draw")
     chain = DRAND_CHAINS[source.chain]
-    due = chain.due(source.round)
-    if due <= moment.timestamp():
-        following = chain.round_at(moment.timestamp()) + 1
-        raise SortitionStateError(
-            f"drand {source.chain} round {source.round} was published at "
-            f"{utc_text(dt.datetime.fromtimestamp(due, dt.UTC))}, before this commitment; "
-            f"name a round still to come (the next is {following})"
-        )
-    return {
+    named = {
         "kind": "drand",
         "chain": source.chain,
         "chain_hash": chain.chain_hash,
         "round": source.round,
-        "due": utc_text(dt.datetime.fromtimestamp(due, dt.UTC)),
+        "due": utc_text(dt.datetime.fromtimestamp(chain.due(source.round), dt.UTC)),
     }
+    _round_to_come(named, moment)
+    return named
 
 
 async def commit_sortition(
@@ -100,13 +120,15 @@ async def commit_sortition(
     *,
     at: dt.datetime | None = None,
 ) -> Sortition:
-    """Close the pool and commit to the draw's inputs and source of randomness, logged before
-    the randomness exists. Caller commits.
+    """Close the pool and fix the draw's inputs, entries and source of randomness. For
+    ``uniform`` and ``sequential`` the commitment is logged at once (state ``committed``);
+    for a method with a portfolio (``SOLVED_METHODS``) the state is ``committing`` and the
+    due work runner solves it and logs the commitment (``finish_commitment``), so the request
+    does not wait for the solver. Caller commits.
 
     Errors: 409 not open, a pool still in its window or a drand round already published;
-    422 quotas the pool cannot meet (naming them); 503 a ``maximin`` draw without the solver.
-    Cost: one read of the pool, one feasibility search (``tally.sortition.check_quotas``), for
-    ``maximin`` the portfolio's solve (``tally.sortition_maximin``), one log append.
+    422 quotas the pool cannot meet (naming them). Cost: one read of the pool, one feasibility
+    search (``tally.sortition.check_quotas``), at most one log append.
     """
     moment = at or now()
     sortition = await load_sortition(session, sortition_id, lock=True)
@@ -143,12 +165,6 @@ async def commit_sortition(
         raise DomainError(
             f"the draw cannot be made: {exc}", title="The quotas cannot be met"
         ) from None
-    if inputs.method is Method.MAXIMIN:
-        try:
-            portfolio = solve_maximin(inputs)
-        except SolverMissing as exc:
-            raise DomainError(str(exc), status=503, title="No solver for a fair draw") from None
-        sortition.portfolio = portfolio.to_dict()
     sortition.inputs = inputs.to_dict()
     sortition.inputs_digest = inputs.digest()
     numbered = {ticket: number for ticket, _, number in rows}
@@ -159,18 +175,83 @@ async def commit_sortition(
     sortition.entries_digest = entries_digest(sortition.entries)
     sortition.excluded = len(eligible.excluded)
     sortition.source = source
+    sortition.commit_problem = None
+    if inputs.method in SOLVED_METHODS:
+        # The portfolio's solve takes up to a minute: the due work runner makes it
+        # (``finish_commitment``), and the commitment is logged then.
+        sortition.state = "committing"
+        return sortition
+    await _log_commitment(session, sortition, moment)
+    return sortition
+
+
+async def finish_commitment(
+    session: AsyncSession,
+    sortition_id: uuid.UUID,
+    *,
+    clock: Callable[[], dt.datetime] = now,
+) -> Sortition:
+    """The due work step of a sortition whose pool was closed for a method with a portfolio
+    (``maximin``): solve the portfolio (in a worker thread, so the process keeps serving) and
+    log the commitment, if the named drand round is still to come by ``clock()`` once the solve
+    is done. If it is not, the commitment is not made: the pool reopens for a commitment to a
+    later round, with ``commit_problem`` saying why, logged as ``sortition.commit_failed``.
+
+    Takes the row lock and re-checks the state, so of several runners only one solves, and a
+    sortition already committed (or drawn) is left as it is. Caller commits. Errors: 503 no
+    solver (left ``committing``; the runner tries again later). Cost: one solve
+    (``tally.sortition_maximin``: about a minute at 1,000 volunteers), one log append.
+    """
+    sortition = await load_sortition(session, sortition_id, lock=True)
+    if sortition.state != "committing" or sortition.inputs is None:
+        return sortition
+    inputs = DrawInputs.from_dict(sortition.inputs)
+    try:
+        portfolio = await asyncio.to_thread(solve_maximin, inputs)
+    except SolverMissing as exc:
+        raise DomainError(str(exc), status=503, title="No solver for a fair draw") from None
+    moment = clock()
+    try:
+        _round_to_come(sortition.source or {}, moment)
+    except SortitionStateError as exc:
+        sortition.state = "pool_open"
+        sortition.commit_problem = str(exc)
+        for cleared in ("inputs", "inputs_digest", "entries", "entries_digest", "source"):
+            setattr(sortition, cleared, None)
+        await log_sortition(
+            session,
+            sortition,
+            "sortition.commit_failed",
+            ACTOR,
+            facts={"reason": "round_passed_during_solve"},
+        )
+        return sortition
+    sortition.portfolio = portfolio.to_dict()
+    await _log_commitment(session, sortition, moment, actor=ACTOR)
+    return sortition
+
+
+async def _log_commitment(
+    session: AsyncSession,
+    sortition: Sortition,
+    moment: dt.datetime,
+    *,
+    actor: str = "returning_officer",
+) -> None:
+    """Mark the sortition committed at ``moment`` and log its digests: the commitment."""
+    source = sortition.source or {}
     sortition.committed_at = moment
     sortition.state = "committed"
     facts: dict[str, str | int | bool | None] = {
-        "pool": len(inputs.pool),
+        "pool": len((sortition.inputs or {}).get("pool", [])),
         "excluded": sortition.excluded,
         "seats": sortition.seats,
         "method": sortition.method,
         "source": source["kind"],
     }
     digests = {
-        "inputs": "sha256:" + sortition.inputs_digest,
-        "entries": "sha256:" + sortition.entries_digest,
+        "inputs": "sha256:" + str(sortition.inputs_digest),
+        "entries": "sha256:" + str(sortition.entries_digest),
         "quotas": digest_of(canonical_json(sortition.quotas)),
     }
     if sortition.portfolio is not None:
@@ -179,9 +260,8 @@ async def commit_sortition(
         facts["highest_chance"] = sortition.portfolio["highest_chance"]
     facts.update({"chain": source["chain"], "round": source["round"], "due": source["due"]})
     await log_sortition(
-        session, sortition, "sortition.committed", "returning_officer", digests=digests, facts=facts
+        session, sortition, "sortition.committed", actor, digests=digests, facts=facts
     )
-    return sortition
 
 
 def _randomness(sortition: Sortition, body: DrawIn, moment: dt.datetime) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 __all__ = ["SORTITION_STATES", "Sortition", "SortitionVolunteer"]
 
-SORTITION_STATES = ("pool_open", "committed", "drawn")
+SORTITION_STATES = ("pool_open", "committing", "committed", "drawn")
 
 
 class Sortition(UUIDBase):
@@ -39,7 +39,8 @@ class Sortition(UUIDBase):
     __tablename__ = "sortition"
     __table_args__ = (
         CheckConstraint(
-            "state IN ('pool_open', 'committed', 'drawn')", name="sortition_state_known"
+            "state IN ('pool_open', 'committing', 'committed', 'drawn')",
+            name="sortition_state_known",
         ),
         CheckConstraint("seats >= 1", name="sortition_seats_positive"),
     )
@@ -62,6 +63,7 @@ class Sortition(UUIDBase):
     entries_digest: Mapped[str | None] = mapped_column(String(64))
     portfolio: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     excluded: Mapped[int | None] = mapped_column(Integer)
+    commit_problem: Mapped[str | None] = mapped_column(String(500))
     committed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     randomness: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     seed_hex: Mapped[str | None] = mapped_column(String(64))

@@ -70,6 +70,7 @@ async def sortition_out(
         else sortition.portfolio["highest_chance"],
         excluded=sortition.excluded,
         committed_at=sortition.committed_at,
+        commit_problem=sortition.commit_problem,
         seed_hex=sortition.seed_hex,
         panel=sortition.panel,
         drawn_at=sortition.drawn_at,

@@ -10,7 +10,8 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from litestar import Controller, MediaType, Request, delete, get, post
+from litestar import Controller, MediaType, Request, Response, delete, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, PathParameter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -98,17 +99,35 @@ class SortitionController(Controller):
     @post(
         "/{sortition_id:uuid}/commit",
         guards=[_ORGANISER],
-        status_code=200,
         summary="Close the pool and commit",
+        responses={
+            202: ResponseSpec(
+                SortitionOut, description="The pool is closed and the portfolio is being solved"
+            )
+        },
     )
     async def commit(
-        self, sortition_id: SortitionId, data: JSONBody[CommitIn], db_session: DbSession
-    ) -> SortitionOut:
+        self,
+        request: Request[Any, Any, Any],
+        sortition_id: SortitionId,
+        data: JSONBody[CommitIn],
+        db_session: DbSession,
+    ) -> Response[SortitionOut]:
         """Logs the pool's digest, every volunteer's salted commitment, the quotas, the method
-        and the drand round (still to come) whose beacon will seed the draw."""
+        and the drand round (still to come) whose beacon will seed the draw. A ``maximin`` draw
+        answers 202 with state ``committing`` at once: its portfolio is solved in the
+        background, and the sortition's URL (``Location``) shows ``committed`` when it is done,
+        or ``pool_open`` with ``commit_problem`` if the round passed meanwhile."""
         committed = await sortition_draw.commit_sortition(db_session, sortition_id, data)
         await db_session.commit()
-        return await sortition_out(db_session, committed)
+        shown = await sortition_out(db_session, committed)
+        if committed.state == "committing":
+            return Response(
+                shown,
+                status_code=202,
+                headers={"Location": request.url.path.removesuffix("/commit")},
+            )
+        return Response(shown, status_code=200)
 
     @post(
         "/{sortition_id:uuid}/draw", guards=[_ORGANISER], status_code=200, summary="Draw the panel"

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from assembly.sortition.drand import DRAND_CHAINS
-from assembly.sortition.sortition_draw import commit_sortition
+from assembly.sortition.sortition_draw import commit_sortition, finish_commitment
 from assembly.sortition.sortition_record import derive_seed
 from schemas.moments import now
 from schemas.sortition import CommitIn, SourceIn
@@ -29,6 +29,7 @@ from service.database import session_for
 from tests.assembly.conftest import log_entries
 from tests.assembly.test_elections import ROLL, Hall
 from tests.assembly.test_sortition_drand import _quicknet
+from tests.due_work import settle
 from tests.voting.conftest import import_roll
 
 ROLE = "Glasgow branch committee"
@@ -41,15 +42,15 @@ async def hall(client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]) -
 
 
 async def _commit(database_url: str, sortition_id: str, round_: int) -> None:
-    """Commit to quicknet ``round_`` a minute before it was due (the injected clock)."""
+    """Commit to quicknet ``round_`` a minute before it was due (the injected clock), the
+    portfolio solved in the same transaction (the due work's step, with the same clock)."""
     due = dt.datetime.fromtimestamp(DRAND_CHAINS["quicknet"].due(round_), dt.UTC)
+    before = due - dt.timedelta(minutes=1)
     async with session_for(database_url) as session:
         await commit_sortition(
-            session,
-            uuid.UUID(sortition_id),
-            CommitIn(source=SourceIn(round=round_)),
-            at=due - dt.timedelta(minutes=1),
+            session, uuid.UUID(sortition_id), CommitIn(source=SourceIn(round=round_)), at=before
         )
+        await finish_commitment(session, uuid.UUID(sortition_id), clock=lambda: before)
         await session.commit()
 
 
@@ -71,7 +72,9 @@ async def _draw(
     return drawn
 
 
-async def test_a_round_still_to_come_is_committed_and_the_draw_waits_for_it(hall: Hall) -> None:
+async def test_a_round_still_to_come_is_committed_and_the_draw_waits_for_it(
+    hall: Hall, database_url: str
+) -> None:
     body = {"title": "Committee", "role": ROLE, "scope": "branch:glasgow", "seats": 1}
     made = await hall.call("POST", "/sortitions", hall.ro, body, 201)
     receipt = await hall.call("POST", f"/sortitions/{made['id']}/volunteers", "S1", None, 201)
@@ -81,8 +84,17 @@ async def test_a_round_still_to_come_is_committed_and_the_draw_waits_for_it(hall
     source = {"kind": "public_value", "description": "dice"}
     await hall.call("POST", commit, hall.ro, {"source": source}, 400)
     future = DRAND_CHAINS["quicknet"].round_at(now().timestamp()) + 1000
-    committed = await hall.call("POST", commit, hall.ro, {"source": {"round": future}})
-    assert committed["source"]["round"] == future
+    answer = await hall.client.post(
+        f"/api/v1{commit}", json={"source": {"round": future}}, headers=hall.ro
+    )
+    assert answer.status_code == 202, answer.text  # a maximin portfolio: solved in the background
+    assert answer.json()["state"] == "committing"
+    status = answer.headers["location"]
+    assert status == f"/api/v1/sortitions/{made['id']}"
+    await settle(database_url)
+    committed = (await hall.client.get(status, headers=hall.ro)).json()
+    assert (committed["state"], committed["source"]["round"]) == ("committed", future)
+    assert committed["lowest_chance"] == "1"
     record = await hall.call("GET", f"/sortitions/{made['id']}/record", "S2")
     assert record["randomness"] is None
     entries = record["commitment"]["entries"]

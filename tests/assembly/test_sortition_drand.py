@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assembly.sortition.drand import DRAND_CHAINS
 from assembly.sortition.entries import entry_commitment
 from assembly.sortition.sortition import create_sortition, volunteer
-from assembly.sortition.sortition_draw import commit_sortition, draw_sortition
+from assembly.sortition.sortition_draw import commit_sortition, draw_sortition, finish_commitment
 from assembly.sortition.sortition_record import derive_seed, entry_check, verify_record
 from assembly.sortition.sortition_views import sortition_record
 from roll.imports import import_roll_csv
@@ -78,7 +78,9 @@ async def _committed(session: AsyncSession, round_: int) -> tuple[uuid.UUID, dic
     with pytest.raises(DomainError, match="before this commitment"):
         await commit_sortition(session, sortition_id, named, at=due)
     await session.rollback()
-    await commit_sortition(session, sortition_id, named, at=due - dt.timedelta(minutes=1))
+    before = due - dt.timedelta(minutes=1)
+    await commit_sortition(session, sortition_id, named, at=before)
+    await finish_commitment(session, sortition_id, clock=lambda: before)
     await session.commit()
     return sortition_id, receipts
 
