@@ -104,3 +104,24 @@ async def test_the_election_desk_is_refused_to_a_member(web: httpx.AsyncClient) 
     answer = await web.get(NEW)
     assert answer.status_code == 403
     assert "text/html" in answer.headers["content-type"]
+
+
+async def test_the_form_errors_read_in_welsh(web: httpx.AsyncClient) -> None:
+    await sign_in(web, "RO1")
+    web.headers["Accept-Language"] = "cy-GB,cy;q=0.9"
+    answer = await post_form(
+        web,
+        NEW,
+        "/officer/elections",
+        {
+            "title": "",
+            "post_title": "Ysgrifennydd",
+            "seats": "1",
+            "supporting_members": "2",
+            "supporting_branches": "0",
+        },
+    )
+    assert answer.status_code == 400
+    text = html.unescape(answer.text)
+    assert "Rhowch deitl i'r etholiad" in text
+    assert 'lang="cy"' in text
