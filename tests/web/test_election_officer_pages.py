@@ -125,3 +125,32 @@ async def test_the_form_errors_read_in_welsh(web: httpx.AsyncClient) -> None:
     text = html.unescape(answer.text)
     assert "Rhowch deitl i'r etholiad" in text
     assert 'lang="cy"' in text
+
+
+async def test_a_step_out_of_turn_is_an_error_page_and_changes_nothing(
+    web: httpx.AsyncClient, api: Callable[..., dict[str, str]]
+) -> None:
+    await sign_in(web, "RO1")
+    made = await post_form(
+        web,
+        NEW,
+        "/officer/elections",
+        {
+            "title": "Treasurer",
+            "post_title": "Treasurer",
+            "seats": "1",
+            "scope": "national",
+            "supporting_members": "1",
+            "supporting_branches": "0",
+            "nominations_close_at": "2030-07-10T12:00",
+        },
+    )
+    path = made.headers["location"]
+    election = path.rsplit("/", 1)[1]
+    assert "close-nominations/confirm" not in (await web.get(path)).text
+    refused = await post_form(web, path, f"{path}/declare", {})
+    assert refused.status_code >= 400
+    assert "text/html" in refused.headers["content-type"]
+    shown = (await web.get(f"/api/v1/elections/{election}", headers=api(*RO))).json()
+    assert shown["state"] == "nominations_open"
+    assert shown["nominations_close_at"].startswith("2030-07-10T11:00")
