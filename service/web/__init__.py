@@ -24,6 +24,7 @@ from service.web.pages_admin import ADMIN_HANDLERS
 from service.web.pages_assembly import ASSEMBLY_HANDLERS
 from service.web.pages_audit import AUDIT_HANDLERS
 from service.web.pages_civic import CIVIC_HANDLERS
+from service.web.pages_election_officer import ELECTION_OFFICER_HANDLERS
 from service.web.pages_hall import HALL_HANDLERS
 from service.web.pages_officer import OFFICER_HANDLERS
 from service.web.pages_results import RESULT_HANDLERS
@@ -69,6 +70,7 @@ def web_router() -> AppRouter:
             *AUDIT_HANDLERS,
             *ASSEMBLY_HANDLERS,
             *CIVIC_HANDLERS,
+            *ELECTION_OFFICER_HANDLERS,
             *HALL_HANDLERS,
             static,
         ],
