@@ -50,8 +50,9 @@ def _widen(path: Path) -> None:
 class OwnPostgres:
     """A PostgreSQL server in ``pgdata`` (created if empty), reachable on a Unix socket only."""
 
-    def __init__(self) -> None:
-        """Prepare (``initdb``) a new data directory; the server is not started yet."""
+    def __init__(self, *, initialise: bool = True) -> None:
+        """Prepare (``initdb``) a new data directory; the server is not started yet. With
+        ``initialise=False`` the directory stays empty, for :meth:`base_backup_of`."""
         # One short directory for both: the socket path must fit in 107 bytes.
         self.base = Path(tempfile.mkdtemp(prefix="plenary-pg-"))
         self.base.chmod(0o777)
@@ -64,7 +65,7 @@ class OwnPostgres:
             entry = pwd.getpwnam(self._user)
             os.chown(self.pgdata, entry.pw_uid, entry.pw_gid)
             _widen(self.base)
-        if not (self.pgdata / "PG_VERSION").exists():
+        if initialise:
             self._run(
                 "initdb",
                 "-D",
@@ -85,7 +86,37 @@ class OwnPostgres:
         )
         if done.returncode != 0:
             said = (done.stderr or done.stdout).decode(errors="replace").strip()
+            log = self.pgdata / "log"
+            if program == "pg_ctl" and log.exists():
+                said += "\n" + log.read_text(errors="replace")[-1500:]
             raise RuntimeError(f"{program} {' '.join(args[-1:])} failed: {said}")
+
+    def configure(self, *lines: str) -> None:
+        """Append ``name = value`` lines to ``postgresql.conf`` (read at the next start)."""
+        with (self.pgdata / "postgresql.conf").open("a", encoding="utf-8") as conf:
+            conf.write("".join(f"{line}\n" for line in lines))
+
+    def base_backup_of(self, primary: OwnPostgres) -> None:
+        """Fill the empty data directory with ``pg_basebackup -R`` of the running ``primary``:
+        a standby that streams from it once started (``standby.signal``, ``primary_conninfo``)."""
+        self._run(
+            "pg_basebackup",
+            "-h",
+            str(primary.socket_dir),
+            "-U",
+            "postgres",
+            "-X",
+            "stream",
+            "-R",
+            "-D",
+            str(self.pgdata),
+        )
+        self.pgdata.chmod(0o700)  # the server refuses a data directory others may read
+        (self.pgdata / "log").unlink(missing_ok=True)  # the primary's, copied with the rest
+
+    def promote(self) -> None:
+        """``pg_ctl promote -w``: a standby becomes a primary that accepts writes."""
+        self._run("pg_ctl", "-D", str(self.pgdata), "-w", "promote")
 
     @property
     def admin_url(self) -> str:
