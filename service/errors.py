@@ -83,9 +83,11 @@ def _database(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes
 
 # SQLSTATEs that mean the server is not there to serve, not that the request was wrong:
 # class 08 (connection exception), 57P01-57P03 (shutting down, crashed, starting up or shutting
-# down: "cannot connect now") and 53300 (too many connections). The asyncpg dialect raises these
-# as a plain DBAPIError, not an OperationalError, when they happen while connecting.
-_UNAVAILABLE = ("08", "57P0", "53300")
+# down: "cannot connect now"), 53300 (too many connections) and 25006 (a read-only transaction
+# asked to write: the database named is a standby, as during a failover before promotion). The
+# asyncpg dialect raises these as a plain DBAPIError, not an OperationalError, when they happen
+# while connecting.
+_UNAVAILABLE = ("08", "57P0", "53300", "25006")
 
 
 def _database_unavailable(exc: DBAPIError) -> bool:
