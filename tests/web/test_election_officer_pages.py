@@ -49,6 +49,7 @@ async def test_the_officer_opens_nominations_then_closes_them_after_confirming(
     web: httpx.AsyncClient, api: Callable[..., dict[str, str]]
 ) -> None:
     await sign_in(web, "RO1")
+    assert f'href="{NEW}"' in (await web.get("/officer")).text  # the desk leads there
     form = (await web.get(NEW)).text
     assert re.search(r"UK time \(UTC\+0[01]:00\)", html.unescape(form))
     made = await post_form(
