@@ -32,6 +32,7 @@ from litestar.types import ControllerRouterHandler
 
 from service.api_docs import ApiDocsPlugin
 from service.app_router import AppRouter
+from service.operation_ids import operation_id
 from service.auth import AuthMiddleware, TokenVerifier
 from service.checkpointer import audit_log_lifespan
 from service.database import engine_options, locate_database
@@ -128,6 +129,7 @@ def _openapi() -> OpenAPIConfig:
         ),
         security=[{"BearerToken": []}],
         use_handler_docstrings=True,
+        operation_id_creator=operation_id,
     )
 
 
