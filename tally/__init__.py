@@ -14,6 +14,7 @@ Ranked contests, in the order data flows:
   lot of :mod:`tally.seeded_lot`).
 - :mod:`tally.transcript` is the result as data and its balance check; :mod:`tally.report`
   prints the result sheet and the JSON document; :mod:`tally.cli` is ``python -m tally``.
+- :mod:`tally.countback` fills a casual vacancy by recounting the departed member's papers.
 
 Example::
 

@@ -5,7 +5,9 @@ the result sheet (or the JSON document); ``--manifest`` takes a contest's publis
 whole bundle, or a constraints file, so a constrained count is recomputed from the bundle alone
 (its rule is the manifest's method unless ``--rule`` says otherwise). ``recount RESULT.json FILE
 [--manifest M]`` counts FILE again under the rule, seats and seed recorded in RESULT.json and
-says, stage by stage, whether it matches. Exit status: 0 done
+says, stage by stage, whether it matches. ``countback FILE DEPARTED [--not-standing NAME ...]
+[--rule scottish|irv] [--seed S] [--json]`` fills the seat DEPARTED left by recounting the papers
+that elected them (:mod:`tally.countback`). Exit status: 0 done
 (and matching), 1 the recount differs, 2 the input or the request is wrong (with a message,
 never a traceback).
 """
@@ -23,10 +25,11 @@ from typing import Any
 from tally.ballots import Election
 from tally.blt import read_blt
 from tally.constraints import Constraint, constraints_from_document
+from tally.countback import countback
 from tally.errors import TallyError
 from tally.preflib import read_preflib
 from tally.report import result_json, result_sheet
-from tally.rules import default_rule_name, rule_named
+from tally.rules import TransferRule, default_rule_name, rule_named
 from tally.transcript import Transcript, transcript_to_dict
 
 __all__ = ["compare_results", "load_election", "main"]
@@ -162,13 +165,60 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--manifest", help="the manifest, bundle or constraints file it was counted under"
     )
+    b = sub.add_parser(
+        "countback", help="fill a casual vacancy by recounting the papers that elected them"
+    )
+    b.add_argument("file", help="the original election's BLT file")
+    b.add_argument("departed", help="the elected candidate who left, named as in the file")
+    b.add_argument(
+        "--not-standing",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a candidate who will not stand in the countback (repeatable)",
+    )
+    b.add_argument("--rule", choices=["scottish", "irv"], help="the original election's rule")
+    b.add_argument("--seed", help="the seed the original count used for any lot")
+    b.add_argument("--json", action="store_true", help="print the recount's JSON document")
     return parser
+
+
+def candidate_named(election: Election, name: str) -> int:
+    """The number of the candidate called ``name`` exactly as in the file."""
+    if name not in election.candidates:
+        known = ", ".join(election.candidates)
+        raise TallyError(f"{name!r} is not a candidate in this election (candidates: {known})")
+    return election.candidates.index(name)
+
+
+def run_countback(args: argparse.Namespace) -> int:
+    """``countback``: print the one-seat recount that fills the vacancy."""
+    election = read_blt(args.file)
+    departed = candidate_named(election, args.departed)
+    not_standing = [candidate_named(election, name) for name in args.not_standing]
+    rule = rule_named(args.rule or default_rule_name(election.seats))
+    if not isinstance(rule, TransferRule):  # the choices allow only the Gregory family
+        raise TallyError(f"countback needs scottish or irv, not {rule.name}")
+    result = countback(election, departed, not_standing, rule=rule, seed=args.seed)
+    if args.json:
+        sys.stdout.write(result_json(result.recount))
+        return 0
+    sys.stdout.write(
+        f"Countback for the seat of {election.name(departed)}\n"
+        "Standing: " + ", ".join(election.name(c) for c in result.standing) + "\n"
+        "(candidates listed as withdrawn below do not stand)\n\n"
+    )
+    sys.stdout.write(result_sheet(result.recount))
+    sys.stdout.write(f"\nThe vacancy is filled by {election.name(result.winner)}.\n")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
+        if args.command == "countback":
+            return run_countback(args)
         if args.command == "count":
             election = load_election(args.file, args.seats)
             election, constraints, named = with_constraints(election, args.manifest)

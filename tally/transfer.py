@@ -32,7 +32,7 @@ from tally.seeded_lot import SeededLot
 from tally.ties import break_tie
 from tally.transcript import Decision, Stage, TieBreak, Transcript, check_balance
 
-__all__ = ["IRV", "SCOTTISH", "TransferRule", "count_by_transfer"]
+__all__ = ["IRV", "SCOTTISH", "TransferRule", "count_by_transfer", "papers_held"]
 
 # A parcel: the range [lo, hi) of the prefix index, the holder's position + 1, transfer value.
 Parcel = tuple[int, int, int, int]
@@ -112,6 +112,27 @@ def count_by_transfer(
     distinct next preference of the parcels that move (O(distinct prefixes moved × log
     ballots)); memory is the index plus one tuple per parcel.
     """
+    return _run(election, rule, seed, guard).transcript()
+
+
+def papers_held(
+    election: Election, rule: TransferRule, candidate: int, *, seed: str | None = None
+) -> tuple[Transcript, dict[str, int]]:
+    """Count ``election`` and return, beside the transcript, the papers ``candidate`` holds at
+    the end: ranking key (candidate ``c`` is ``chr(c + 1)``) to weight × the value the
+    candidate keeps (scaled; after a surplus transfer a paper received at ``v`` and passed on
+    at ``t`` keeps ``v - t``). Used by :mod:`tally.countback`. Cost: one count, then one entry
+    per paper the candidate holds."""
+    count = _run(election, rule, seed, None)
+    keys, running = count.index.keys, count.index.cumulative
+    held: dict[str, int] = {}
+    for lo, hi, _depth, value in count.parcels[candidate]:
+        for i in range(lo, hi):
+            held[keys[i]] = held.get(keys[i], 0) + (running[i + 1] - running[i]) * value
+    return count.transcript(), held
+
+
+def _run(election: Election, rule: TransferRule, seed: str | None, guard: Guard | None) -> _Count:
     count = _Count(election, rule, seed, guard)
     count.first_stage()  # rule 45
     while True:
@@ -127,9 +148,8 @@ def count_by_transfer(
         if count.complete():
             break
     count.fill_the_last_vacancies()  # rule 52
-    transcript = count.transcript()
-    check_balance(transcript)  # a safety net: every stage accounts for every valid vote
-    return transcript
+    check_balance(count.transcript())  # a safety net: every stage accounts for every valid vote
+    return count
 
 
 class _Count:
@@ -326,12 +346,14 @@ class _Count:
         if surplus <= 0:
             return  # exactly the quota: nothing to transfer (rule 48(1))
         moved = self.parcels[chosen]
-        self.parcels[chosen] = []
+        kept: list[Parcel] = []  # what stays with the elected candidate (for a countback)
         before = sum(votes)
         exhausted_value = 0
         for lo, hi, depth, old in moved:
             value = mul_div_down(old, surplus, total)
+            kept.append((lo, hi, depth, old - value))
             exhausted_value += self.credit(lo, hi, depth, value) * value
+        self.parcels[chosen] = kept
         credited = sum(votes) - before
         votes[chosen] = self.quota
         self.non_transferable += exhausted_value
