@@ -32,7 +32,6 @@ from litestar.types import ControllerRouterHandler
 
 from service.api_docs import ApiDocsPlugin
 from service.app_router import AppRouter
-from service.operation_ids import operation_id
 from service.auth import AuthMiddleware, TokenVerifier
 from service.checkpointer import audit_log_lifespan
 from service.database import engine_options, locate_database
@@ -40,6 +39,7 @@ from service.due_work import due_work_lifespan
 from service.errors import exception_handlers, log_exception
 from service.keys import ballot_keys_dir, load_verification_keys
 from service.limits import BodySizeLimitMiddleware
+from service.operation_ids import operation_id
 from service.problem_docs import document_problems
 from service.ratelimit import RateLimitMiddleware, rate_limit_headers_hook
 from service.request_log import observe_requests
