@@ -141,6 +141,35 @@ async def officer_contest(
     )
 
 
+_IRREVERSIBLE = {"close": "Close voting", "count": "Count the votes", "publish": "Certify and publish"}
+"""The steps that cannot be undone, each taken only from its confirmation page."""
+
+
+@get(
+    "/officer/contests/{contest_id:uuid}/{step:str}/confirm",
+    name="web:officer-step-confirm",
+    guards=[_RO],
+)
+async def confirm_step(
+    request: Request[Any, Any, Any], contest_id: ContestId, step: Text, db_session: DbSession
+) -> Response[str]:
+    """What closing, counting or publishing will do, with the turnout; nothing changes here."""
+    if step not in _IRREVERSIBLE:
+        raise NotFoundException(f"no step {step!r} asks for confirmation")
+    viewer, contest = await contest_for(request, db_session, contest_id)
+    turnout = await queries.turnout(db_session, contest_id, viewer)
+    _ = translator(language_of(request))
+    return page(
+        request,
+        "officer_contest_confirm.html",
+        title=_(_IRREVERSIBLE[step]),
+        contest=contest,
+        turnout=turnout,
+        step=step,
+        step_label=_IRREVERSIBLE[step],
+    )
+
+
 @post("/officer/contests/{contest_id:uuid}/{step:str}", name="web:officer-step", guards=[_RO])
 async def step(
     request: Request[Any, Any, Any],
@@ -154,6 +183,9 @@ async def step(
     run = _STEPS.get(step)
     if run is None:
         raise NotFoundException(f"there is no step {step!r}; the steps are {', '.join(_STEPS)}")
+    if step in _IRREVERSIBLE and (await request.form()).get("confirmed") != "yes":
+        # not from the confirmation page: show it, change nothing
+        return Redirect(f"/officer/contests/{contest_id}/{step}/confirm", status_code=303)
     contest = await run(db_session, contest_id, actor="returning_officer")
     secret = contest.secret
     await db_session.commit()
@@ -185,4 +217,12 @@ async def turnout_stream(
     return ServerSentEvent(events())
 
 
-OFFICER_HANDLERS = [desk, new_contest, create_contest, officer_contest, step, turnout_stream]
+OFFICER_HANDLERS = [
+    desk,
+    new_contest,
+    create_contest,
+    officer_contest,
+    confirm_step,
+    step,
+    turnout_stream,
+]

@@ -226,11 +226,15 @@ async def test_a_returning_officer_runs_a_contest_in_the_browser(
         )
     # The figure changes without a reload: server-sent events.
     await page.get_by_text(re.compile(r"5 of \d+ have voted")).wait_for()
-    await page.get_by_role("button", name="Close voting").click()
-    await page.get_by_role("button", name="Count the votes").click()
+    await page.get_by_role("link", name="Close voting").click()
+    await check_page(page, "officer-confirm-close")  # the turnout, what closing does
+    await page.get_by_role("button", name="Confirm: Close voting").click()
+    await page.get_by_role("link", name="Count the votes").click()
+    await page.get_by_role("button", name="Confirm: Count the votes").click()
     await page.get_by_role("heading", name=re.compile("not yet published")).wait_for()
     await check_page(page, "officer-preview")
-    await page.get_by_role("button", name="Certify and publish").click()
+    await page.get_by_role("link", name="Certify and publish").click()
+    await page.get_by_role("button", name="Confirm: Certify and publish").click()
     await page.get_by_role("link", name="The published result").click()
     assert "Aisha" in await page.locator("ol.elected").inner_text()
     await page.goto(f"{site}/audit")

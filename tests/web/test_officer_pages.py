@@ -64,12 +64,23 @@ async def test_a_returning_officer_runs_a_contest_from_definition_to_publication
 
     await sign_in(web, "RO1")
     assert "1 of 2 have voted" in (await web.get(page_path)).text
-    await post_form(web, page_path, f"{page_path}/close", {})
+    # Closing asks first: the page links to a summary, and a press that skips it changes nothing.
+    assert f'href="{page_path}/close/confirm"' in (await web.get(page_path)).text
+    skipped = await post_form(web, page_path, f"{page_path}/close", {})
+    assert skipped.headers["location"] == f"{page_path}/close/confirm"
+    assert "1 of 2 have voted" in (await web.get(page_path)).text  # still open
+    summary = await web.get(f"{page_path}/close/confirm")
+    assert "1 of 2 have voted" in summary.text
+    assert "can no longer vote" in summary.text
+    closed = await post_form(
+        web, f"{page_path}/close/confirm", f"{page_path}/close", {"confirmed": "yes"}
+    )
+    assert closed.headers["location"] == page_path
     stream = await web.get(f"{page_path}/turnout/stream")  # closed: one last event, then ends
     assert stream.headers["content-type"].startswith("text/event-stream")
     assert "event: turnout" in stream.text
     assert '"voted":1' in stream.text
-    await post_form(web, page_path, f"{page_path}/count", {})
+    await post_form(web, f"{page_path}/count/confirm", f"{page_path}/count", {"confirmed": "yes"})
     preview = await web.get(page_path)
     assert "not yet published" in preview.text
     assert "Certify and publish" in preview.text
@@ -78,10 +89,11 @@ async def test_a_returning_officer_runs_a_contest_from_definition_to_publication
     assert (await web.get(f"/contests/{contest_id}/results")).status_code == 409
 
     await sign_in(web, "RO1")
-    published = await post_form(web, page_path, f"{page_path}/publish", {})
+    confirm = f"{page_path}/publish/confirm"
+    published = await post_form(web, confirm, f"{page_path}/publish", {"confirmed": "yes"})
     assert published.status_code == 303
     assert "The published result" in (await web.get(page_path)).text
-    again = await post_form(web, page_path, f"{page_path}/publish", {})
+    again = await post_form(web, confirm, f"{page_path}/publish", {"confirmed": "yes"})
     assert again.status_code == 409
     assert "cannot be published" in again.text
 
