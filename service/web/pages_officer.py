@@ -141,7 +141,11 @@ async def officer_contest(
     )
 
 
-_IRREVERSIBLE = {"close": "Close voting", "count": "Count the votes", "publish": "Certify and publish"}
+_IRREVERSIBLE = {
+    "close": "Close voting",
+    "count": "Count the votes",
+    "publish": "Certify and publish",
+}
 """The steps that cannot be undone, each taken only from its confirmation page."""
 
 
