@@ -72,20 +72,63 @@ def _utf16_order(name: str) -> bytes:
     return name.encode("utf-16-be", "surrogatepass")
 
 
-def canonical_json(value: object) -> bytes:
-    """Return the canonical UTF-8 JSON of ``value`` (RFC 8785 with integers only).
+_dumps = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False, check_circular=False
+).encode
+"""The C encoder; its bytes are canonical for the values :func:`_plain` accepts."""
 
-    Accepts ``None``, ``bool``, ``int``, ``str``, mappings with string keys and sequences
-    (lists, tuples). Raises :class:`audit.errors.MalformedError` (a ``ValueError``) for a
-    float, a non-string key, an out-of-range integer, a lone surrogate or another type.
-    Cost: linear in the size of the value.
-    """
+_WIDE: Final = "\uffff"
+
+
+def _plain(value: object, depth: int) -> bool:
+    """True when ``_dumps(value)`` is exactly :func:`_encode`'s output: only exact dicts with
+    str keys below U+10000 (code-point order is then UTF-16 order), lists, tuples, str, bool,
+    None and ints in range, nested under 64 levels. Anything else takes the reference path,
+    which also gives the errors."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER  # type: ignore[operator]
+    if depth >= 64:
+        return False
+    if kind is dict:
+        for key, item in value.items():  # type: ignore[attr-defined]
+            if type(key) is not str or (key and not key.isascii() and max(key) > _WIDE):
+                return False
+            if type(item) is not str and not _plain(item, depth + 1):
+                return False
+        return True
+    if kind is list or kind is tuple:
+        return all(type(item) is str or _plain(item, depth + 1) for item in value)  # type: ignore[attr-defined]
+    return False
+
+
+def _reference_canonical_json(value: object) -> bytes:
+    """The canonical JSON by the rules written out, one value at a time (the slow path)."""
     out: list[str] = []
     _encode(value, out, 0)
     try:
         return "".join(out).encode("utf-8")
     except UnicodeEncodeError as exc:
         raise MalformedError("canonical JSON strings must be valid Unicode") from exc
+
+
+def canonical_json(value: object) -> bytes:
+    """Return the canonical UTF-8 JSON of ``value`` (RFC 8785 with integers only).
+
+    Accepts ``None``, ``bool``, ``int``, ``str``, mappings with string keys and sequences
+    (lists, tuples). Raises :class:`audit.errors.MalformedError` (a ``ValueError``) for a
+    float, a non-string key, an out-of-range integer, a lone surrogate or another type.
+    Cost: linear in the size of the value; plain values (dicts, lists, str, int, as decoded
+    JSON is) are checked in Python and written by the C encoder, byte for byte the same.
+    """
+    if _plain(value, 0):
+        try:
+            return _dumps(value).encode("utf-8")
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: the reference path says so
+    return _reference_canonical_json(value)
 
 
 def _refuse_float(text: str) -> object:

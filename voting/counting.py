@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from audit.canonical import canonical_json
@@ -83,8 +83,7 @@ def _count_choices(
     }
 
 
-def _count_ranked(manifest: dict[str, Any], contents: Sequence[bytes]) -> dict[str, Any]:
-    election = election_of(manifest, contents)
+def _count_ranked(manifest: dict[str, Any], election: Election) -> dict[str, Any]:
     rule_name = RULE_OF_METHOD[manifest["method"]]
     constraints = constraints_of(manifest.get("constraints") or [])
     transcript = rule_named(rule_name).count(election, constraints=constraints)
@@ -130,11 +129,18 @@ def _first_preferences(election: Election) -> list[int]:
 
 
 def count_contest(
-    manifest: dict[str, Any], contents: Sequence[bytes], electorate: int
+    manifest: dict[str, Any],
+    contents: Sequence[bytes],
+    electorate: int,
+    *,
+    election: Callable[[], Election] | None = None,
 ) -> dict[str, Any]:
     """The result document of a contest from its ballots (any order). Pure; deterministic.
 
-    ``electorate`` is the number entitled to vote, or in a card vote their total weight."""
+    ``electorate`` is the number entitled to vote, or in a card vote their total weight.
+    ``election``, for a ranked contest, gives ``election_of(manifest, contents)`` when called,
+    so a caller that needs the parsed ballots again (the verifier's BLT check) parses them
+    once; it is called where the count would parse them, so errors come in the same order."""
     base: dict[str, Any] = {
         "v": 1,
         "contest": manifest["contest"],
@@ -147,7 +153,8 @@ def count_contest(
     if manifest["kind"] in ("motion", "recall"):
         base.update(_count_choices(manifest, contents, electorate))
     else:
-        base.update(_count_ranked(manifest, contents))
+        parsed = election() if election is not None else election_of(manifest, contents)
+        base.update(_count_ranked(manifest, parsed))
     return base
 
 

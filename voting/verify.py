@@ -40,6 +40,7 @@ from audit.errors import AuditError
 from audit.note import parse_verifier_key
 from schemas.bundle import Bundle, decode_bundle
 from voting.verify_box import (
+    BoxElection,
     check_ballots_digest,
     check_ballots_valid,
     check_blt,
@@ -114,8 +115,9 @@ def verify_bundle(
     check_ballots_digest(bundle, contents, report)
     valid = check_ballots_valid(bundle, contents, report)
     check_roll_call(bundle, contents, report)
-    check_recount(bundle, contents, valid, report)
-    check_blt(bundle, contents, valid, report)
+    election = BoxElection(bundle.manifest, contents)
+    check_recount(bundle, contents, valid, report, election)
+    check_blt(bundle, contents, valid, report, election)
     return BundleVerdict(tuple(report.findings), pinned=pinned is not None)
 
 
