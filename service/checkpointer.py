@@ -230,9 +230,9 @@ async def audit_log_lifespan(app: Litestar) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     key = ensure_log_key(settings)
     parse_witnesses(settings.witnesses)  # a bad list stops startup, naming the entry
-    assert settings.database_url is not None
+    database_url = settings.database
     engine = create_async_engine(
-        settings.database_url, pool_size=2, max_overflow=0, **engine_options(settings)
+        database_url, pool_size=2, max_overflow=0, **engine_options(settings)
     )
     witnesses = parse_witnesses(settings.witnesses)
     checkpointer = Checkpointer(engine, key, settings.log_origin, witnesses)

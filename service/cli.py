@@ -56,13 +56,11 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
     async def run() -> str | None:
         settings = await _prepare(_settings(), migrate=False)
-        assert settings.database_url is not None
+        database_url = settings.database
         if args.revision:
-            await migrations.make_revision(settings.database_url, args.revision)
+            await migrations.make_revision(database_url, args.revision)
             return None
-        return await migrations.upgrade(
-            settings.database_url, engine_options=engine_options(settings)
-        )
+        return await migrations.upgrade(database_url, engine_options=engine_options(settings))
 
     revision = asyncio.run(run())
     if revision is not None:

@@ -169,8 +169,8 @@ def demo_roll_csv(count: int = DEMO_MEMBERS) -> bytes:
 
 async def load_demo(settings: Settings, *, force: bool = False) -> str:
     """Load the demo organisation unless the roll already has members. Says what it did."""
-    assert settings.database_url is not None
-    async with session_for(settings.database_url) as session:
+    database_url = settings.database
+    async with session_for(database_url) as session:
         existing = await session.scalar(select(func.count()).select_from(Member))
         if existing and not force:
             return f"demo: the roll already has {existing} members; left as it is"

@@ -20,7 +20,7 @@ async def import_roll_file(settings: Settings, path: Path, data: bytes) -> int:
 
     Returns the exit status.
     """
-    assert settings.database_url is not None
+    database_url = settings.database
     if len(data) > settings.max_csv_bytes:
         print(
             f"{path}: {len(data)} bytes is over the limit of {settings.max_csv_bytes} "
@@ -28,7 +28,7 @@ async def import_roll_file(settings: Settings, path: Path, data: bytes) -> int:
             file=sys.stderr,
         )
         return 1
-    async with session_for(settings.database_url) as session:
+    async with session_for(database_url) as session:
         try:
             imported = await import_roll_csv(session, data, source=path.name[:200])
         except RollError as exc:

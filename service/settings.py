@@ -128,6 +128,15 @@ class Settings:
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
+    def database(self) -> str:
+        """``database_url``, which every part that talks to PostgreSQL needs; ``ValueError``
+        saying how to give it when there is none (``create_app`` and ``plenary serve`` fill
+        it in, starting the embedded server when asked to)."""
+        if self.database_url is None:
+            raise ValueError("no database: set DATABASE_URL (or run with --demo)")
+        return self.database_url
+
+    @property
     def keys_dir(self) -> Path:
         """Where generated keys live (mode 0700 directory, 0600 files)."""
         return self.data_dir / "keys"

@@ -97,7 +97,8 @@ class JwksCache:
                 # on failure the token fails for its unknown key, with the keys we hold
                 with suppress(JwksUnavailable):
                     await self.refresh()
-        assert self._keys is not None
+        if self._keys is None:  # refresh() either sets the keys or raises
+            raise JwksUnavailable(self.url)
         return self._keys
 
     async def run(self, stop: asyncio.Event) -> None:

@@ -180,9 +180,9 @@ async def mail_outbox_lifespan(app: Litestar) -> AsyncIterator[None]:
     from service.web.session import clock_of
 
     settings = app.state.settings
-    assert settings.database_url is not None
+    database_url = settings.database
     engine = create_async_engine(
-        settings.database_url, pool_size=2, max_overflow=0, **engine_options(settings)
+        database_url, pool_size=2, max_overflow=0, **engine_options(settings)
     )
     outbox = Outbox(engine, SignInSettings.for_service(settings), lambda: clock_of(app.state)())
     app.state.mail_outbox = outbox

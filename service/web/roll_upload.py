@@ -39,7 +39,8 @@ def keep_upload(data_dir: Path, data: bytes, digest: str) -> None:
         if now - old.stat().st_mtime > _MAX_AGE_SECONDS:
             old.unlink(missing_ok=True)
     path = _path(data_dir, digest)
-    assert path is not None, "the digest is the file's own SHA-256"
+    if path is None:
+        raise ValueError("an upload is kept under its own SHA-256 (64 hexadecimal digits)")
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "wb") as out:
         out.write(data)
