@@ -16,14 +16,19 @@ RUN apt-get update \
 RUN useradd --system --create-home --home-dir /var/lib/plenary plenary
 
 WORKDIR /app
+# The exact versions and hashes first (requirements.lock, `make lock`): a rebuild installs the
+# same files, and a file that is not the one locked stops the build.
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY tally ./tally
 COPY audit ./audit
+COPY roll ./roll
 COPY assembly ./assembly
 COPY voting ./voting
 COPY schemas ./schemas
 COPY service ./service
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir --no-deps .
 
 USER plenary
 EXPOSE 8000

@@ -5,9 +5,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-CODE   := $(wildcard tally audit roll assembly voting schemas service tests bench)
+CODE   := $(wildcard tally audit roll assembly voting schemas service tests bench deploy)
 
-.PHONY: setup run test check lint format typecheck pytest audit-deps browser oidc-provider bench fuzz soak clean
+.PHONY: setup run test check lint format typecheck pytest audit-deps browser oidc-provider bench fuzz soak clean lock
 
 setup: $(STAMP)
 
@@ -22,6 +22,11 @@ $(STAMP): pyproject.toml
 
 run: setup
 	$(BIN)/plenary serve --demo
+
+# requirements.lock: the exact versions and hashes the Docker image installs. Run after changing
+# a dependency in pyproject.toml.
+lock: setup
+	$(BIN)/python deploy/lock.py
 
 # The checks that need no database run side by side (the browser install is mostly waiting on
 # the network and the disk), then the tests.
