@@ -29,6 +29,18 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from schemas.states import (
+    AMENDMENT_STATES,
+    ASSEMBLY_STATES,
+    MOTION_STATES,
+    SPEAKER_STATES,
+    AmendmentState,
+    AssemblyState,
+    MotionState,
+    MotionVoteState,
+    SpeakerState,
+)
+
 __all__ = [
     "AMENDMENT_STATES",
     "MOTION_STATES",
@@ -39,32 +51,12 @@ __all__ = [
     "Motion",
     "MotionSeconder",
     "SpeakerRequest",
+    "known",
 ]
 
-MOTION_STATES = (
-    "submitted",
-    "admitted",
-    "ruled_out",
-    "composited",
-    "carried",
-    "lost",
-    "withdrawn",
-    "remitted",
-    "forwarded",
-)
-AMENDMENT_STATES = (
-    "submitted",
-    "admitted",
-    "ruled_out",
-    "withdrawn",
-    "voting",
-    "carried",
-    "lost",
-    "fallen",
-)
 
-
-def _known(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
+def known(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
+    """A CHECK that ``column`` holds one of ``values`` (a state's tuple, a kind's), named."""
     listed = ", ".join(f"'{v}'" for v in values)
     return CheckConstraint(f"{column} IN ({listed})", name=name)
 
@@ -74,18 +66,14 @@ class Assembly(UUIDBase):
 
     __tablename__ = "assembly"
     __table_args__ = (
-        _known("kind", ("conference", "regional_assembly", "branch_meeting"), "assembly_kind"),
-        _known(
-            "state",
-            ("draft", "motions_open", "amendments_open", "in_session", "closed"),
-            "assembly_state",
-        ),
+        known("kind", ("conference", "regional_assembly", "branch_meeting"), "assembly_kind"),
+        known("state", ASSEMBLY_STATES, "assembly_state"),
     )
 
     title: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(24))
     scope: Mapped[str] = mapped_column(String(80))
-    state: Mapped[str] = mapped_column(String(24), default="draft")
+    state: Mapped[AssemblyState] = mapped_column(String(24), default="draft")
     opens_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     motions_deadline: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     amendments_deadline: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
@@ -106,8 +94,8 @@ class Motion(UUIDBase):
     __tablename__ = "motion"
     __table_args__ = (
         UniqueConstraint("assembly_id", "number", name="motion_number_once"),
-        _known("category", ("policy", "constitutional", "organisational"), "motion_category"),
-        _known("state", MOTION_STATES, "motion_state"),
+        known("category", ("policy", "constitutional", "organisational"), "motion_category"),
+        known("state", MOTION_STATES, "motion_state"),
     )
 
     assembly_id: Mapped[uuid.UUID] = mapped_column(
@@ -117,7 +105,7 @@ class Motion(UUIDBase):
     title: Mapped[str] = mapped_column(String(300))
     category: Mapped[str] = mapped_column(String(24))
     scope: Mapped[str] = mapped_column(String(80))
-    state: Mapped[str] = mapped_column(String(24), default="submitted")
+    state: Mapped[MotionState] = mapped_column(String(24), default="submitted")
     paragraphs: Mapped[list[str]] = mapped_column(JSONB)
     text_digest: Mapped[str] = mapped_column(String(71))
     proposer_member_id: Mapped[int | None] = mapped_column(
@@ -142,7 +130,7 @@ class Motion(UUIDBase):
     agenda_position: Mapped[int | None] = mapped_column(Integer)
     amendment_count: Mapped[int] = mapped_column(Integer, default=0)
     # Voting: None before it starts, then "voting", then "decided".
-    vote_state: Mapped[str | None] = mapped_column(String(16))
+    vote_state: Mapped[MotionVoteState | None] = mapped_column(String(16))
     # How many times the chair has moved the votes on (start, decide, open): each request names
     # the step it saw, so a repeated press finds the step moved and changes nothing.
     vote_step: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -188,8 +176,8 @@ class Amendment(UUIDBase):
     __tablename__ = "amendment"
     __table_args__ = (
         UniqueConstraint("motion_id", "number", name="amendment_number_once"),
-        _known("action", ("delete", "replace", "insert_after"), "amendment_action"),
-        _known("state", AMENDMENT_STATES, "amendment_state"),
+        known("action", ("delete", "replace", "insert_after"), "amendment_action"),
+        known("state", AMENDMENT_STATES, "amendment_state"),
     )
 
     motion_id: Mapped[uuid.UUID] = mapped_column(
@@ -201,7 +189,7 @@ class Amendment(UUIDBase):
     end_line: Mapped[int] = mapped_column(Integer)
     paragraphs: Mapped[list[str]] = mapped_column(JSONB)
     text_digest: Mapped[str] = mapped_column(String(71))
-    state: Mapped[str] = mapped_column(String(16), default="submitted")
+    state: Mapped[AmendmentState] = mapped_column(String(16), default="submitted")
     proposer_member_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("member.id", ondelete="RESTRICT")
     )
@@ -239,8 +227,8 @@ class SpeakerRequest(UUIDBase):
 
     __tablename__ = "speaker_request"
     __table_args__ = (
-        _known("side", ("for", "against"), "speaker_side"),
-        _known("state", ("waiting", "speaking", "spoken", "withdrawn"), "speaker_state"),
+        known("side", ("for", "against"), "speaker_side"),
+        known("state", SPEAKER_STATES, "speaker_state"),
     )
 
     motion_id: Mapped[uuid.UUID] = mapped_column(
@@ -248,7 +236,7 @@ class SpeakerRequest(UUIDBase):
     )
     member_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("member.id", ondelete="RESTRICT"))
     side: Mapped[str] = mapped_column(String(8))
-    state: Mapped[str] = mapped_column(String(16), default="waiting")
+    state: Mapped[SpeakerState] = mapped_column(String(16), default="waiting")
     asked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     called_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

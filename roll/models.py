@@ -16,9 +16,9 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, fun
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-__all__ = ["MEMBER_STATUSES", "Branch", "Member", "Region", "RollSnapshot"]
+from schemas.states import MEMBER_STATUSES, MemberStatus
 
-MEMBER_STATUSES = ("active", "lapsed", "suspended")
+__all__ = ["MEMBER_STATUSES", "Branch", "Member", "Region", "RollSnapshot"]
 
 
 class Region(BigIntBase):
@@ -57,7 +57,7 @@ class Member(BigIntBase):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(320))
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id", ondelete="RESTRICT"))
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[MemberStatus] = mapped_column(String(16))
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     snapshot_id: Mapped[int] = mapped_column(ForeignKey("roll_snapshot.id", ondelete="RESTRICT"))
 

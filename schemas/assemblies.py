@@ -9,6 +9,7 @@ import msgspec
 
 from schemas.contests import MajorityIn
 from schemas.floor import DelegatesIn, VoteBy
+from schemas.states import AmendmentState, AssemblyState, MotionState, MotionVoteState, SpeakerState
 from schemas.text import Input
 
 __all__ = [
@@ -45,7 +46,6 @@ __all__ = [
 ]
 
 AssemblyKind = Literal["conference", "regional_assembly", "branch_meeting"]
-AssemblyState = Literal["draft", "motions_open", "amendments_open", "in_session", "closed"]
 Category = Literal["policy", "constitutional", "organisational"]
 VoteMethod = Literal["secret", "recorded", "show_of_hands"]
 """How a vote is taken: a secret ballot, a recorded (roll-call) one, or hands counted in the
@@ -109,7 +109,7 @@ class AssemblyOut(msgspec.Struct):
     title: str
     kind: str
     scope: str
-    state: str
+    state: AssemblyState
     timetable: TimetableIn
     standing_orders: dict[str, Any]
     chairs: list[str]
@@ -224,7 +224,7 @@ class SpeakerOut(msgspec.Struct, omit_defaults=True):
     id: str
     member: str
     side: str
-    state: str
+    state: SpeakerState
     called_at: dt.datetime | None = None
 
 
@@ -285,7 +285,7 @@ class AmendmentOut(msgspec.Struct, omit_defaults=True):
     start: int
     end: int
     paragraphs: list[str]
-    state: str
+    state: AmendmentState
     describe: str
     text_digest: str
     seconding: SecondingOut
@@ -316,7 +316,7 @@ class ProvenanceOut(msgspec.Struct, omit_defaults=True):
     title: str
     assembly: str
     assembly_title: str
-    state: str
+    state: MotionState
     contest: str | None = None
 
 
@@ -339,7 +339,7 @@ class VoteOut(msgspec.Struct, omit_defaults=True):
     """Where voting on a motion stands: every step so far and the contest open now."""
 
     motion: str
-    state: str
+    state: MotionVoteState | Literal["not started"]
     steps: list[VoteStepOut]
     open_contest: str | None = None
     text_digest: str | None = None
@@ -356,7 +356,7 @@ class MotionOut(msgspec.Struct, omit_defaults=True):
     title: str
     category: str
     scope: str
-    state: str
+    state: MotionState
     lines: list[LineOut]
     text_digest: str
     seconding: SecondingOut
@@ -370,7 +370,7 @@ class MotionOut(msgspec.Struct, omit_defaults=True):
     forwarded_from: str | None = None
     forwarded_to: str | None = None
     agenda_position: int | None = None
-    vote_state: str | None = None
+    vote_state: MotionVoteState | None = None
     contest: str | None = None
     current_lines: list[LineOut] = []
     final_lines: list[LineOut] = []

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from schemas.bundle import RecordedVote
+from schemas.states import ContestState
 from schemas.text import Input, lookalike_problem
 
 __all__ = [
@@ -113,7 +114,7 @@ class ContestOut(msgspec.Struct, omit_defaults=True):
     kind: Kind
     scope: str
     secret: bool
-    state: str
+    state: ContestState
     seats: int
     manifest_digest: str
     method: str | None = None
@@ -181,7 +182,7 @@ class Turnout(msgspec.Struct):
     """How many of the electorate have voted (counts only)."""
 
     contest: str
-    state: str
+    state: ContestState
     electorate: int | None
     voted: int
 
@@ -192,7 +193,7 @@ class ResultOut(msgspec.Struct, omit_defaults=True):
 
     contest: str
     kind: str
-    state: str
+    state: ContestState
     result_digest: str
     outcome: str | None = None
     elected: list[OptionOut] | None = None

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from schemas.petitions import NominationRulesIn, RecallRulesIn
+from schemas.states import ElectionState, NominationState, PostState
 from schemas.text import Input
 
 __all__ = [
@@ -27,9 +28,6 @@ __all__ = [
     "StatementIn",
 ]
 
-ElectionState = Literal["nominations_open", "nominations_closed", "ballots_open", "declared"]
-PostState = Literal["nominations", "balloting", "uncontested", "vacant", "declared"]
-NominationState = Literal["proposed", "accepted", "withdrawn", "lapsed"]
 Method = Literal["scottish_stv", "meek_stv", "irv"]
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
 Share = Annotated[str, msgspec.Meta(pattern=r"^\d+(/\d+)?$", examples=["1/2"])]

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from schemas.states import DelegateState
 from schemas.text import Input
 
 __all__ = [
@@ -88,7 +89,7 @@ class DelegateOut(msgspec.Struct, omit_defaults=True):
     id: str
     member: str
     branch: str
-    state: str
+    state: DelegateState
     proxy: str | None = None
 
 

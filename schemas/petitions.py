@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from schemas.contests import MajorityIn, QuorumIn
+from schemas.states import OfficeState, PetitionState
 from schemas.text import Input
 
 __all__ = [
@@ -27,7 +28,6 @@ __all__ = [
 ]
 
 OfficeKind = Literal["executive", "branch_officer", "councillor"]
-PetitionState = Literal["open", "succeeded", "failed", "recalled", "retained"]
 Fraction = Annotated[str, msgspec.Meta(pattern=r"^\d+(/\d+)?$", examples=["1/5", "30"])]
 Days = Annotated[int, msgspec.Meta(ge=1, le=366)]
 Count = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
@@ -102,7 +102,7 @@ class OfficeOut(msgspec.Struct, omit_defaults=True):
     title: str
     kind: OfficeKind
     scope: str
-    state: Literal["held", "vacant"]
+    state: OfficeState
     recall_rules: dict[str, object]
     holder: str | None = None
     holder_name: str | None = None

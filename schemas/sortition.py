@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from schemas.states import SortitionState
 from schemas.text import Input
 
 __all__ = [
@@ -114,7 +115,7 @@ class SortitionOut(msgspec.Struct, omit_defaults=True):
     method: str
     features: list[str]
     quotas: list[dict[str, Any]]
-    state: Literal["pool_open", "committing", "committed", "drawn"]
+    state: SortitionState
     pool: int
     pool_closes_at: dt.datetime | None = None
     source: dict[str, Any] | None = None

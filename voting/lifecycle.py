@@ -27,6 +27,7 @@ from roll.scope import Scope
 from schemas.contests import ContestCreate
 from schemas.moments import now, utc_text
 from schemas.problems import DomainError
+from schemas.states import ContestState
 from tally.errors import CountError
 from voting.box import box_commitment
 from voting.counting import check_constraints, count_contest, result_digest
@@ -54,8 +55,19 @@ __all__ = [
     "vacuum_box",
 ]
 
-_NEXT = {"open": "draft", "closed": "open", "counted": "closed", "published": "counted"}
-_VERB = {"open": "opened", "closed": "closed", "counted": "counted", "published": "published"}
+# Each state a step leads to, and the state it must come from.
+_NEXT: dict[ContestState, ContestState] = {
+    "open": "draft",
+    "closed": "open",
+    "counted": "closed",
+    "published": "counted",
+}
+_VERB: dict[ContestState, str] = {
+    "open": "opened",
+    "closed": "closed",
+    "counted": "counted",
+    "published": "published",
+}
 
 
 class ContestNotFound(DomainError):
@@ -202,7 +214,7 @@ async def create_contest(
     return contest
 
 
-def _step(contest: Contest, to: str) -> None:
+def _step(contest: Contest, to: ContestState) -> None:
     if contest.state != _NEXT[to]:
         allowed = {v: k for k, v in _NEXT.items()}.get(contest.state)
         then = f"; it can only be {_VERB[allowed]} next" if allowed else ""

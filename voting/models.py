@@ -29,6 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from schemas.states import CONTEST_STATES, ContestState
+
 __all__ = [
     "CONTEST_KINDS",
     "CONTEST_STATES",
@@ -41,7 +43,6 @@ __all__ = [
 ]
 
 CONTEST_KINDS = ("motion", "election", "recall", "referendum")
-CONTEST_STATES = ("draft", "open", "closed", "counted", "published")
 METHODS = ("scottish_stv", "meek_stv", "irv")
 
 
@@ -68,7 +69,7 @@ class Contest(UUIDBase):
     method: Mapped[str | None] = mapped_column(String(16))
     majority: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     constraints: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
-    state: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    state: Mapped[ContestState] = mapped_column(String(16), default="draft", index=True)
     opens_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     closes_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     created_by: Mapped[str] = mapped_column(String(64))

@@ -134,7 +134,7 @@ async def rules_check(session: AsyncSession, election: Election) -> RulesCheck:
                 problems=applied.problems if contested else [],
             )
         )
-    return RulesCheck(election=str(election.id), state=election.state, posts=out)  # type: ignore[arg-type]
+    return RulesCheck(election=str(election.id), state=election.state, posts=out)
 
 
 def _applies(rule: dict[str, Any], post: int) -> bool:

@@ -30,6 +30,16 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from assembly.models import known
+from schemas.states import (
+    ELECTION_STATES,
+    NOMINATION_STATES,
+    POST_STATES,
+    ElectionState,
+    NominationState,
+    PostState,
+)
+
 __all__ = [
     "ELECTION_STATES",
     "NOMINATION_STATES",
@@ -40,24 +50,15 @@ __all__ = [
     "NominationSupporter",
 ]
 
-ELECTION_STATES = ("nominations_open", "nominations_closed", "ballots_open", "declared")
-POST_STATES = ("nominations", "balloting", "uncontested", "vacant", "declared")
-NOMINATION_STATES = ("proposed", "accepted", "withdrawn", "lapsed")
-
-
-def _known(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
-    listed = ", ".join(f"'{v}'" for v in values)
-    return CheckConstraint(f"{column} IN ({listed})", name=name)
-
 
 class Election(UUIDBase):
     """An election: its posts, nominations window, nomination rules and representation rules."""
 
     __tablename__ = "election"
-    __table_args__ = (_known("state", ELECTION_STATES, "election_state"),)
+    __table_args__ = (known("state", ELECTION_STATES, "election_state"),)
 
     title: Mapped[str] = mapped_column(String(300))
-    state: Mapped[str] = mapped_column(String(24), default="nominations_open")
+    state: Mapped[ElectionState] = mapped_column(String(24), default="nominations_open")
     nominations_open_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     nominations_close_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     ballots_close_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
@@ -82,7 +83,7 @@ class ElectionPost(UUIDBase):
     __tablename__ = "election_post"
     __table_args__ = (
         UniqueConstraint("election_id", "number", name="election_post_number_once"),
-        _known("state", POST_STATES, "election_post_state"),
+        known("state", POST_STATES, "election_post_state"),
         CheckConstraint("seats >= 1", name="election_post_seats_positive"),
     )
 
@@ -95,7 +96,7 @@ class ElectionPost(UUIDBase):
     seats: Mapped[int] = mapped_column(Integer)
     method: Mapped[str] = mapped_column(String(16))
     office_kind: Mapped[str] = mapped_column(String(24), default="executive")
-    state: Mapped[str] = mapped_column(String(16), default="nominations")
+    state: Mapped[PostState] = mapped_column(String(16), default="nominations")
     office_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("office.id", ondelete="RESTRICT")
     )
@@ -114,7 +115,7 @@ class Nomination(UUIDBase):
     __tablename__ = "nomination"
     __table_args__ = (
         UniqueConstraint("post_id", "candidate_member_id", name="nomination_once_per_post"),
-        _known("state", NOMINATION_STATES, "nomination_state"),
+        known("state", NOMINATION_STATES, "nomination_state"),
     )
 
     election_id: Mapped[uuid.UUID] = mapped_column(
@@ -129,7 +130,7 @@ class Nomination(UUIDBase):
     proposer_member_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("member.id", ondelete="RESTRICT")
     )
-    state: Mapped[str] = mapped_column(String(16), default="proposed")
+    state: Mapped[NominationState] = mapped_column(String(16), default="proposed")
     statement: Mapped[str | None] = mapped_column(Text)
     statement_digest: Mapped[str | None] = mapped_column(String(71))
     lapsed_reason: Mapped[str | None] = mapped_column(Text)

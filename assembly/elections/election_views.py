@@ -79,7 +79,7 @@ async def _post_out(session: AsyncSession, election: Election, post: ElectionPos
         scope=post.scope,
         seats=post.seats,
         method=post.method,
-        state=post.state,  # type: ignore[arg-type]
+        state=post.state,
         candidates=[shown[i] for i in listed],
         constraints=post.constraints,
         ballot_order_seed=post.ballot_order_seed,
@@ -94,7 +94,7 @@ async def election_out(session: AsyncSession, election: Election) -> ElectionOut
     return ElectionOut(
         id=str(election.id),
         title=election.title,
-        state=election.state,  # type: ignore[arg-type]
+        state=election.state,
         nominations_open_at=election.nominations_open_at,
         nominations_close_at=election.nominations_close_at,
         ballots_close_at=election.ballots_close_at,
@@ -120,7 +120,7 @@ async def nomination_out(session: AsyncSession, nomination: Nomination) -> Nomin
         post=post.number,
         candidate=facts.membership_number,
         candidate_name=facts.name,
-        state=nomination.state,  # type: ignore[arg-type]
+        state=nomination.state,
         supporting_members=members,
         supporting_branches=branches,
         needed_members=int(election.nomination_rules["supporting_members"]),
@@ -153,7 +153,7 @@ async def election_results(session: AsyncSession, election: Election) -> Electio
             title=post.title,
             scope=post.scope,
             seats=post.seats,
-            state=post.state,  # type: ignore[arg-type]
+            state=post.state,
             uncontested=uncontested,
         )
         elected = list(post.elected or [])
@@ -173,6 +173,6 @@ async def election_results(session: AsyncSession, election: Election) -> Electio
         out.append(result)
     return ElectionResults(
         election=str(election.id),
-        state=election.state,  # type: ignore[arg-type]
+        state=election.state,
         posts=out,
     )

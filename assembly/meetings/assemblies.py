@@ -25,6 +25,7 @@ from roll.scope import Scope
 from schemas.assemblies import AssemblyCreate, TimetableIn
 from schemas.moments import now
 from schemas.problems import DomainError
+from schemas.states import AssemblyState
 
 __all__ = [
     "AssemblyNotFound",
@@ -137,7 +138,12 @@ async def _load(session: AsyncSession, assembly_id: uuid.UUID, lock: bool) -> As
 
 
 async def _step(
-    session: AsyncSession, assembly: Assembly, to: str, *, actor: str, due: dt.datetime | None
+    session: AsyncSession,
+    assembly: Assembly,
+    to: AssemblyState,
+    *,
+    actor: str,
+    due: dt.datetime | None,
 ) -> None:
     was = assembly.state
     assembly.state = to
@@ -172,17 +178,21 @@ async def touch_assembly(
 
 
 async def move_assembly(
-    session: AsyncSession, assembly_id: uuid.UUID, to: str, *, at: dt.datetime | None = None
+    session: AsyncSession,
+    assembly_id: uuid.UUID,
+    to: str,
+    *,
+    at: dt.datetime | None = None,
 ) -> Assembly:
     """A chair moves the assembly to the next state (and only the next). Caller commits."""
     assembly = await touch_assembly(session, assembly_id, at=at, lock=True)
     expected = next_state(assembly.state)
-    if to != expected:
+    if expected is None or to != expected:
         then = f"; it can only move to {expected}" if expected else ""
         raise AssemblyStateError(
             f"the assembly is {assembly.state}, so it cannot move to {to}{then}"
         )
-    await _step(session, assembly, to, actor="chair", due=None)
+    await _step(session, assembly, expected, actor="chair", due=None)
     return assembly
 
 

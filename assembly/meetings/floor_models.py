@@ -25,9 +25,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-__all__ = ["DELEGATE_STATES", "Attendance", "AttendanceRoll", "Delegate"]
+from schemas.states import DELEGATE_STATES, DelegateState
 
-DELEGATE_STATES = ("registered", "credentialed", "rejected", "withdrawn")
+__all__ = ["DELEGATE_STATES", "Attendance", "AttendanceRoll", "Delegate"]
 
 
 class Delegate(UUIDBase):
@@ -47,7 +47,7 @@ class Delegate(UUIDBase):
     )
     member_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("member.id", ondelete="RESTRICT"))
     branch_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("branch.id", ondelete="RESTRICT"))
-    state: Mapped[str] = mapped_column(String(16), default="registered")
+    state: Mapped[DelegateState] = mapped_column(String(16), default="registered")
     proxy_member_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("member.id", ondelete="RESTRICT")
     )

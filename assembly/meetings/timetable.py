@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from schemas.moments import utc_text
 from schemas.problems import DomainError
+from schemas.states import ASSEMBLY_STATES, AssemblyState
 
 __all__ = [
     "ASSEMBLY_STATES",
@@ -28,8 +29,6 @@ __all__ = [
     "next_state",
     "when",
 ]
-
-ASSEMBLY_STATES = ("draft", "motions_open", "amendments_open", "in_session", "closed")
 
 
 class AssemblyStateError(DomainError):
@@ -81,7 +80,7 @@ class Timetable:
                 raise DomainError(f"{second} ({when(b)}) comes before {first} ({when(a)})")
         return self
 
-    def entering(self, state: str) -> dt.datetime | None:
+    def entering(self, state: AssemblyState) -> dt.datetime | None:
         """When the timetable moves an assembly into ``state`` (``None``: the chair does)."""
         return {
             "motions_open": self.opens_at,
@@ -91,16 +90,18 @@ class Timetable:
         }.get(state)
 
 
-def next_state(state: str) -> str | None:
+def next_state(state: AssemblyState) -> AssemblyState | None:
     """The state after ``state``, or ``None`` once closed."""
     position = ASSEMBLY_STATES.index(state)
     return ASSEMBLY_STATES[position + 1] if position + 1 < len(ASSEMBLY_STATES) else None
 
 
-def due_steps(state: str, timetable: Timetable, now: dt.datetime) -> list[tuple[str, dt.datetime]]:
+def due_steps(
+    state: AssemblyState, timetable: Timetable, now: dt.datetime
+) -> list[tuple[AssemblyState, dt.datetime]]:
     """The steps whose time has come, in order, each with the time it was due. Stops at the
     first step the timetable leaves to the chair. Cost: at most four comparisons."""
-    steps: list[tuple[str, dt.datetime]] = []
+    steps: list[tuple[AssemblyState, dt.datetime]] = []
     current = next_state(state)
     while current is not None:
         due = timetable.entering(current)
@@ -111,7 +112,7 @@ def due_steps(state: str, timetable: Timetable, now: dt.datetime) -> list[tuple[
     return steps
 
 
-def motions_window(state: str, timetable: Timetable, now: dt.datetime, what: str) -> None:
+def motions_window(state: AssemblyState, timetable: Timetable, now: dt.datetime, what: str) -> None:
     """Raise ``WindowClosed`` unless ``what`` (submitting or seconding a motion, withdrawing a
     seconding) is allowed now: in ``motions_open`` and before the motions deadline."""
     deadline = timetable.motions_deadline
@@ -131,7 +132,9 @@ def motions_window(state: str, timetable: Timetable, now: dt.datetime, what: str
         )
 
 
-def amendments_window(state: str, timetable: Timetable, now: dt.datetime, what: str) -> None:
+def amendments_window(
+    state: AssemblyState, timetable: Timetable, now: dt.datetime, what: str
+) -> None:
     """Raise ``WindowClosed`` unless ``what`` (an amendment, its seconding) is allowed now: in
     ``amendments_open`` and before the amendments deadline."""
     deadline = timetable.amendments_deadline

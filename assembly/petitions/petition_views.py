@@ -44,7 +44,7 @@ async def office_out(session: AsyncSession, office: Office) -> OfficeOut:
         title=office.title,
         kind=office.kind,  # type: ignore[arg-type]
         scope=office.scope,
-        state=office.state,  # type: ignore[arg-type]
+        state=office.state,
         recall_rules=office.recall_rules,
         holder=holder.membership_number if holder else None,
         holder_name=holder.name if holder else None,
@@ -76,7 +76,7 @@ async def petition_out(
         scope=petition.scope,
         reason=petition.reason,
         reason_digest=petition.reason_digest,
-        state=petition.state,  # type: ignore[arg-type]
+        state=petition.state,
         signatures=petition.signatures,
         threshold=petition.threshold,
         electorate_size=petition.electorate_size,

@@ -33,6 +33,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from assembly.models import known
+from schemas.states import OFFICE_STATES, PETITION_STATES, OfficeState, PetitionState
+
 __all__ = [
     "OFFICE_KINDS",
     "PETITION_STATES",
@@ -42,12 +45,6 @@ __all__ = [
 ]
 
 OFFICE_KINDS = ("executive", "branch_officer", "councillor")
-PETITION_STATES = ("open", "succeeded", "failed", "recalled", "retained")
-
-
-def _known(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
-    listed = ", ".join(f"'{v}'" for v in values)
-    return CheckConstraint(f"{column} IN ({listed})", name=name)
 
 
 class Office(UUIDBase):
@@ -55,14 +52,14 @@ class Office(UUIDBase):
 
     __tablename__ = "office"
     __table_args__ = (
-        _known("kind", OFFICE_KINDS, "office_kind"),
-        _known("state", ("held", "vacant"), "office_state"),
+        known("kind", OFFICE_KINDS, "office_kind"),
+        known("state", OFFICE_STATES, "office_state"),
     )
 
     title: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(24))
     scope: Mapped[str] = mapped_column(String(80))
-    state: Mapped[str] = mapped_column(String(16), default="held")
+    state: Mapped[OfficeState] = mapped_column(String(16), default="held")
     holder_member_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("member.id", ondelete="RESTRICT")
     )
@@ -90,7 +87,7 @@ class RecallPetition(UUIDBase):
 
     __tablename__ = "recall_petition"
     __table_args__ = (
-        _known("state", PETITION_STATES, "recall_petition_state"),
+        known("state", PETITION_STATES, "recall_petition_state"),
         CheckConstraint("threshold >= 1", name="recall_petition_threshold_positive"),
     )
 
@@ -104,7 +101,7 @@ class RecallPetition(UUIDBase):
     reason: Mapped[str] = mapped_column(Text)
     reason_digest: Mapped[str] = mapped_column(String(71))
     rules: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    state: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    state: Mapped[PetitionState] = mapped_column(String(16), default="open", index=True)
     electorate_size: Mapped[int] = mapped_column(Integer)
     threshold: Mapped[int] = mapped_column(Integer)
     roll_snapshot_id: Mapped[int] = mapped_column(

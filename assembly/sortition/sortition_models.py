@@ -28,9 +28,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-__all__ = ["SORTITION_STATES", "Sortition", "SortitionVolunteer"]
+from schemas.states import SORTITION_STATES, SortitionState
 
-SORTITION_STATES = ("pool_open", "committing", "committed", "drawn")
+__all__ = ["SORTITION_STATES", "Sortition", "SortitionVolunteer"]
 
 
 class Sortition(UUIDBase):
@@ -54,7 +54,7 @@ class Sortition(UUIDBase):
     method: Mapped[str] = mapped_column(String(16))
     features: Mapped[list[str]] = mapped_column(JSONB)
     quotas: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
-    state: Mapped[str] = mapped_column(String(16), default="pool_open")
+    state: Mapped[SortitionState] = mapped_column(String(16), default="pool_open")
     pool_closes_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     source: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     inputs: Mapped[dict[str, Any] | None] = mapped_column(JSONB)

@@ -55,7 +55,7 @@ async def sortition_out(
         method=sortition.method,
         features=sortition.features,
         quotas=sortition.quotas,
-        state=sortition.state,  # type: ignore[arg-type]
+        state=sortition.state,
         pool=pool,
         pool_closes_at=sortition.pool_closes_at,
         source=sortition.source,
