@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from roll.models import MEMBER_STATUSES
 from schemas.problems import DomainError
-from schemas.text import text_problem
+from schemas.text import skeleton, text_problem
 
 __all__ = [
     "REQUIRED_COLUMNS",
@@ -156,7 +156,8 @@ def parse_roll(data: bytes) -> list[RollRow]:
     Checks: UTF-8; the required columns; each row's field count, membership number, name,
     email, branch and region codes and status; no control or invisible character in a name,
     email or attribute (as ``schemas.text`` checks the API's input); a membership number used
-    twice; a branch given in two regions. Cost: one pass over the file.
+    twice; a branch given in two regions; a name or email that looks like another member's but
+    is written with other characters. Cost: one pass over the file.
     """
     text = _decode(data)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -217,6 +218,7 @@ def parse_roll(data: bytes) -> list[RollRow]:
                 attributes={a: values[a] for a in attribute_names if values[a]},
             )
         )
+    problems += _lookalikes(rows)
     for branch, regions in branch_regions.items():
         if len(regions) > 1:
             where = ", ".join(f"{r} (line {n})" for r, n in sorted(regions.items()))
@@ -230,6 +232,32 @@ def parse_roll(data: bytes) -> list[RollRow]:
     if not rows:
         raise RollError([RollProblem(0, "the file has a header but no members")])
     return rows
+
+
+def _lookalikes(rows: list[RollRow]) -> list[RollProblem]:
+    """Names or emails that look the same as another member's but are written differently
+    (``Alice`` and ``Аlice`` with a Cyrillic ``А``; NFKC, case and look-alike letters folded as
+    ``schemas.text.skeleton`` does for ballots): one could pass for the other on a ballot, a
+    nomination or a sign-in mail. The same name written the same way is two people, and fine."""
+    problems = []
+    for column in ("name", "email"):
+        first: dict[str, RollRow] = {}
+        for row in rows:
+            value = getattr(row, column)
+            key = skeleton(value)
+            earlier = first.setdefault(key, row)
+            if getattr(earlier, column) != value and (
+                column == "name" or value.lower() != getattr(earlier, column).lower()
+            ):
+                problems.append(
+                    RollProblem(
+                        row.line,
+                        f"{column} {value!r} looks the same as {getattr(earlier, column)!r} on "
+                        f"line {earlier.line} but is written with other characters; type it "
+                        "in one alphabet",
+                    )
+                )
+    return problems
 
 
 def canonical_roll_line(

@@ -99,3 +99,26 @@ def test_control_and_invisible_characters_are_refused_with_line_and_field() -> N
     assert problems[0][1].startswith("name holds a control character, U+000A")
     assert problems[1][1].startswith("name holds an invisible character, U+200B")
     assert problems[2][1].startswith("gender holds a control character, U+0007")
+
+
+def test_a_name_or_email_passing_for_another_members_is_refused_naming_both_lines() -> None:
+    """Issue 17: ``Alice Jones`` with a Cyrillic ``А``, or an email with a Cyrillic ``о``,
+    would pass for another member on a ballot or in a sign-in mail. Two members with the same
+    name written the same way are two people; case alone does not make an email another."""
+    data = (
+        HEADER
+        + "A1,Alice Jones,alice@x.org,glasgow,SCO,active,\n"
+        + "A2,\u0410lice Jones,alice2@x.org,glasgow,SCO,active,\n"  # Cyrillic capital A
+        + "A3,Bob Reid,bob@x.org,glasgow,SCO,active,\n"
+        + "A4,Bob Reid,b\u043eb@x.org,glasgow,SCO,active,\n"  # same name; Cyrillic o in email
+        + "A5,Cat Lee,CAT@x.org,glasgow,SCO,active,\n"
+    ).encode()
+    problems = _problems(data)
+    assert [line for line, _ in problems] == [3, 5]
+    assert problems[0][1] == (
+        "name '\u0410lice Jones' looks the same as 'Alice Jones' on line 2 but is written with "
+        "other characters; type it in one alphabet"
+    )
+    assert problems[1][1].startswith("email 'b\u043eb@x.org' looks the same as 'bob@x.org'")
+    parse_roll((HEADER + "A1,Bob Reid,bob@x.org,glasgow,SCO,active,\n"
+                + "A2,Bob Reid,BOB2@x.org,glasgow,SCO,active,\n").encode())  # fmt: skip
