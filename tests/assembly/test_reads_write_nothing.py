@@ -72,18 +72,18 @@ async def test_reads_take_no_timetabled_step_and_the_runner_takes_each_once(
         "petition": uuid.UUID(petition["id"]),
         "election": uuid.UUID(election["id"]),
     }
-    past = dt.datetime.now(dt.UTC) - HOUR
+    # All three fall due a moment from now by the database's clock, once their rows are held:
+    # made due at once, the app's runner could take a step before the rows are held.
     async with session_for(database_url) as session:
+        due = await session.scalar(text("SELECT clock_timestamp() + interval '3 seconds'"))
         await session.execute(
-            update(Assembly).where(Assembly.id == ids["assembly"]).values(opens_at=past)
+            update(Assembly).where(Assembly.id == ids["assembly"]).values(opens_at=due)
         )
         await session.execute(
-            update(RecallPetition)
-            .where(RecallPetition.id == ids["petition"])
-            .values(closes_at=RecallPetition.opened_at)
+            update(RecallPetition).where(RecallPetition.id == ids["petition"]).values(closes_at=due)
         )
         await session.execute(
-            update(Election).where(Election.id == ids["election"]).values(nominations_close_at=past)
+            update(Election).where(Election.id == ids["election"]).values(nominations_close_at=due)
         )
         await session.commit()
     logged = len(await log_entries(database_url))
@@ -113,6 +113,10 @@ async def test_reads_take_no_timetabled_step_and_the_runner_takes_each_once(
         )
         await holder.execute(
             text("SELECT 1 FROM election WHERE id = :e FOR NO KEY UPDATE"), {"e": ids["election"]}
+        )
+        await holder.execute(  # held, and then due: only a read could try to take them now
+            text("SELECT pg_sleep(greatest(extract(epoch FROM :t - clock_timestamp()), 0) + 0.1)"),
+            {"t": due},
         )
         async with asyncio.timeout(HANG):
             for who, path in api:
