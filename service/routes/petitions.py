@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, delete, get, post
 from litestar.params import JSONBody, PathParameter
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.elections.offices import create_office, load_office
 from assembly.petitions import petitions
@@ -25,7 +26,7 @@ from assembly.petitions.petition_views import (
     reselection_views,
 )
 from assembly.petitions.recall_models import Office, RecallPetition
-from roll.models import Member
+from roll.members import member_id_of
 from schemas.petitions import (
     OfficeCreate,
     OfficeOut,
@@ -47,11 +48,8 @@ _ADMIN = requires_role("admin")
 _RO = requires_role("returning_officer", "admin")
 
 
-async def _member_id(request: Request[Any, Any, Any], session: Any) -> int | None:
-    found: int | None = await session.scalar(
-        select(Member.id).where(Member.membership_number == identity_of(request).subject)
-    )
-    return found
+async def _member_id(request: Request[Any, Any, Any], session: AsyncSession) -> int | None:
+    return await member_id_of(session, identity_of(request).subject)
 
 
 class OfficeController(Controller):

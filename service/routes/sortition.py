@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assembly.sortition import sortition, sortition_draw
 from assembly.sortition.sortition_models import Sortition
 from assembly.sortition.sortition_views import sortition_out, sortition_record
-from roll.models import Member
+from roll.members import member_id_of
 from schemas.sortition import CommitIn, DrawIn, SortitionCreate, SortitionOut, VolunteerOut
 from service.auth import identity_of, requires_role
 from service.deps import DbSession
@@ -31,10 +31,7 @@ _ORGANISER = requires_role("returning_officer", "admin")
 
 
 async def _member_id(request: Request[Any, Any, Any], session: AsyncSession) -> int | None:
-    found: int | None = await session.scalar(
-        select(Member.id).where(Member.membership_number == identity_of(request).subject)
-    )
-    return found
+    return await member_id_of(session, identity_of(request).subject)
 
 
 class SortitionController(Controller):

@@ -28,7 +28,7 @@ from assembly.petitions.recall_models import RecallPetition
 from assembly.sortition import sortition
 from assembly.sortition.sortition_models import Sortition
 from assembly.sortition.sortition_views import sortition_out
-from roll.models import Member
+from roll.members import member_id_of
 from schemas.elections import NominationCreate
 from schemas.problems import DomainError
 from service.deps import DbSession
@@ -44,10 +44,7 @@ ObjectId = Annotated[uuid.UUID, PathParameter(description="the petition, electio
 
 
 async def _member_id(request: Request[Any, Any, Any], session: AsyncSession) -> int | None:
-    found: int | None = await session.scalar(
-        select(Member.id).where(Member.membership_number == signed_in(request).subject)
-    )
-    return found
+    return await member_id_of(session, signed_in(request).subject)
 
 
 def _back(path: str) -> Redirect:
