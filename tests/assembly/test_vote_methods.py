@@ -52,6 +52,22 @@ async def test_the_chair_takes_one_vote_recorded_and_the_next_secret(chamber: Ch
     (voted,) = record["motions"][0]["amendments"]
     assert [v["member"] for v in voted["vote"]["roll_call"]] == ["S1", "S2", "W1"]
     assert record["motions"][0]["vote"]["roll_call"] is None  # secret
+    printed = await chamber.client.get(
+        f"/api/v1/assemblies/{conference['id']}/conference-record", headers=chamber.auth("E1")
+    )
+    assert printed.status_code == 200, printed.text
+    assert printed.text.count("Who voted how (a recorded vote)") == 1  # the secret one has none
+    table = printed.text.split('<table class="roll-call">')[1].split("</table>")[0]
+    assert [m.split("</th>")[0] for m in table.split('<th scope="row">')[1:]] == ["S1", "S2", "W1"]
+    welsh = await chamber.client.get(
+        f"/api/v1/assemblies/{conference['id']}/conference-record?lang=cy",
+        headers=chamber.auth("E1"),
+    )
+    assert "Who voted how" not in welsh.text  # in Welsh too
+    pdf = await chamber.client.get(
+        f"/api/v1/assemblies/{conference['id']}/conference-record.pdf", headers=chamber.auth("E1")
+    )
+    assert pdf.content.startswith(b"%PDF-")
 
 
 async def test_a_method_standing_orders_do_not_allow_is_refused_and_nothing_opens(
