@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import Counter
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +24,7 @@ from audit.canonical import canonical_json
 from audit.events import digest_of
 from schemas.problems import DomainError
 
-__all__ = ["ON_AGENDA", "agenda", "set_agenda"]
+__all__ = ["ON_AGENDA", "agenda", "order_of_business", "set_agenda"]
 
 ON_AGENDA = ("admitted", "carried", "lost", "remitted", "forwarded")
 
@@ -35,6 +37,33 @@ async def agenda(session: AsyncSession, assembly_id: uuid.UUID) -> list[Motion]:
         .order_by(Motion.agenda_position.asc().nulls_last(), Motion.number)
     )
     return list(rows.all())
+
+
+def order_of_business(numbered: Iterable[tuple[int, str]]) -> list[str]:
+    """The motion ids in the order the chair numbered them (``(number, motion id)`` pairs),
+    when the numbers run from 1 to how many there are, each once; else ``DomainError`` naming
+    every repeated and every missing number, so nothing is saved in an order the chair did
+    not mean."""
+    pairs = list(numbered)
+    counts = Counter(number for number, _ in pairs)
+    repeated = sorted(number for number, seen in counts.items() if seen > 1)
+    missing = sorted(set(range(1, len(pairs) + 1)) - set(counts))
+    problems = []
+    if repeated:
+        problems.append(f"{_numbers(repeated)} given to more than one motion")
+    if missing:
+        problems.append(f"{_numbers(missing)} missing")
+    if problems:
+        raise DomainError(
+            f"number the motions 1 to {len(pairs)}, each number once: {'; '.join(problems)}; "
+            "the order of business is unchanged"
+        )
+    return [motion for _, motion in sorted(pairs)]
+
+
+def _numbers(numbers: list[int]) -> str:
+    listed = ", ".join(str(n) for n in numbers)
+    return f"number {listed}" if len(numbers) == 1 else f"numbers {listed}"
 
 
 async def set_agenda(

@@ -189,7 +189,8 @@ async def set_agenda(
             if not value.strip().isdigit():
                 raise DomainError("number the motions 1, 2, 3 … in the order of business")
             numbered.append((int(value), key.removeprefix("position-")))
-    await agenda_of.set_agenda(db_session, assembly_id, [m for _, m in sorted(numbered)])
+    order = agenda_of.order_of_business(numbered)
+    await agenda_of.set_agenda(db_session, assembly_id, order)
     await db_session.commit()
     return _back(f"/assemblies/{assembly_id}")
 

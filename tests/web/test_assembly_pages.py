@@ -187,6 +187,15 @@ async def test_the_chair_rules_out_composites_and_orders_the_business(
     assert composite.status_code == 303, composite.text
     composite_id = composite.headers["location"].rsplit("/", 1)[1]
     await post_form(web, motions[2], f"{motions[2]}/admit", {})
+    twice = await post_form(
+        web,
+        assembly,
+        f"{assembly}/agenda",
+        {f"position-{ids[2]}": "1", f"position-{composite_id}": "1"},
+    )
+    assert twice.status_code in (400, 422), twice.status_code
+    assert "number 1 given to more than one motion" in twice.text
+    assert "the order of business is unchanged" in twice.text
     ordered = await post_form(
         web,
         assembly,
