@@ -243,15 +243,17 @@ _MEMBER_ACTIONS: dict[str, Callable[..., Awaitable[Any]]] = {
 async def motion_action(
     request: Request[Any, Any, Any], motion_id: MotionId, action: Text, db_session: DbSession
 ) -> Redirect:
-    """Second, withdraw a seconding or withdraw one's motion (members); admit, rule out, or
-    start, advance or pause the votes (the chair)."""
+    """Second, withdraw a seconding or withdraw one's motion (members); admit, rule out,
+    remit, or start, advance or pause the votes (the chair)."""
     motion, assembly = await _motion(request, db_session, motion_id)
     if action in _MEMBER_ACTIONS:
         await _MEMBER_ACTIONS[action](db_session, motion_id, subject=signed_in(request).subject)
-    elif action in ("admit", "rule-out", "vote-start", "vote-next", "vote-close"):
+    elif action in ("admit", "rule-out", "remit", "vote-start", "vote-next", "vote-close"):
         subject = await require_chair(request, db_session, assembly.id)
         if action == "admit":
             await motions.admit_motion(db_session, motion_id)
+        elif action == "remit":
+            await motions.remit_motion(db_session, motion_id)
         elif action == "rule-out":
             reason = (await form_values(request)).get("reason", "").strip()
             if not reason:

@@ -207,3 +207,13 @@ async def test_the_chair_rules_out_composites_and_orders_the_business(
     business = shown.split("Order of business", 1)[1]
     assert business.index("Public spaces") < business.index("Pools")
     assert "Composited" in shown
+
+    # The chair remits Pools from its page: referred back, not voted.
+    assert "Remit: refer it back without a vote" in (await web.get(motions[2])).text
+    remitted = await post_form(web, motions[2], f"{motions[2]}/remit", {})
+    assert remitted.status_code == 303, remitted.text
+    pools = (await web.get(motions[2])).text
+    assert "Remit: refer it back" not in pools
+    await sign_in(web, "M00001")
+    refused = await post_form(web, motions[0], f"{motions[0]}/remit", {})
+    assert refused.status_code == 403  # only the chair remits
