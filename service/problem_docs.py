@@ -22,6 +22,7 @@ from litestar.routes import HTTPRoute
 
 from schemas.problems import Problem
 from service.errors import PROBLEM_JSON
+from service.limits import LARGE_BODY
 from service.ratelimit import LIMITED_ROUTES
 
 __all__ = ["PROBLEM_STATUSES", "document_problems", "statuses_of"]
@@ -60,12 +61,13 @@ def statuses_of(route: HTTPRoute, handler: HTTPRouteHandler) -> list[int]:
     changes = not handler.http_methods <= {"GET", "HEAD"}
     inputs = set(handler.parsed_fn_signature.parameters) - _FRAMEWORK
     inputs -= set(handler.resolve_dependencies()) | set(route.path_parameters)
-    body = "data" in inputs
+    # a parsed body (``data``), or a raw one the handler reads itself (the roll's CSV)
+    body = "data" in inputs or bool(handler.opt.get(LARGE_BODY))
     limited = any(
         (method, _path_template(route.path)) in LIMITED_ROUTES for method in handler.http_methods
     )
     wanted = {
-        400: bool(inputs) or bool(route.path_parameters),
+        400: bool(inputs) or bool(route.path_parameters) or body,
         401: not public,
         403: not public,
         404: bool(route.path_parameters),
